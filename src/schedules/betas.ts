@@ -1,0 +1,93 @@
+import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
+
+export const BETA_SCHEDULES = ['linear', 'scaled_linear', 'squaredcos_cap_v2'] as const;
+export type BetaSchedule = (typeof BETA_SCHEDULES)[number];
+
+export interface BetaConfig {
+  numTrainTimesteps: number;
+  betaStart: number;
+  betaEnd: number;
+  betaSchedule: string;
+  trainedBetas?: readonly number[] | null;
+}
+
+/** numpy.linspace(start, end, n): evenly spaced, endpoints included (float64). */
+export function linspace(start: number, end: number, n: number): Float64Array {
+  const out = new Float64Array(n);
+  if (n === 1) {
+    out[0] = start;
+    return out;
+  }
+  const step = (end - start) / (n - 1);
+  for (let i = 0; i < n; i++) out[i] = start + i * step;
+  out[n - 1] = end;
+  return out;
+}
+
+/**
+ * The betas of a diffusers noise schedule (DDPM, Ho et al. 2020; "scaled_linear" is Stable
+ * Diffusion's; "squaredcos_cap_v2" is the cosine schedule of Nichol & Dhariwal 2021, eq. 17, capped at 0.999).
+ */
+export function betasFor(cfg: BetaConfig): Float64Array {
+  const n = requireInteger('num_train_timesteps', cfg.numTrainTimesteps, 1, 100000);
+  if (cfg.trainedBetas != null) {
+    if (!Array.isArray(cfg.trainedBetas) || cfg.trainedBetas.length !== n) {
+      throw new InvalidArgumentError('trained_betas', cfg.trainedBetas, `expected an array of ${n} numbers in (0, 1)`);
+    }
+    const out = Float64Array.from(cfg.trainedBetas);
+    out.forEach((b, i) => requireFinite(`trained_betas[${i}]`, b, 0, 1));
+    return out;
+  }
+  const schedule = requireOneOf('beta_schedule', cfg.betaSchedule, BETA_SCHEDULES);
+  if (schedule === 'squaredcos_cap_v2') return cosineBetas(n, 0.999);
+  const betaStart = requireFinite('beta_start', cfg.betaStart, 0, 1);
+  const betaEnd = requireFinite('beta_end', cfg.betaEnd, 0, 1);
+  if (schedule === 'linear') return roundToFloat32(linspace(betaStart, betaEnd, n));
+  const roots = linspace(Math.sqrt(betaStart), Math.sqrt(betaEnd), n);
+  return roundToFloat32(roots.map((r) => Math.fround(r) * Math.fround(r)));
+}
+
+/** Cosine schedule: beta_i = min(1 - abar((i+1)/N) / abar(i/N), maxBeta), abar(t) = cos(((t + 0.008) / 1.008) * pi / 2)^2. */
+export function cosineBetas(n: number, maxBeta: number): Float64Array {
+  const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.min(1 - alphaBar((i + 1) / n) / alphaBar(i / n), maxBeta);
+  return roundToFloat32(out);
+}
+
+/** alphas_cumprod[t] = prod_{s <= t} (1 - beta_s)  (Ho et al. 2020, alpha-bar). */
+export function alphasCumprodFrom(betas: Float64Array): Float64Array {
+  const out = new Float64Array(betas.length);
+  let acc = 1;
+  for (let i = 0; i < betas.length; i++) {
+    acc *= 1 - betas[i];
+    out[i] = acc;
+  }
+  return out;
+}
+
+/** sigma_t = sqrt((1 - alphaBar_t) / alphaBar_t): the noise level of the variance-exploding view (Karras et al. 2022). */
+export function sigmasFromAlphasCumprod(alphasCumprod: Float64Array): Float64Array {
+  return alphasCumprod.map((a) => Math.sqrt((1 - a) / a));
+}
+
+/** numpy.interp: piecewise-linear interpolation of (xp, fp) at x; xp increasing; clamps outside. */
+export function interp(x: number, xp: ArrayLike<number>, fp: ArrayLike<number>): number {
+  const n = xp.length;
+  if (x <= xp[0]) return fp[0];
+  if (x >= xp[n - 1]) return fp[n - 1];
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xp[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  const t = (x - xp[lo]) / (xp[hi] - xp[lo]);
+  return fp[lo] + t * (fp[hi] - fp[lo]);
+}
+
+function roundToFloat32(a: Float64Array): Float64Array {
+  // diffusers holds betas in float32 (torch.float32): round once so products start from the same values.
+  return a.map((v) => Math.fround(v));
+}
