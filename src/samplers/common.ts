@@ -1,5 +1,4 @@
 import { InvalidArgumentError, NumericalError, requireInteger, requireOneOf } from '../core/errors.js';
-import { alphasCumprodFrom, betasFor } from '../schedules/betas.js';
 import type { SchedulerConfig } from './types.js';
 
 export const PREDICTION_TYPES = ['epsilon', 'v_prediction', 'sample'] as const;
@@ -18,19 +17,6 @@ export function resolveConfig<D extends Record<string, unknown>>(defaults: D, co
   const out: Record<string, unknown> = { ...defaults };
   for (const [k, v] of Object.entries(config)) if (v !== undefined) out[k] = v;
   return out as D & Record<string, unknown>;
-}
-
-/** betas -> alphas_cumprod for a resolved config (keys as in diffusers). */
-export function alphasCumprodForConfig(cfg: Record<string, unknown>): Float64Array {
-  return alphasCumprodFrom(
-    betasFor({
-      numTrainTimesteps: cfg.num_train_timesteps as number,
-      betaStart: cfg.beta_start as number,
-      betaEnd: cfg.beta_end as number,
-      betaSchedule: cfg.beta_schedule as string,
-      trainedBetas: (cfg.trained_betas as number[] | null | undefined) ?? null,
-    }),
-  );
 }
 
 export function checkPredictionType(value: unknown): PredictionType {

@@ -55,14 +55,45 @@ export function cosineBetas(n: number, maxBeta: number): Float64Array {
   return roundToFloat32(out);
 }
 
-/** alphas_cumprod[t] = prod_{s <= t} (1 - beta_s)  (Ho et al. 2020, alpha-bar). */
+/**
+ * alphas_cumprod[t] = prod_{s <= t} (1 - beta_s)  (Ho et al. 2020, alpha-bar).
+ * As diffusers (torch float32): each alpha is rounded to float32, the running product is kept in
+ * float64 (torch's CPU cumprod accumulates in double) and each output is rounded to float32.
+ */
 export function alphasCumprodFrom(betas: Float64Array): Float64Array {
   const out = new Float64Array(betas.length);
   let acc = 1;
   for (let i = 0; i < betas.length; i++) {
-    acc *= 1 - betas[i];
-    out[i] = acc;
+    acc *= Math.fround(1 - betas[i]);
+    out[i] = Math.fround(acc);
   }
+  return out;
+}
+
+/**
+ * Rescales betas so the last timestep has zero SNR (Lin et al. 2024, "Common Diffusion Noise Schedules
+ * and Sample Steps are Flawed", Algorithm 1): shift and scale sqrt(alphaBar) so it ends at 0 and keeps
+ * its first value, then undo the cumulative product. Float32 steps as in diffusers.
+ */
+export function rescaleZeroTerminalSnr(betas: Float64Array): Float64Array {
+  const n = betas.length;
+  const f = Math.fround;
+  const alphaBarSqrt = new Float64Array(n);
+  let acc = 1;
+  for (let i = 0; i < n; i++) {
+    acc *= f(1 - betas[i]);
+    alphaBarSqrt[i] = f(Math.sqrt(f(acc)));
+  }
+  const sqrt0 = alphaBarSqrt[0];
+  const sqrtT = alphaBarSqrt[n - 1];
+  const scale = f(sqrt0 / f(sqrt0 - sqrtT));
+  const alphaBar = alphaBarSqrt.map((v) => {
+    const shifted = f(f(v - sqrtT) * scale);
+    return f(shifted * shifted);
+  });
+  const out = new Float64Array(n);
+  out[0] = f(1 - alphaBar[0]);
+  for (let i = 1; i < n; i++) out[i] = f(1 - f(alphaBar[i] / alphaBar[i - 1]));
   return out;
 }
 

@@ -1,0 +1,3 @@
+export * from './stats.js';
+export * from './benchmark.js';
+export * from './record.js';

@@ -1,0 +1,3 @@
+export * from './psnr.js';
+export * from './ssim.js';
+export * from './frechet.js';
