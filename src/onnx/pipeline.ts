@@ -1,0 +1,439 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InvalidArgumentError, MissingResourceError, NumericalError, requireFinite, requireInteger } from '../core/errors.js';
+import { Rng, type NoiseSource } from '../core/rng.js';
+import { guidanceScaleEmbedding } from '../samplers/guidanceEmbedding.js';
+import { createScheduler } from '../samplers/registry.js';
+import { EMPTY_STATE, type Scheduler, type SchedulerConfig } from '../samplers/types.js';
+import type { OnnxDevice, ExecutionProviderName } from './providers.js';
+import { OnnxModel, type OnnxFeed } from './session.js';
+import { loadClipTokenizer, type ClipTokenizer } from './tokenizer.js';
+import { vaeOutputToPngs } from './vaePng.js';
+
+/**
+ * How the UNet is driven. `sd`: classifier-free guidance as one UNet call on a 2b batch when
+ * guidance > 1 (Ho & Salimans 2022). `lcm`: one call per step with `timestep_cond` = the guidance
+ * embedding of w = guidance - 1 (Luo et al. 2023). `turbo`: like `sd` with guidance 0 by default
+ * (Sauer et al. 2023, adversarial diffusion distillation).
+ */
+export type PipelineFamily = 'sd' | 'lcm' | 'turbo';
+export const PIPELINE_FAMILIES: readonly PipelineFamily[] = ['sd', 'lcm', 'turbo'];
+
+const FETCH_HINT = 'get a model with `npm run fetch-model -- <repo>` or use models/fixtures/tiny-lcm';
+
+export interface LoadPipelineOptions {
+  device?: OnnxDevice;
+  /** Override the family detected from model_index.json and the UNet's inputs. */
+  family?: PipelineFamily;
+  /** Where the one-line provider decision goes (console.log by default). */
+  log?: (line: string) => void;
+  /** Where tokenizer warnings (truncation) go (console.warn by default). */
+  warn?: (line: string) => void;
+}
+
+/** What the per-step callback receives. */
+export interface PipelineStepInfo {
+  step: number;
+  timestep: number;
+  /** Latents after this step, [batch, 4, height/8, width/8]. */
+  latents: Float32Array;
+  /** The scheduler's estimate of the clean latents at this step. */
+  denoised: Float32Array;
+  /** Milliseconds since generate() started. */
+  elapsedMs: number;
+  /** PNGs of the decoded `denoised`, one per image, when `previews` is on. */
+  previews?: Buffer[];
+}
+
+export interface GenerateOptions {
+  prompt?: string;
+  /** One prompt per image; sets the batch size when batchSize is omitted. */
+  prompts?: string[];
+  /** Negative prompt (SD/Turbo with guidance > 1): one for all images, or one per image. */
+  negativePrompt?: string | string[];
+  steps?: number;
+  guidance?: number;
+  width?: number;
+  height?: number;
+  batchSize?: number;
+  /** Seed of the first image; image i gets seed + i. Random (and reported) when no seed is given. */
+  seed?: number;
+  /** One seed per image. */
+  seeds?: number[];
+  /** Scheduler config keys overriding the model's scheduler_config.json, or a ready Scheduler. */
+  scheduler?: SchedulerConfig | Scheduler;
+  callback?: (info: PipelineStepInfo) => void | Promise<void>;
+  /** Decode `denoised` at every step and hand the PNGs to the callback. */
+  previews?: boolean;
+}
+
+export interface PipelineTimings {
+  tokenizerMs: number;
+  textEncoderMs: number;
+  /** Wall time of the UNet call(s) of each step. */
+  unetMs: number[];
+  /** Time in scaleModelInput + step + initial noise. */
+  schedulerMs: number;
+  vaeMs: number;
+  /** Decoding and encoding previews (0 without previews). */
+  previewMs: number;
+  pngMs: number;
+  totalMs: number;
+  /** Time inside ONNX Runtime session.run over all sessions (fp16 conversions included). */
+  sessionRunMs: number;
+}
+
+export interface GenerateResult {
+  /** PNG files, one per image. */
+  images: Buffer[];
+  seeds: number[];
+  prompts: string[];
+  provider: ExecutionProviderName;
+  family: PipelineFamily;
+  width: number;
+  height: number;
+  steps: number;
+  guidance: number;
+  /** Words of each prompt outside the tokenizer's vocabulary. */
+  unknownWords: string[][];
+  timings: PipelineTimings;
+}
+
+function readJsonFile(file: string, what: string): Record<string, unknown> {
+  if (!fs.existsSync(file)) throw new MissingResourceError(file, `${what} ${file} does not exist; ${FETCH_HINT}`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new MissingResourceError(file, `${what} ${file} cannot be parsed: ${(e as Error).message}; ${FETCH_HINT}`);
+  }
+}
+
+function optionalJson(file: string): Record<string, unknown> {
+  return fs.existsSync(file) ? readJsonFile(file, 'config') : {};
+}
+
+function isScheduler(x: unknown): x is Scheduler {
+  return typeof x === 'object' && x !== null && typeof (x as Scheduler).step === 'function' && typeof (x as Scheduler).setTimesteps === 'function';
+}
+
+/** Throws NumericalError naming `component` when `data` holds NaN or Inf. */
+function checkFinite(component: string, data: Float32Array, where: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      let bad = 0;
+      for (let k = i; k < data.length; k++) if (!Number.isFinite(data[k])) bad++;
+      throw new NumericalError(component, `output ${where} holds ${bad} non-finite values (first: ${data[i]} at element ${i}); fp16 exports overflow easily: try the model's fp32 export, or device "cpu"`);
+    }
+  }
+}
+
+/** A noise source drawing each image's share of a batch from that image's own seeded generator. */
+class PerImageNoise implements NoiseSource {
+  constructor(private readonly rngs: Rng[]) {}
+  normal(n: number): Float32Array {
+    const b = this.rngs.length;
+    if (n % b !== 0) return this.rngs[0].normal(n);
+    const out = new Float32Array(n);
+    const per = n / b;
+    this.rngs.forEach((rng, i) => out.set(rng.normal(per), i * per));
+    return out;
+  }
+}
+
+/** A loaded text-to-image model: tokenizer, text encoder, UNet, VAE decoder and scheduler config. */
+export class TextToImagePipeline {
+  readonly family: PipelineFamily;
+  readonly provider: ExecutionProviderName;
+  /** Native image size in pixels (unet sample_size x VAE factor). */
+  readonly nativeSize: number;
+  readonly vaeScaleFactor = 8;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly scalingFactor: number;
+  readonly latentChannels: number;
+  readonly timeCondDim: number;
+  readonly defaults: { steps: number; guidance: number };
+
+  constructor(
+    readonly modelDir: string,
+    readonly modelIndex: Readonly<Record<string, unknown>>,
+    readonly schedulerConfig: Readonly<SchedulerConfig>,
+    readonly tokenizer: ClipTokenizer,
+    readonly textEncoder: OnnxModel,
+    readonly unet: OnnxModel,
+    readonly vaeDecoder: OnnxModel,
+    unetConfig: Record<string, unknown>,
+    vaeConfig: Record<string, unknown>,
+    family?: PipelineFamily,
+  ) {
+    this.provider = unet.provider;
+    const className = String(modelIndex._class_name ?? '');
+    const hasCond = unet.hasInput('timestep_cond');
+    this.family = family ?? (hasCond ? 'lcm' : /turbo/i.test(className) || schedulerConfig.timestep_spacing === 'trailing' ? 'turbo' : 'sd');
+    if (this.family === 'lcm' && !hasCond) {
+      throw new InvalidArgumentError('family', 'lcm', `the UNet has no timestep_cond input (inputs: ${unet.inputs.map((s) => s.name).join(', ')}); use "sd" with an LCMScheduler for LCM-LoRA models`);
+    }
+    const sample = unet.input('sample');
+    const fixedH = sample.shape[2];
+    const sampleSize = typeof fixedH === 'number' && fixedH > 0 ? fixedH : Number(unetConfig.sample_size ?? 64);
+    this.nativeSize = sampleSize * this.vaeScaleFactor;
+    if (typeof fixedH === 'number' && fixedH > 0) {
+      this.minSize = this.maxSize = this.nativeSize;
+    } else {
+      this.minSize = Math.max(8, Math.floor(this.nativeSize / 4 / 8) * 8);
+      this.maxSize = this.nativeSize * 4;
+    }
+    const ch = sample.shape[1];
+    this.latentChannels = typeof ch === 'number' && ch > 0 ? ch : Number(unetConfig.in_channels ?? 4);
+    this.scalingFactor = Number(vaeConfig.scaling_factor ?? 0.18215);
+    const condShape = hasCond ? unet.input('timestep_cond').shape[1] : undefined;
+    this.timeCondDim = typeof condShape === 'number' && condShape > 0 ? condShape : Number(unetConfig.time_cond_proj_dim ?? 256);
+    this.defaults = this.family === 'lcm' ? { steps: 4, guidance: 8.5 } : this.family === 'turbo' ? { steps: 1, guidance: 0 } : { steps: 25, guidance: 7.5 };
+  }
+
+  /** Generates images; see GenerateOptions. Same seeds, options and provider give the same PNG bytes. */
+  async generate(options: GenerateOptions = {}): Promise<GenerateResult> {
+    const t0 = performance.now();
+    const runMs0 = this.sessionRunMs();
+    const req = this.resolve(options);
+    const { batch, prompts, negatives, seeds, steps, guidance, width, height } = req;
+    const doCfg = this.family !== 'lcm' && guidance > 1;
+    const timings: PipelineTimings = { tokenizerMs: 0, textEncoderMs: 0, unetMs: [], schedulerMs: 0, vaeMs: 0, previewMs: 0, pngMs: 0, totalMs: 0, sessionRunMs: 0 };
+
+    // 1. Text: one text-encoder call for [negatives..., prompts...] (CFG) or [prompts...].
+    let t = performance.now();
+    const texts = doCfg ? [...negatives, ...prompts] : prompts;
+    const encodings = texts.map((p) => this.tokenizer.encode(p));
+    const unknownWords = encodings.slice(doCfg ? batch : 0).map((e) => e.unknownWords);
+    const idsSpec = this.textEncoder.input('input_ids');
+    const seqLen = this.tokenizer.maxLength;
+    const flatIds = encodings.flatMap((e) => e.ids);
+    const idsFeed: OnnxFeed = { data: idsSpec.type === 'int64' ? BigInt64Array.from(flatIds, (v) => BigInt(v)) : Int32Array.from(flatIds), dims: [texts.length, seqLen] };
+    timings.tokenizerMs = performance.now() - t;
+    t = performance.now();
+    const teOut = await this.textEncoder.run({ input_ids: idsFeed });
+    const hidden = teOut.last_hidden_state ?? teOut[this.textEncoder.outputs[0].name];
+    timings.textEncoderMs = performance.now() - t;
+    const embeds = hidden.data as Float32Array;
+    const embedDims = hidden.dims;
+
+    // 2. Scheduler and initial latents: one generator per seed.
+    t = performance.now();
+    const scheduler = this.makeScheduler(options.scheduler);
+    scheduler.setTimesteps(steps);
+    const lh = height / this.vaeScaleFactor;
+    const lw = width / this.vaeScaleFactor;
+    const perImage = this.latentChannels * lh * lw;
+    const rngs = seeds.map((s) => new Rng(s));
+    let latents: Float32Array = new Float32Array(batch * perImage);
+    rngs.forEach((rng, i) => latents.set(rng.normal(perImage), i * perImage));
+    if (scheduler.initNoiseSigma !== 1) for (let k = 0; k < latents.length; k++) latents[k] *= scheduler.initNoiseSigma;
+    const noise = new PerImageNoise(rngs);
+    const latentDims = [batch, this.latentChannels, lh, lw];
+    const timestepCond = this.family === 'lcm' ? guidanceScaleEmbedding(new Array(batch).fill(guidance - 1), this.timeCondDim) : null;
+    timings.schedulerMs += performance.now() - t;
+
+    // 3. Denoising loop (the scheduler's contract: no hidden step counter).
+    let state = EMPTY_STATE;
+    let denoised: Float32Array = latents;
+    for (let i = 0; i < scheduler.timesteps.length; i++) {
+      const timestep = scheduler.timesteps[i];
+      t = performance.now();
+      const scaled = scheduler.scaleModelInput(latents, i);
+      timings.schedulerMs += performance.now() - t;
+      t = performance.now();
+      const modelOutput = await this.predict(scaled, latentDims, timestep, embeds, embedDims, doCfg, guidance, timestepCond, i);
+      timings.unetMs.push(performance.now() - t);
+      t = performance.now();
+      const out = scheduler.step(modelOutput, i, latents, { state, noise });
+      latents = out.prevSample;
+      denoised = out.denoised;
+      state = out.state;
+      timings.schedulerMs += performance.now() - t;
+      if (options.callback || options.previews) {
+        let previews: Buffer[] | undefined;
+        if (options.previews) {
+          const tp = performance.now();
+          previews = await this.decodeToPng(denoised, latentDims, `preview of step ${i}`);
+          timings.previewMs += performance.now() - tp;
+        }
+        if (options.callback) await options.callback({ step: i, timestep, latents, denoised, elapsedMs: performance.now() - t0, previews });
+      }
+    }
+
+    // 4. Decode: latents / scaling_factor -> VAE -> [-1, 1] -> PNG.
+    t = performance.now();
+    const decoded = await this.decodeLatents(latents, latentDims, 'after the last step');
+    timings.vaeMs = performance.now() - t;
+    t = performance.now();
+    const images = await vaeOutputToPngs(decoded.data, decoded.dims);
+    timings.pngMs = performance.now() - t;
+    timings.sessionRunMs = this.sessionRunMs() - runMs0;
+    timings.totalMs = performance.now() - t0;
+    return { images, seeds, prompts, provider: this.provider, family: this.family, width, height, steps, guidance, unknownWords, timings };
+  }
+
+  /** One UNet evaluation for the whole batch (2b rows under CFG), combined into the guided output. */
+  private async predict(
+    scaled: Float32Array,
+    latentDims: number[],
+    timestep: number,
+    embeds: Float32Array,
+    embedDims: readonly number[],
+    doCfg: boolean,
+    guidance: number,
+    timestepCond: Float32Array | null,
+    stepIndex: number,
+  ): Promise<Float32Array> {
+    const batch = latentDims[0];
+    const rows = doCfg ? 2 * batch : batch;
+    let sample = scaled;
+    if (doCfg) {
+      sample = new Float32Array(2 * scaled.length);
+      sample.set(scaled, 0);
+      sample.set(scaled, scaled.length);
+    }
+    const feeds: Record<string, OnnxFeed> = {
+      sample: { data: sample, dims: [rows, ...latentDims.slice(1)] },
+      timestep: this.timestepFeed(timestep, rows),
+      encoder_hidden_states: { data: embeds, dims: embedDims },
+    };
+    if (timestepCond) feeds.timestep_cond = { data: timestepCond, dims: [batch, this.timeCondDim] };
+    const result = await this.unet.run(feeds);
+    const out = (result.out_sample ?? result[this.unet.outputs[0].name]).data as Float32Array;
+    checkFinite('unet', out, `at step ${stepIndex} (timestep ${timestep})`);
+    if (!doCfg) return out;
+    // Classifier-free guidance: eps = eps_uncond + w (eps_cond - eps_uncond).
+    const n = scaled.length;
+    const guided = new Float32Array(n);
+    for (let k = 0; k < n; k++) {
+      const epsUncond = out[k];
+      guided[k] = epsUncond + guidance * (out[n + k] - epsUncond);
+    }
+    return guided;
+  }
+
+  /** The timestep tensor as the UNet's metadata wants it: dtype int64/int32/float, shape [], [1], [n] or [batch]. */
+  private timestepFeed(timestep: number, rows: number): OnnxFeed {
+    const spec = this.unet.input('timestep');
+    const sampleBatchDim = this.unet.input('sample').shape[0];
+    let dims: number[];
+    if (spec.shape.length === 0) dims = [];
+    else {
+      const d0 = spec.shape[0];
+      dims = [typeof d0 === 'number' && d0 > 0 ? d0 : typeof d0 === 'string' && d0 === sampleBatchDim ? rows : 1, ...spec.shape.slice(1).map(() => 1)];
+    }
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (spec.type === 'int64') return { data: new BigInt64Array(n).fill(BigInt(Math.trunc(timestep))), dims };
+    if (spec.type === 'int32') return { data: new Int32Array(n).fill(Math.trunc(timestep)), dims };
+    return { data: new Float32Array(n).fill(timestep), dims };
+  }
+
+  private async decodeLatents(latents: Float32Array, latentDims: number[], where: string): Promise<{ data: Float32Array; dims: readonly number[] }> {
+    const scaledLatents = new Float32Array(latents.length);
+    const inv = 1 / this.scalingFactor;
+    for (let k = 0; k < latents.length; k++) scaledLatents[k] = latents[k] * inv;
+    const name = this.vaeDecoder.inputs[0].name;
+    const result = await this.vaeDecoder.run({ [name]: { data: scaledLatents, dims: latentDims } });
+    const out = result.sample ?? result[this.vaeDecoder.outputs[0].name];
+    checkFinite('vae_decoder', out.data as Float32Array, where);
+    return { data: out.data as Float32Array, dims: out.dims };
+  }
+
+  private async decodeToPng(latents: Float32Array, latentDims: number[], where: string): Promise<Buffer[]> {
+    const decoded = await this.decodeLatents(latents, latentDims, where);
+    return vaeOutputToPngs(decoded.data, decoded.dims);
+  }
+
+  private makeScheduler(override: SchedulerConfig | Scheduler | undefined): Scheduler {
+    if (isScheduler(override)) return override;
+    if (override !== undefined && (typeof override !== 'object' || override === null)) {
+      throw new InvalidArgumentError('scheduler', override, 'expected a scheduler config object (e.g. {_class_name: "EulerDiscreteScheduler"}) or a Scheduler');
+    }
+    return createScheduler({ ...this.schedulerConfig, ...(override ?? {}) });
+  }
+
+  private sessionRunMs(): number {
+    return this.textEncoder.runMs + this.unet.runMs + this.vaeDecoder.runMs;
+  }
+
+  /** Checks and completes the options (typed errors name the field, the value and what is allowed). */
+  private resolve(o: GenerateOptions) {
+    if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options', o, 'expected an object');
+    if (o.prompt !== undefined && o.prompts !== undefined) throw new InvalidArgumentError('prompts', o.prompts, 'give either prompt or prompts, not both');
+    if (o.prompts !== undefined && (!Array.isArray(o.prompts) || o.prompts.length === 0 || o.prompts.some((p) => typeof p !== 'string'))) {
+      throw new InvalidArgumentError('prompts', o.prompts, 'expected a non-empty array of strings');
+    }
+    if (o.prompt !== undefined && typeof o.prompt !== 'string') throw new InvalidArgumentError('prompt', o.prompt, 'expected a string');
+    const batch = requireInteger('batchSize', o.batchSize ?? o.prompts?.length ?? o.seeds?.length ?? 1, 1, 64);
+    const prompts = o.prompts ?? new Array<string>(batch).fill(o.prompt ?? '');
+    if (prompts.length !== batch) throw new InvalidArgumentError('prompts', `${prompts.length} prompts`, `expected ${batch} (one per image, batchSize = ${batch})`);
+    let negatives: string[];
+    if (Array.isArray(o.negativePrompt)) {
+      if (o.negativePrompt.length !== batch) throw new InvalidArgumentError('negativePrompt', `${o.negativePrompt.length} prompts`, `expected one string, or ${batch} (one per image)`);
+      negatives = o.negativePrompt;
+    } else {
+      if (o.negativePrompt !== undefined && typeof o.negativePrompt !== 'string') throw new InvalidArgumentError('negativePrompt', o.negativePrompt, 'expected a string or an array of strings');
+      negatives = new Array<string>(batch).fill(o.negativePrompt ?? '');
+    }
+    let seeds: number[];
+    if (o.seeds !== undefined) {
+      if (!Array.isArray(o.seeds) || o.seeds.length !== batch) throw new InvalidArgumentError('seeds', o.seeds, `expected an array of ${batch} seeds (one per image, batchSize = ${batch})`);
+      if (o.seed !== undefined) throw new InvalidArgumentError('seed', o.seed, 'give either seed or seeds, not both');
+      seeds = o.seeds.map((s, i) => requireInteger(`seeds[${i}]`, s, 0));
+    } else {
+      const first = o.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : requireInteger('seed', o.seed, 0);
+      seeds = Array.from({ length: batch }, (_, i) => first + i);
+    }
+    const trainSteps = Number(this.schedulerConfig.num_train_timesteps ?? 1000);
+    const steps = requireInteger('steps', o.steps ?? this.defaults.steps, 1, trainSteps);
+    const guidance = requireFinite('guidance', o.guidance ?? this.defaults.guidance, 0, 50);
+    const size = (field: string, v: unknown): number => {
+      const n = requireInteger(field, v ?? this.nativeSize, 1);
+      if (n % 8 !== 0 || n < this.minSize || n > this.maxSize) {
+        throw new InvalidArgumentError(field, n, `expected a multiple of 8 in [${this.minSize}, ${this.maxSize}] for this model (native ${this.nativeSize})`);
+      }
+      return n;
+    };
+    const width = size('width', o.width);
+    const height = size('height', o.height);
+    if (o.previews !== undefined && typeof o.previews !== 'boolean') throw new InvalidArgumentError('previews', o.previews, 'expected true or false');
+    if (o.callback !== undefined && typeof o.callback !== 'function') throw new InvalidArgumentError('callback', o.callback, 'expected a function');
+    return { batch, prompts, negatives, seeds, steps, guidance, width, height };
+  }
+
+  /** Frees the three sessions. */
+  async release(): Promise<void> {
+    await Promise.all([this.textEncoder.release(), this.unet.release(), this.vaeDecoder.release()]);
+  }
+}
+
+/**
+ * Loads a diffusers/optimum ONNX model folder: model_index.json, scheduler/scheduler_config.json,
+ * tokenizer/, text_encoder/, unet/ and vae_decoder/ (model.onnx and config.json each). The
+ * execution provider is chosen once (on the UNet, see chooseProvider) and used for all three
+ * sessions; one line saying which and why is logged.
+ */
+export async function loadPipeline(modelDir: string, options: LoadPipelineOptions = {}): Promise<TextToImagePipeline> {
+  if (typeof modelDir !== 'string' || modelDir.length === 0) throw new InvalidArgumentError('modelDir', modelDir, 'expected a folder path');
+  if (!fs.existsSync(modelDir) || !fs.statSync(modelDir).isDirectory()) {
+    throw new MissingResourceError(modelDir, `model folder ${modelDir} does not exist; ${FETCH_HINT}`);
+  }
+  if (options.family !== undefined && !PIPELINE_FAMILIES.includes(options.family)) {
+    throw new InvalidArgumentError('family', options.family, `expected one of ${PIPELINE_FAMILIES.join(', ')}`);
+  }
+  const modelIndex = readJsonFile(path.join(modelDir, 'model_index.json'), 'model index');
+  const schedulerConfig = readJsonFile(path.join(modelDir, 'scheduler', 'scheduler_config.json'), 'scheduler config') as SchedulerConfig;
+  const files = ['text_encoder', 'unet', 'vae_decoder'].map((c) => path.join(modelDir, c, 'model.onnx'));
+  for (const f of files) {
+    if (!fs.existsSync(f)) throw new MissingResourceError(f, `${path.basename(path.dirname(f))} model ${f} does not exist; ${FETCH_HINT}`);
+  }
+  const tokenizer = loadClipTokenizer(path.join(modelDir, 'tokenizer'), { warn: options.warn });
+  const unet = await OnnxModel.open(files[1], { device: options.device ?? 'auto', component: 'unet', log: options.log });
+  const eps = unet.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
+  const textEncoder = await OnnxModel.open(files[0], { executionProviders: eps, component: 'text_encoder' });
+  const vaeDecoder = await OnnxModel.open(files[2], { executionProviders: eps, component: 'vae_decoder' });
+  const unetConfig = optionalJson(path.join(modelDir, 'unet', 'config.json'));
+  const vaeConfig = optionalJson(path.join(modelDir, 'vae_decoder', 'config.json'));
+  return new TextToImagePipeline(modelDir, modelIndex, schedulerConfig, tokenizer, textEncoder, unet, vaeDecoder, unetConfig, vaeConfig, options.family);
+}

@@ -1,0 +1,184 @@
+import * as fs from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { InvalidArgumentError, MissingResourceError } from '../core/errors.js';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from './float16.js';
+import { chooseProvider, type OnnxDevice, type ExecutionProviderName } from './providers.js';
+
+/** An input or output of a model as its metadata describes it. */
+export interface OnnxTensorSpec {
+  name: string;
+  /** ONNX Runtime's type name: 'float32', 'float16', 'int64', 'int32', ... */
+  type: string;
+  /** Dimensions: numbers are fixed, strings are symbolic (e.g. 'batch'); empty when unknown. */
+  shape: ReadonlyArray<number | string>;
+}
+
+/** What a caller feeds: float inputs take Float32Array (converted to fp16 when the model wants it). */
+export interface OnnxFeed {
+  data: Float32Array | Int32Array | BigInt64Array;
+  dims: readonly number[];
+}
+
+/** One output, floats always as Float32Array (fp16 outputs are converted). */
+export interface OnnxFetch {
+  data: Float32Array | Int32Array | BigInt64Array;
+  dims: readonly number[];
+  type: string;
+}
+
+export interface OpenModelOptions {
+  device?: OnnxDevice;
+  /** Skip the provider choice and use this provider list (the pipeline decides once for all sessions). */
+  executionProviders?: string[];
+  /** Component name for messages ('unet', 'vae_decoder', ...). */
+  component?: string;
+  /** Where the one-line provider decision goes (console.log by default). */
+  log?: (line: string) => void;
+}
+
+/** Formats specs as `name: type [d0, d1, ...]` for error messages. */
+export function describeSpecs(specs: readonly OnnxTensorSpec[]): string {
+  return specs.map((s) => `${s.name}: ${s.type} [${s.shape.join(', ')}]`).join('; ');
+}
+
+function specsOf(meta: readonly ort.InferenceSession.ValueMetadata[], names: readonly string[]): OnnxTensorSpec[] {
+  return names.map((name, i) => {
+    const m = meta.find((v) => v.name === name) ?? meta[i];
+    if (m && m.isTensor) return { name, type: m.type, shape: m.shape.slice() };
+    return { name, type: 'unknown', shape: [] };
+  });
+}
+
+const FLOAT_TYPES = new Set(['float32', 'float16']);
+const INT_TYPES = new Set(['int32', 'int64']);
+
+/**
+ * An ONNX Runtime session that knows its inputs and outputs (from the session metadata), checks feeds
+ * against them, converts float32 <-> float16 at the boundary, and counts the time spent in run().
+ */
+export class OnnxModel {
+  readonly path: string;
+  readonly component: string;
+  readonly provider: ExecutionProviderName;
+  readonly inputs: readonly OnnxTensorSpec[];
+  readonly outputs: readonly OnnxTensorSpec[];
+  /** Total milliseconds spent inside session.run (including the fp16 conversions it needs). */
+  runMs = 0;
+  /** Number of run() calls. */
+  runs = 0;
+  private readonly session: ort.InferenceSession;
+
+  private constructor(path: string, component: string, provider: ExecutionProviderName, session: ort.InferenceSession) {
+    this.path = path;
+    this.component = component;
+    this.provider = provider;
+    this.session = session;
+    this.inputs = specsOf(session.inputMetadata, session.inputNames);
+    this.outputs = specsOf(session.outputMetadata, session.outputNames);
+  }
+
+  /**
+   * Opens `modelPath`. With `executionProviders` the session uses them as given; otherwise `device`
+   * picks the provider (see chooseProvider) and one line saying which and why is logged.
+   */
+  static async open(modelPath: string, options: OpenModelOptions = {}): Promise<OnnxModel> {
+    const component = options.component ?? modelPath;
+    if (!fs.existsSync(modelPath)) {
+      throw new MissingResourceError(modelPath, `${component}: model file ${modelPath} does not exist (get a model with \`npm run fetch-model -- <repo>\`)`);
+    }
+    const create = (executionProviders: string[]) => ort.InferenceSession.create(modelPath, { executionProviders, graphOptimizationLevel: 'all' });
+    if (options.executionProviders) {
+      const eps = options.executionProviders;
+      const session = await create(eps);
+      return new OnnxModel(modelPath, component, eps.includes('cuda') ? 'cuda' : 'cpu', session);
+    }
+    const choice = await chooseProvider(options.device ?? 'auto', create);
+    (options.log ?? console.log)(`onnx: ${component} on ${choice.provider} (${choice.reason})`);
+    return new OnnxModel(modelPath, component, choice.provider, choice.value);
+  }
+
+  /** Whether the model has an input of this name. */
+  hasInput(name: string): boolean {
+    return this.inputs.some((s) => s.name === name);
+  }
+
+  /** The spec of input `name` (InvalidArgumentError listing the inputs when absent). */
+  input(name: string): OnnxTensorSpec {
+    const s = this.inputs.find((v) => v.name === name);
+    if (!s) throw new InvalidArgumentError(`${this.component} input`, name, `expected one of: ${describeSpecs(this.inputs)}`);
+    return s;
+  }
+
+  /** Checks feeds against the metadata: names, dtypes, ranks, fixed and shared symbolic dimensions. */
+  validate(feeds: Record<string, OnnxFeed>): void {
+    const expected = () => `${this.component} expects ${describeSpecs(this.inputs)}`;
+    for (const name of Object.keys(feeds)) {
+      if (!this.hasInput(name)) throw new InvalidArgumentError(`${this.component}.${name}`, 'unexpected input', expected());
+    }
+    const symbols = new Map<string, number>();
+    for (const spec of this.inputs) {
+      const feed = feeds[spec.name];
+      if (!feed) throw new InvalidArgumentError(`${this.component}.${spec.name}`, 'missing', expected());
+      const given = `${feedType(feed)} [${feed.dims.join(', ')}]`;
+      const size = feed.dims.reduce((a, b) => a * b, 1);
+      const typeOk = FLOAT_TYPES.has(spec.type) ? feed.data instanceof Float32Array : INT_TYPES.has(spec.type) ? !(feed.data instanceof Float32Array) : true;
+      if (!typeOk || size !== feed.data.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, expected());
+      if (spec.shape.length > 0) {
+        if (spec.shape.length !== feed.dims.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, expected());
+        spec.shape.forEach((d, i) => {
+          const got = feed.dims[i];
+          if (typeof d === 'number' && d >= 0 && d !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, `${expected()} (dimension ${i} must be ${d})`);
+          if (typeof d === 'string' && d !== '') {
+            const seen = symbols.get(d);
+            if (seen !== undefined && seen !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, `${expected()} (dimension ${i} is "${d}" = ${seen} elsewhere)`);
+            symbols.set(d, got);
+          }
+        });
+      }
+    }
+  }
+
+  /** Validates, converts, runs, and returns every output (floats as Float32Array). */
+  async run(feeds: Record<string, OnnxFeed>): Promise<Record<string, OnnxFetch>> {
+    this.validate(feeds);
+    const t0 = performance.now();
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.inputs) ortFeeds[spec.name] = toTensor(spec, feeds[spec.name]);
+    const results = await this.session.run(ortFeeds);
+    const out: Record<string, OnnxFetch> = {};
+    for (const [name, t] of Object.entries(results)) {
+      const tensor = t as ort.Tensor;
+      const data = tensor.type === 'float16' ? float16ArrayToFloat32(tensor.data as Uint16Array) : (tensor.data as Float32Array | Int32Array | BigInt64Array);
+      out[name] = { data, dims: tensor.dims.slice(), type: tensor.type };
+    }
+    this.runMs += performance.now() - t0;
+    this.runs++;
+    return out;
+  }
+
+  /** Frees the native session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function feedType(feed: OnnxFeed): string {
+  return feed.data instanceof Float32Array ? 'float32' : feed.data instanceof Int32Array ? 'int32' : 'int64';
+}
+
+function toTensor(spec: OnnxTensorSpec, feed: OnnxFeed): ort.Tensor {
+  const dims = feed.dims.slice();
+  const d = feed.data;
+  switch (spec.type) {
+    case 'float16':
+      return new ort.Tensor('float16', float32ArrayToFloat16(d as Float32Array), dims);
+    case 'float32':
+      return new ort.Tensor('float32', d as Float32Array, dims);
+    case 'int64':
+      return new ort.Tensor('int64', d instanceof BigInt64Array ? d : BigInt64Array.from(d as Int32Array, (v) => BigInt(v)), dims);
+    case 'int32':
+      return new ort.Tensor('int32', d instanceof Int32Array ? d : Int32Array.from(d as BigInt64Array, (v) => Number(v)), dims);
+    default:
+      return new ort.Tensor(d as Float32Array, dims);
+  }
+}
