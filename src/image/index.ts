@@ -1,0 +1,2 @@
+export * from './tensorPng.js';
+export * from './grid.js';

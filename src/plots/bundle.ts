@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, MissingResourceError } from '../core/errors.js';
+import type { PlotlyFigure } from './figure.js';
+
+/** MIME type of a Plotly figure in Jupyter (rendered by the jupyterlab-plotly extension). */
+export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
+
+/** One Jupyter display_data output: several renderings of the same thing, keyed by MIME type. */
+export interface DisplayBundle {
+  data: { [mime: string]: unknown };
+  metadata: { [mime: string]: unknown };
+}
+
+export interface FigureBundleOptions {
+  /** Put plotly.js itself (about 4.8 MB) into the HTML, as a script before the figure. */
+  includeLibrary?: boolean;
+  /** Id of the figure's div; default derived from a hash of the figure, so the bundle is a pure function of its inputs. */
+  divId?: string;
+  /** CSS height of the figure's div (default '460px'). */
+  height?: string;
+}
+
+let plotlyLibraryCache: string | undefined;
+
+/**
+ * The text of plotly.min.js, read from disk once (requiring it in Node throws: it expects a
+ * browser). Resolved from this library's own location, so the kernel's working directory does not matter.
+ */
+export function plotlyLibrarySource(): string {
+  if (plotlyLibraryCache === undefined) {
+    let file: string;
+    try {
+      file = require.resolve('plotly.js-dist-min/plotly.min.js');
+    } catch {
+      throw new MissingResourceError('plotly.js-dist-min/plotly.min.js', 'plotly.js-dist-min is not installed: run `npm install` in the project root.');
+    }
+    plotlyLibraryCache = readFileSync(file, 'utf8');
+  }
+  return plotlyLibraryCache;
+}
+
+/** Copies typed arrays into plain arrays (JSON.stringify would write them as objects) and drops functions. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as ArrayLike<number>);
+  }
+  return value;
+}
+
+/** The figure as plain JSON (typed arrays become arrays, NaN becomes null). */
+export function figureJson(fig: PlotlyFigure): string {
+  if (fig === null || typeof fig !== 'object' || !Array.isArray(fig.data)) {
+    throw new InvalidArgumentError('figure', fig, 'expected a Plotly figure {data: [...], layout: {...}}');
+  }
+  const plain = { data: fig.data, layout: fig.layout ?? {}, config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) } };
+  return JSON.stringify(plain, jsonReplacer);
+}
+
+/** The default div id of a figure: a hash of its JSON, so equal figures get equal bundles. */
+export function figureDivId(figureJsonText: string): string {
+  return 'fewstep-plot-' + createHash('sha256').update(figureJsonText).digest('hex').slice(0, 12);
+}
+
+/** JSON made safe to sit inside an HTML <script>: no `</script>`, no raw line separators. */
+function scriptSafe(json: string): string {
+  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** `<`, `>`, `&`, `"` as HTML entities. */
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The figure's title as plain text (Plotly pseudo-HTML removed). */
+function plainTitle(fig: PlotlyFigure): string {
+  const t = fig.layout?.title as unknown;
+  const text = typeof t === 'string' ? t : t && typeof t === 'object' ? (t as { text?: unknown }).text : undefined;
+  if (typeof text !== 'string') return '(untitled)';
+  return text
+    .replace(/<br\s*\/?>/gi, ' - ')
+    .replace(/<[^>]*>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/**
+ * The display_data bundle for a figure: the Plotly JSON (for JupyterLab with jupyterlab-plotly),
+ * an HTML div + script that draws it with window.Plotly, waiting for the library if it is still
+ * loading (for nbconvert HTML and plain Jupyter), and a text/plain line. Pure apart from reading
+ * plotly.min.js when `includeLibrary`.
+ */
+export function figureBundle(fig: PlotlyFigure, options: FigureBundleOptions = {}): DisplayBundle {
+  const json = figureJson(fig);
+  const divId = options.divId ?? figureDivId(json);
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(divId)) {
+    throw new InvalidArgumentError('divId', divId, 'expected letters, digits, "-" and "_", starting with a letter');
+  }
+  const height = options.height ?? '460px';
+  if (!/^\d+(\.\d+)?(px|em|vh|%)$/.test(height)) {
+    throw new InvalidArgumentError('height', height, "expected a CSS length like '460px'");
+  }
+  const parts: string[] = [];
+  if (options.includeLibrary) {
+    const lib = plotlyLibrarySource().replace(/<\/(script)/gi, '<\\/$1');
+    parts.push(`<script type="text/javascript">/* plotly.js, sent once per kernel session by fewstep */\n${lib}\n</script>`);
+  }
+  parts.push(
+    `<div id="${divId}" class="fewstep-plotly" style="width:100%;height:${height};"></div>`,
+    '<script type="text/javascript">',
+    '(function () {',
+    `  var figure = ${scriptSafe(json)};`,
+    '  function draw(tries) {',
+    `    var el = document.getElementById(${JSON.stringify(divId)});`,
+    '    var P = window.Plotly;',
+    '    if (el && P && typeof P.newPlot === "function") { P.newPlot(el, figure.data, figure.layout, figure.config); return; }',
+    '    if (tries < 600) { setTimeout(function () { draw(tries + 1); }, 50); return; }',
+    '    if (el) { el.textContent = "plotly.js did not load: run resendPlotlyLibrary() and show the figure again."; }',
+    '  }',
+    '  draw(0);',
+    '})();',
+    '</script>',
+  );
+  const traces = fig.data.length;
+  return {
+    data: {
+      [PLOTLY_MIME]: JSON.parse(json) as unknown,
+      'text/html': parts.join('\n'),
+      'text/plain': `[Plotly figure] ${plainTitle(fig)} (${traces} trace${traces === 1 ? '' : 's'})`,
+    },
+    metadata: {},
+  };
+}
+
+/** Markdown as a display bundle (text/markdown + text/plain). */
+export function markdownBundle(text: string): DisplayBundle {
+  if (typeof text !== 'string') throw new InvalidArgumentError('text', text, 'expected a markdown string');
+  return { data: { 'text/markdown': text, 'text/plain': text }, metadata: {} };
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Width and height from a PNG's IHDR chunk; throws InvalidArgumentError if it is not a PNG. */
+export function pngSize(png: Uint8Array): { width: number; height: number } {
+  const ok = png instanceof Uint8Array && png.length >= 24 && PNG_SIGNATURE.every((b, i) => png[i] === b);
+  if (!ok) {
+    throw new InvalidArgumentError('png', png instanceof Uint8Array ? `<${png.length} bytes>` : png, 'expected the bytes of a PNG file');
+  }
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/** A PNG as a display bundle (base64 image/png + text/plain); `displayWidth` scales it on screen. */
+export function pngBundle(png: Uint8Array, displayWidth?: number): DisplayBundle {
+  const { width, height } = pngSize(png);
+  const metadata: DisplayBundle['metadata'] = {};
+  if (displayWidth !== undefined) {
+    if (!Number.isInteger(displayWidth) || displayWidth < 1) {
+      throw new InvalidArgumentError('displayWidth', displayWidth, 'expected a positive integer number of pixels');
+    }
+    metadata['image/png'] = { width: displayWidth };
+  }
+  return {
+    data: { 'image/png': Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64'), 'text/plain': `[PNG image ${width}x${height}]` },
+    metadata,
+  };
+}
+
+/** A table cell as text: numbers with up to `digits` significant digits, null/undefined empty. */
+function cellText(value: unknown, digits: number): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return String(value);
+    if (Number.isInteger(value)) return String(value);
+    return String(Number(value.toPrecision(digits)));
+  }
+  return String(value);
+}
+
+export interface TableOptions {
+  /** Significant digits for non-integer numbers (default 4). */
+  digits?: number;
+  /** A caption above the table (e.g. the provenance of its numbers). */
+  caption?: string;
+}
+
+/**
+ * A table as a display bundle: an HTML table and a fixed-width text table. `rows` are objects
+ * (read by column name) or arrays (read by column position).
+ */
+export function tableBundle(
+  rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[],
+  columns: readonly string[],
+  options: TableOptions = {},
+): DisplayBundle {
+  if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'expected an array of rows');
+  if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string')) {
+    throw new InvalidArgumentError('columns', columns, 'expected a non-empty array of column names');
+  }
+  const digits = options.digits ?? 4;
+  if (!Number.isInteger(digits) || digits < 1 || digits > 21) {
+    throw new InvalidArgumentError('digits', digits, 'expected an integer in [1, 21]');
+  }
+  const cells: string[][] = rows.map((row, r) => {
+    if (row === null || typeof row !== 'object') throw new InvalidArgumentError(`rows[${r}]`, row, 'expected an object or an array');
+    return columns.map((c, j) => cellText(Array.isArray(row) ? row[j] : (row as Record<string, unknown>)[c], digits));
+  });
+  const numeric = columns.map((_, j) => rows.length > 0 && rows.every((row) => {
+    const v = Array.isArray(row) ? row[j] : (row as Record<string, unknown>)[columns[j]];
+    return typeof v === 'number' || v === null || v === undefined;
+  }));
+  const align = (j: number) => (numeric[j] ? ' style="text-align:right"' : '');
+  const html = [
+    '<table class="fewstep-table">',
+    options.caption === undefined ? '' : `<caption>${escapeHtml(options.caption)}</caption>`,
+    '<thead><tr>' + columns.map((c, j) => `<th${align(j)}>${escapeHtml(c)}</th>`).join('') + '</tr></thead>',
+    '<tbody>',
+    ...cells.map((row) => '<tr>' + row.map((v, j) => `<td${align(j)}>${escapeHtml(v)}</td>`).join('') + '</tr>'),
+    '</tbody></table>',
+  ].filter((line) => line !== '').join('\n');
+  const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j].length)));
+  const pad = (v: string, j: number) => (numeric[j] ? v.padStart(widths[j]) : v.padEnd(widths[j]));
+  const text = [
+    ...(options.caption === undefined ? [] : [options.caption]),
+    columns.map((c, j) => pad(c, j)).join('  ').trimEnd(),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.map((row) => row.map((v, j) => pad(v, j)).join('  ').trimEnd()),
+  ].join('\n');
+  return { data: { 'text/html': html, 'text/plain': text }, metadata: {} };
+}

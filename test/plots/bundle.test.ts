@@ -1,0 +1,126 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import vm from 'node:vm';
+import { InvalidArgumentError } from '../../src/core/errors.js';
+import { PLOTLY_MIME, figureBundle, markdownBundle, pngBundle, pngSize, tableBundle } from '../../src/plots/bundle.js';
+import { lineChart } from '../../src/plots/lineChart.js';
+import type { PlotlyFigure } from '../../src/plots/figure.js';
+
+const fig = lineChart({ title: 'Loss <i>x</i>', provenance: 'simulated', series: [{ name: 'a </script><script>alert(1)', x: [1, 2], y: [3, 4] }] });
+
+/** Runs the drawing script of a figure's HTML in a fake browser; Plotly arrives after `plotlyAfterTicks` timer ticks. */
+function runDrawingScript(html: string, plotlyAfterTicks: number) {
+  const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  const drawing = scripts[scripts.length - 1];
+  const div = { id: /<div id="([^"]+)"/.exec(html)![1], textContent: '' };
+  const calls: unknown[][] = [];
+  const timers: (() => void)[] = [];
+  const window: Record<string, unknown> = {};
+  const context = vm.createContext({
+    window,
+    document: { getElementById: (id: string) => (id === div.id ? div : null) },
+    setTimeout: (f: () => void) => timers.push(f),
+  });
+  vm.runInContext(drawing, context);
+  for (let tick = 0; tick < 1000 && timers.length > 0; tick++) {
+    if (tick === plotlyAfterTicks) window.Plotly = { newPlot: (...args: unknown[]) => calls.push(args) };
+    timers.shift()!();
+  }
+  return { calls, div };
+}
+
+describe('figureBundle', () => {
+  test('is one output carrying the Plotly JSON, an HTML drawing and a text line', () => {
+    const b = figureBundle(fig);
+    assert.deepEqual(Object.keys(b.data).sort(), [PLOTLY_MIME, 'text/html', 'text/plain'].sort());
+    const json = b.data[PLOTLY_MIME] as PlotlyFigure;
+    assert.deepEqual(json.data, JSON.parse(JSON.stringify(fig.data)));
+    assert.equal((json.layout.title as { text: string }).text, (fig.layout.title as { text: string }).text);
+    assert.equal(b.data['text/plain'], '[Plotly figure] Loss x - SIMULATION, not measured (1 trace)');
+  });
+  test('is a pure function of the figure: the same figure gives the same bundle, another figure another div id', () => {
+    assert.deepEqual(figureBundle(fig), figureBundle(fig));
+    const other = lineChart({ title: 'Other', provenance: 'measured', series: [{ name: 'a', x: [1], y: [1] }] });
+    const id = (h: unknown) => /<div id="([^"]+)"/.exec(h as string)![1];
+    assert.notEqual(id(figureBundle(fig).data['text/html']), id(figureBundle(other).data['text/html']));
+  });
+  test('typed arrays in a hand-made figure become JSON arrays', () => {
+    const b = figureBundle({ data: [{ type: 'scatter', x: new Float32Array([1, 2]), y: new Int16Array([3, 4]) }], layout: {} });
+    assert.deepEqual((b.data[PLOTLY_MIME] as { data: { x: unknown }[] }).data[0].x, [1, 2]);
+  });
+  test('text in the figure cannot close the script tag', () => {
+    const html = figureBundle(fig).data['text/html'] as string;
+    assert.equal(html.match(/<\/script>/g)?.length, 1, 'only the script tag itself closes');
+  });
+  test('the HTML draws the figure with window.Plotly, waiting for the library if it is still loading', () => {
+    const { calls } = runDrawingScript(figureBundle(fig).data['text/html'] as string, 5);
+    assert.equal(calls.length, 1);
+    const [, data, layout, config] = calls[0] as [unknown, unknown, { title: { text: string } }, { responsive: boolean }];
+    // The objects come from another realm (the vm context): compare them as JSON.
+    assert.equal(JSON.stringify(data), JSON.stringify(fig.data));
+    assert.match(layout.title.text, /SIMULATION/);
+    assert.equal(config.responsive, true);
+  });
+  test('the HTML gives up with a message if plotly.js never arrives', () => {
+    const { calls, div } = runDrawingScript(figureBundle(fig).data['text/html'] as string, Infinity);
+    assert.equal(calls.length, 0);
+    assert.match(div.textContent, /plotly\.js did not load/);
+  });
+  test('carries plotly.js only when asked, as a script before the figure', () => {
+    const without = figureBundle(fig).data['text/html'] as string;
+    const withLib = figureBundle(fig, { includeLibrary: true }).data['text/html'] as string;
+    assert.ok(without.length < 10_000);
+    assert.ok(withLib.length > 4_000_000);
+    assert.match(withLib, /^<script type="text\/javascript">[^\n]*\n\/\*\*\n\* plotly\.js v3\./);
+    assert.ok(withLib.indexOf('window.Plotly = Plotly') < withLib.indexOf('<div id='));
+  });
+  test('refuses a non-figure, a bad div id and a bad height', () => {
+    assert.throws(() => figureBundle({} as PlotlyFigure), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'figure');
+    assert.throws(() => figureBundle(fig, { divId: 'x"><script>' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'divId');
+    assert.throws(() => figureBundle(fig, { height: '1;color:red' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'height');
+  });
+});
+
+describe('tableBundle', () => {
+  test('renders objects by column name as an escaped HTML table and an aligned text table', () => {
+    const b = tableBundle([{ method: 'DDIM', steps: 50, ms: 123.456789 }, { method: 'LCM <1>', steps: 4, ms: 9.5 }], ['method', 'steps', 'ms']);
+    const html = b.data['text/html'] as string;
+    assert.match(html, /<th>method<\/th><th style="text-align:right">steps<\/th>/);
+    assert.match(html, /<td>LCM &lt;1&gt;<\/td><td style="text-align:right">4<\/td><td style="text-align:right">9.5<\/td>/);
+    assert.equal(b.data['text/plain'], [
+      'method   steps     ms',
+      '-------  -----  -----',
+      'DDIM        50  123.5',
+      'LCM <1>      4    9.5',
+    ].join('\n'));
+  });
+  test('reads array rows by position and prints a caption', () => {
+    const b = tableBundle([[1, 'x']], ['n', 's'], { caption: 'measured on this machine' });
+    assert.match(b.data['text/html'] as string, /<caption>measured on this machine<\/caption>/);
+    assert.match(b.data['text/plain'] as string, /^measured on this machine\nn  s\n/);
+  });
+  test('refuses missing columns and bad rows', () => {
+    assert.throws(() => tableBundle([], []), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'columns');
+    assert.throws(() => tableBundle([5 as never], ['a']), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'rows[0]');
+  });
+});
+
+describe('pngBundle and markdownBundle', () => {
+  // A 1x1 PNG, bytes written out by hand (signature, IHDR width 3 height 2).
+  const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000300000002080600000000000000', 'hex');
+  test('pngSize reads width and height from the IHDR chunk', () => {
+    assert.deepEqual(pngSize(png), { width: 3, height: 2 });
+  });
+  test('a PNG travels as base64 with a text twin and an optional display width', () => {
+    const b = pngBundle(png, 200);
+    assert.equal(b.data['image/png'], png.toString('base64'));
+    assert.equal(b.data['text/plain'], '[PNG image 3x2]');
+    assert.deepEqual(b.metadata['image/png'], { width: 200 });
+  });
+  test('bytes that are not a PNG are refused', () => {
+    assert.throws(() => pngBundle(Buffer.from('GIF89a not a png at all....')), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'png');
+  });
+  test('markdown travels as text/markdown with a plain twin', () => {
+    assert.deepEqual(markdownBundle('# Hi').data, { 'text/markdown': '# Hi', 'text/plain': '# Hi' });
+  });
+});
