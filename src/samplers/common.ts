@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NumericalError, requireInteger, requireOneOf } from '../core/errors.js';
+import type { NoiseSource } from '../core/rng.js';
 import type { SchedulerConfig } from './types.js';
 
 export const PREDICTION_TYPES = ['epsilon', 'v_prediction', 'sample'] as const;
@@ -91,4 +92,17 @@ export function predictOriginalSample(
     }
   }
   return { predOriginalSample, predEpsilon };
+}
+
+/**
+ * One draw of `n` standard normals from the caller's noise source, for the stochastic samplers
+ * (DDPM, DDIM with eta > 0, Euler ancestral). Throws InvalidArgumentError naming `noise` if absent.
+ */
+export function drawNoise(source: NoiseSource | undefined, n: number, who: string): Float32Array {
+  if (!source || typeof source.normal !== 'function') {
+    throw new InvalidArgumentError('noise', source, `${who} adds fresh noise each step: pass options.noise (e.g. new Rng(seed))`);
+  }
+  const z = source.normal(n);
+  checkTensor('noise', z, n);
+  return z;
 }

@@ -1,8 +1,6 @@
-import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
-import type { NoiseSource } from '../core/rng.js';
-import { checkTimestepsInRange, spacedTimesteps } from '../schedules/timesteps.js';
-import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
-import { checkNumSteps, checkPredictionType, checkSpacing, checkStepIndex, checkTensor, predictOriginalSample, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
+import { requireOneOf } from '../core/errors.js';
+import { drawNoise, predictOriginalSample, resolveConfig } from './common.js';
+import { DiscreteVpScheduler } from './discreteVp.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' DDPMScheduler defaults. */
@@ -32,64 +30,18 @@ export function createDDPMScheduler(config: SchedulerConfig = {}): Scheduler {
   return new DDPMSampler(config);
 }
 
-class DDPMSampler implements Scheduler {
+class DDPMSampler extends DiscreteVpScheduler {
   readonly className = 'DDPMScheduler';
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly numTrainTimesteps: number;
-  readonly alphasCumprod: Float64Array;
-  readonly sigmas = new Float64Array(0);
-  readonly initNoiseSigma = 1;
-  private readonly predictionType: PredictionType;
-  private readonly spacing: TimestepSpacing;
-  private readonly stepsOffset: number;
   private readonly varianceType: (typeof DDPM_VARIANCE_TYPES)[number];
-  private readonly clipSample: boolean;
-  private readonly clipSampleRange: number;
-  private steps = 0;
-  private grid: number[] = [];
 
   constructor(config: SchedulerConfig) {
     const cfg = resolveConfig(DDPM_DEFAULTS, config);
-    const schedule = trainingScheduleFromConfig(cfg);
-    this.numTrainTimesteps = schedule.numTrainTimesteps;
-    this.alphasCumprod = schedule.alphasCumprod;
-    this.predictionType = checkPredictionType(cfg.prediction_type);
-    this.spacing = checkSpacing(cfg.timestep_spacing);
-    this.stepsOffset = requireInteger('steps_offset', cfg.steps_offset, 0);
+    super(cfg);
     this.varianceType = requireOneOf('variance_type', cfg.variance_type, DDPM_VARIANCE_TYPES);
-    this.clipSample = configFlag(cfg, 'clip_sample');
-    this.clipSampleRange = requireFinite('clip_sample_range', cfg.clip_sample_range, 0);
-    if (configFlag(cfg, 'thresholding')) {
-      throw new InvalidArgumentError('thresholding', true, 'dynamic thresholding (Imagen) is not implemented; set thresholding: false (clip_sample still works)');
-    }
-    this.config = Object.freeze(cfg);
-  }
-
-  get numInferenceSteps(): number {
-    return this.steps;
-  }
-
-  get timesteps(): number[] {
-    return this.grid.slice();
-  }
-
-  setTimesteps(numInferenceSteps: number): void {
-    const n = checkNumSteps(numInferenceSteps, this.numTrainTimesteps);
-    const grid = spacedTimesteps(this.spacing, this.numTrainTimesteps, n, { stepsOffset: this.stepsOffset, integer: true });
-    checkTimestepsInRange(grid, this.numTrainTimesteps, this.stepsOffset);
-    this.steps = n;
-    this.grid = grid;
-  }
-
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
-    checkStepIndex(stepIndex, this.steps);
-    return sample;
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = checkStepIndex(stepIndex, this.steps);
-    checkTensor('sample', sample);
-    checkTensor('modelOutput', modelOutput, sample.length);
+    const i = this.checkStep(modelOutput, stepIndex, sample);
     const t = this.grid[i];
     const prevT = i + 1 < this.steps ? this.grid[i + 1] : -1;
     const alphaProdT = this.alphasCumprod[t];
@@ -100,10 +52,7 @@ class DDPMSampler implements Scheduler {
     const currentBetaT = 1 - currentAlphaT;
 
     const { predOriginalSample } = predictOriginalSample(this.predictionType, modelOutput, sample, alphaProdT);
-    if (this.clipSample) {
-      const r = this.clipSampleRange;
-      for (let k = 0; k < predOriginalSample.length; k++) predOriginalSample[k] = Math.min(r, Math.max(-r, predOriginalSample[k]));
-    }
+    this.clipPrediction(predOriginalSample);
 
     // diffusers adds noise whenever t > 0 (also on the last step of a grid that does not end at 0).
     let stdDev = 0;
@@ -126,17 +75,4 @@ class DDPMSampler implements Scheduler {
     }
     return { prevSample, denoised: predOriginalSample, state: options.state ?? EMPTY_STATE };
   }
-}
-
-/**
- * One draw of `n` standard normals from the caller's noise source, for the stochastic samplers
- * (DDPM, DDIM with eta > 0, Euler ancestral). Throws InvalidArgumentError naming `noise` if absent.
- */
-export function drawNoise(source: NoiseSource | undefined, n: number, who: string): Float32Array {
-  if (!source || typeof source.normal !== 'function') {
-    throw new InvalidArgumentError('noise', source, `${who} adds fresh noise each step: pass options.noise (e.g. new Rng(seed))`);
-  }
-  const z = source.normal(n);
-  checkTensor('noise', z, n);
-  return z;
 }

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
-import { checkNumSteps, checkPredictionType, checkSpacing, checkStepIndex, checkTensor, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
-import { drawNoise } from './ddpm.js';
+import { checkNumSteps, drawNoise, checkPredictionType, checkSpacing, checkStepIndex, checkTensor, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
 import { denoisedFromSigma, eulerScheduleFromConfig, eulerSigmaGrid, initialGrid, type SigmaGrid } from './euler.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
