@@ -1,0 +1,181 @@
+/**
+ * `npm run lecture`: executes every notebook in `notebooks/` (name order) headless on the tslab
+ * kernel and writes the executed notebooks to `out/lecture/`. Stops at the first failing cell.
+ *
+ *   npm run lecture -- [--only <glob>]... [--timeout <s>] [--out <dir>] [--solutions]
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { FewstepError, InvalidArgumentError, requireFinite } from '../core/errors.js';
+import { runNotebook, type RunNotebookResult } from '../runner/index.js';
+
+/** Parsed command line of `npm run lecture`. */
+export interface LectureOptions {
+  /** Glob patterns (`*`, `?`) matched against the notebook path relative to the notebooks folder; empty = all. */
+  only: string[];
+  /** Per-cell time limit in seconds. */
+  timeoutS: number;
+  /** Output folder for executed notebooks. */
+  outDir: string;
+  /** Also run `notebooks/solutions/*.ipynb` (after the lecture notebooks). */
+  solutions: boolean;
+}
+
+/** One notebook to execute: its absolute path and its path relative to the notebooks folder. */
+export interface LectureNotebook {
+  file: string;
+  relative: string;
+}
+
+/**
+ * A step after each executed notebook (e.g. an HTML exporter); gets the run result and where the
+ * notebook was written. Runs in order; a throw stops the lecture.
+ */
+export type LectureSink = (result: RunNotebookResult, notebook: LectureNotebook) => Promise<void> | void;
+
+/** The project root: two levels above this compiled file (dist/cli/lecture.js). */
+export function projectRoot(): string {
+  return path.resolve(__dirname, '..', '..');
+}
+
+/** Parses `argv` (without node and script); unknown options and bad values throw InvalidArgumentError. */
+export function parseLectureArgs(argv: readonly string[], root = projectRoot()): LectureOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        only: { type: 'string', multiple: true },
+        timeout: { type: 'string' },
+        out: { type: 'string' },
+        solutions: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new InvalidArgumentError('arguments', argv.join(' '), `${(e as Error).message}; expected [--only <glob>]... [--timeout <seconds>] [--out <dir>] [--solutions]`);
+  }
+  const timeoutS = values.timeout === undefined ? 120 : requireFinite('--timeout', Number(values.timeout), 0.001);
+  return {
+    only: values.only ?? [],
+    timeoutS,
+    outDir: path.resolve(root, values.out ?? path.join('out', 'lecture')),
+    solutions: values.solutions ?? false,
+  };
+}
+
+/** A RegExp for a glob with `*` (any run of characters except '/'), `**` (anything) and `?` (one character). */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i];
+    if (ch === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * The notebooks to run, in name order: `<dir>/*.ipynb`, then `<dir>/solutions/*.ipynb` when
+ * `solutions` is set. `only` patterns match the relative path or the file name (a pattern without
+ * ".ipynb" also matches without the extension). Patterns that match nothing throw InvalidArgumentError.
+ */
+export async function listLectureNotebooks(notebooksDir: string, only: readonly string[] = [], solutions = false): Promise<LectureNotebook[]> {
+  const list = async (sub: string): Promise<LectureNotebook[]> => {
+    let names: string[];
+    try {
+      names = await fsp.readdir(path.join(notebooksDir, sub));
+    } catch {
+      return [];
+    }
+    return names
+      .filter((n) => n.endsWith('.ipynb') && !n.startsWith('.'))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((n) => ({ file: path.join(notebooksDir, sub, n), relative: sub ? `${sub}/${n}` : n }));
+  };
+  const all = [...(await list('')), ...(solutions ? await list('solutions') : [])];
+  if (only.length === 0) return all;
+  const patterns = only.map((g) => ({ glob: g, re: globToRegExp(g) }));
+  const hit = (nb: LectureNotebook, re: RegExp) => {
+    const base = path.basename(nb.relative);
+    return re.test(nb.relative) || re.test(base) || re.test(base.replace(/\.ipynb$/, ''));
+  };
+  for (const p of patterns) {
+    if (!all.some((nb) => hit(nb, p.re))) {
+      throw new InvalidArgumentError('--only', p.glob, `expected a pattern matching one of: ${all.map((nb) => nb.relative).join(', ') || '(no notebooks found)'}`);
+    }
+  }
+  return all.filter((nb) => patterns.some((p) => hit(nb, p.re)));
+}
+
+/** Where the executed copy of `nb` goes: the same relative path under `outDir`. */
+export function executedNotebookPath(outDir: string, nb: LectureNotebook): string {
+  return path.join(outDir, ...nb.relative.split('/'));
+}
+
+/**
+ * Executes the notebooks in order, writing each executed notebook under `options.outDir` and then
+ * calling the sinks. Logs progress with `log`. Throws the first failure (NotebookCellError etc.).
+ */
+export async function runLecture(
+  options: LectureOptions,
+  notebooksDir = path.join(projectRoot(), 'notebooks'),
+  sinks: readonly LectureSink[] = [],
+  log: (line: string) => void = (l) => console.log(l),
+): Promise<RunNotebookResult[]> {
+  const notebooks = await listLectureNotebooks(notebooksDir, options.only, options.solutions);
+  if (notebooks.length === 0) throw new InvalidArgumentError('notebooks', notebooksDir, 'expected a folder holding *.ipynb files');
+  const results: RunNotebookResult[] = [];
+  const t0 = Date.now();
+  for (const [k, nb] of notebooks.entries()) {
+    const outFile = executedNotebookPath(options.outDir, nb);
+    const tag = `[${k + 1}/${notebooks.length}] ${nb.relative}`;
+    log(`${tag} ...`);
+    let cells = 0;
+    const result = await runNotebook(nb.file, { cellTimeoutS: options.timeoutS, outFile, onCell: () => cells++ });
+    for (const sink of sinks) await sink(result, nb);
+    results.push(result);
+    log(`${tag} ok: ${cells} code cells in ${seconds(result.totalMs)} (kernel start ${seconds(result.startMs)}) -> ${path.relative(process.cwd(), outFile)}`);
+  }
+  log(`lecture: ${notebooks.length} notebook(s) in ${seconds(Date.now() - t0)}, written to ${path.relative(process.cwd(), options.outDir) || '.'}`);
+  return results;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** CLI entry: exit code 0 when every notebook ran, 1 on the first failure (message on stderr), 2 on bad arguments. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  let options: LectureOptions;
+  try {
+    options = parseLectureArgs(argv);
+  } catch (e) {
+    console.error(`lecture: ${(e as Error).message}`);
+    return 2;
+  }
+  try {
+    await runLecture(options);
+    return 0;
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) {
+      console.error(`lecture: ${e.message}`);
+      return 2;
+    }
+    const msg = e instanceof FewstepError ? e.message : (e as Error).stack ?? String(e);
+    console.error(`lecture: FAILED\n${msg}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  // Ctrl-C, kill, hang-up: leave through process.exit so the runner's exit hook kills the kernel.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => process.exit(code));
+  main().then((code) => process.exit(code));
+}

@@ -1,0 +1,79 @@
+import * as path from 'node:path';
+import { requireFinite } from '../core/errors.js';
+import { NotebookCellError } from './errors.js';
+import { TslabKernel, type KernelOptions } from './kernel.js';
+import { firstSourceLine, joinSource, readNotebook, writeNotebookAtomic, type Notebook } from './notebookFile.js';
+import type { DisplayRegistry } from './outputs.js';
+
+/** Options of `runNotebook`. */
+export interface RunNotebookOptions {
+  /** Time limit per code cell in seconds (default 120). */
+  cellTimeoutS?: number;
+  /** Where to write the executed notebook (atomically); nothing is written when omitted or when a cell fails. */
+  outFile?: string;
+  /** Kernel start options other than the working directory (which is the notebook's folder). */
+  kernel?: Omit<KernelOptions, 'cwd'>;
+  /** Called after each code cell with its index in `cells` and the time it took. */
+  onCell?: (cellIndex: number, ms: number) => void;
+}
+
+/** An executed notebook and what it cost. */
+export interface RunNotebookResult {
+  /** The notebook with outputs and execution counts filled in. */
+  notebook: Notebook;
+  /** Path of the source notebook. */
+  path: string;
+  /** Where the executed notebook was written, if it was. */
+  outFile?: string;
+  /** Kernel start-up time (ms). */
+  startMs: number;
+  /** Total wall time including start-up and shutdown (ms). */
+  totalMs: number;
+  /** Wall time of each code cell (ms), by index in `cells` (undefined for other cells). */
+  cellMs: (number | undefined)[];
+}
+
+/**
+ * Executes every code cell of the notebook at `file` in order on a fresh tslab kernel whose working
+ * directory is the notebook's folder, and returns the notebook with its outputs.
+ *
+ * Stops at the first failing cell with a NotebookCellError naming the file, the cell index, its
+ * first line and its stderr: an execute_reply status of 'error' or 'abort' (tslab sends no `error`
+ * messages), an `error` output, a timeout (the kernel is interrupted, then shut down), or a kernel
+ * that died. A missing or malformed file throws NotebookFileError. The kernel is always shut down.
+ */
+export async function runNotebook(file: string, options: RunNotebookOptions = {}): Promise<RunNotebookResult> {
+  const cellTimeoutS = requireFinite('cellTimeoutS', options.cellTimeoutS ?? 120, 0.001);
+  const t0 = Date.now();
+  const source = await readNotebook(file);
+  const notebook: Notebook = { ...source, cells: source.cells.map((c) => ({ ...c })) };
+  const kernel = await TslabKernel.start({ ...options.kernel, cwd: path.dirname(path.resolve(file)) });
+  const startMs = Date.now() - t0;
+  const cellMs: (number | undefined)[] = new Array(notebook.cells.length).fill(undefined);
+  const displays: DisplayRegistry = new Map();
+  try {
+    for (let i = 0; i < notebook.cells.length; i++) {
+      const cell = notebook.cells[i];
+      if (cell.cell_type !== 'code') continue;
+      const code = joinSource(cell.source);
+      const c0 = Date.now();
+      const outcome = await kernel.execute(code, { timeoutMs: cellTimeoutS * 1000, displays });
+      cellMs[i] = Date.now() - c0;
+      cell.outputs = outcome.outputs;
+      cell.execution_count = outcome.executionCount;
+      options.onCell?.(i, cellMs[i] as number);
+      const errorOutput = outcome.outputs.some((o) => o.output_type === 'error');
+      if (outcome.status !== 'ok' || errorOutput) {
+        const kind = outcome.status === 'ok' ? 'error' : outcome.status;
+        let stderr = outcome.stderr;
+        if (kind === 'kernel-died' && kernel.processOutput.trim()) stderr += (stderr ? '\n' : '') + kernel.processOutput;
+        throw new NotebookCellError(file, i, firstSourceLine(cell.source), kind, outcome.detail, stderr);
+      }
+    }
+  } finally {
+    await kernel.shutdown();
+  }
+  if (options.outFile) await writeNotebookAtomic(options.outFile, notebook);
+  return { notebook, path: file, outFile: options.outFile, startMs, totalMs: Date.now() - t0, cellMs };
+}
+
