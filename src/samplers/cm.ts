@@ -1,5 +1,5 @@
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
-import { checkNumSteps, checkStepIndex, checkTensor, resolveConfig } from './common.js';
+import { checkNumSteps, checkStepArgs, checkStepIndex, checkTensor, resolveConfig } from './common.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' CMStochasticIterativeScheduler defaults. */
@@ -109,9 +109,7 @@ class CMStochasticIterativeScheduler implements Scheduler {
    * [-1, 1] if clip_denoised), then x_next = x0 + s_noise z sqrt(sigma_next^2 - sigma_min^2).
    */
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = checkStepIndex(stepIndex, this.numInferenceSteps);
-    checkTensor('sample', sample);
-    checkTensor('modelOutput', modelOutput, sample.length);
+    const i = checkStepArgs(modelOutput, stepIndex, sample, this.numInferenceSteps);
     const sigma = this.sigmas[i];
     const sigmaNext = this.sigmas[i + 1];
     const { cSkip, cOut } = cmBoundaryScalings(sigma, this.sigmaMin, this.sigmaData);

@@ -44,6 +44,14 @@ export function checkStepIndex(stepIndex: unknown, numSteps: number): number {
   return requireInteger('stepIndex', stepIndex, 0, numSteps - 1);
 }
 
+/** Validates a step's arguments (index on the grid, finite sample, finite model output of the same length); returns the index. */
+export function checkStepArgs(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, numSteps: number): number {
+  const i = checkStepIndex(stepIndex, numSteps);
+  checkTensor('sample', sample);
+  checkTensor('modelOutput', modelOutput, sample.length);
+  return i;
+}
+
 /** Throws a NumericalError naming the argument if the model output (or sample) holds NaN or Inf. */
 export function checkTensor(field: string, data: Float32Array, expectedLength?: number): void {
   if (!(data instanceof Float32Array)) {

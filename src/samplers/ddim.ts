@@ -1,6 +1,6 @@
 import { requireFinite } from '../core/errors.js';
 import { configFlag } from '../schedules/trainingSchedule.js';
-import { drawNoise, predictOriginalSample, resolveConfig } from './common.js';
+import { checkStepArgs, drawNoise, predictOriginalSample, resolveConfig } from './common.js';
 import { DiscreteVpScheduler } from './discreteVp.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
@@ -46,7 +46,7 @@ class DDIMSampler extends DiscreteVpScheduler {
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = this.checkStep(modelOutput, stepIndex, sample);
+    const i = checkStepArgs(modelOutput, stepIndex, sample, this.steps);
     const t = this.grid[i];
     // diffusers steps back by N // n whatever the spacing (so "trailing" lands between grid points).
     const prevT = t - Math.floor(this.numTrainTimesteps / this.steps);

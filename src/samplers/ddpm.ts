@@ -1,5 +1,5 @@
 import { requireOneOf } from '../core/errors.js';
-import { drawNoise, predictOriginalSample, resolveConfig } from './common.js';
+import { checkStepArgs, drawNoise, predictOriginalSample, resolveConfig } from './common.js';
 import { DiscreteVpScheduler } from './discreteVp.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
@@ -41,7 +41,7 @@ class DDPMSampler extends DiscreteVpScheduler {
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = this.checkStep(modelOutput, stepIndex, sample);
+    const i = checkStepArgs(modelOutput, stepIndex, sample, this.steps);
     const t = this.grid[i];
     const prevT = i + 1 < this.steps ? this.grid[i + 1] : -1;
     const alphaProdT = this.alphasCumprod[t];

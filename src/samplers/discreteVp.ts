@@ -1,7 +1,7 @@
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { checkTimestepsInRange, spacedTimesteps } from '../schedules/timesteps.js';
 import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
-import { checkNumSteps, checkPredictionType, checkSpacing, checkStepIndex, checkTensor, type PredictionType, type TimestepSpacing } from './common.js';
+import { checkNumSteps, checkPredictionType, checkSpacing, checkStepIndex, type PredictionType, type TimestepSpacing } from './common.js';
 import type { Scheduler, StepOptions, StepOutput } from './types.js';
 
 /**
@@ -62,13 +62,6 @@ export abstract class DiscreteVpScheduler implements Scheduler {
 
   abstract step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options?: StepOptions): StepOutput;
 
-  /** Validates a step's arguments; returns the step index. */
-  protected checkStep(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): number {
-    const i = checkStepIndex(stepIndex, this.steps);
-    checkTensor('sample', sample);
-    checkTensor('modelOutput', modelOutput, sample.length);
-    return i;
-  }
 
   /** clip_sample: clamps the x0 prediction to [-clip_sample_range, clip_sample_range] in place. */
   protected clipPrediction(predOriginalSample: Float32Array): void {

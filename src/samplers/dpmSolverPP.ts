@@ -3,16 +3,7 @@ import { karrasSigmas, vpSigmaTable } from '../schedules/sigmas.js';
 import { checkTimestepsInRange, roundHalfEven } from '../schedules/timesteps.js';
 import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
 import { linspace } from '../schedules/betas.js';
-import {
-  checkNumSteps,
-  checkPredictionType,
-  checkSpacing,
-  checkStepIndex,
-  checkTensor,
-  resolveConfig,
-  type PredictionType,
-  type TimestepSpacing,
-} from './common.js';
+import { checkNumSteps, checkPredictionType, checkSpacing, checkStepArgs, checkStepIndex, checkTensor, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
 import { EMPTY_STATE, type SamplerState, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' DPMSolverMultistepScheduler defaults (the keys this implementation reads). */
@@ -179,9 +170,7 @@ class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = checkStepIndex(stepIndex, this.numInferenceSteps);
-    checkTensor('sample', sample);
-    checkTensor('modelOutput', modelOutput, sample.length);
+    const i = checkStepArgs(modelOutput, stepIndex, sample, this.numInferenceSteps);
     const state = options.state ?? EMPTY_STATE;
     const history = state.modelOutputs;
     const lowerOrderNums = requireInteger('state.lowerOrderNums', state.lowerOrderNums, 0, Math.min(i, this.solverOrder));

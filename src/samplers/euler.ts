@@ -2,7 +2,7 @@ import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } fro
 import { interpolateSigmas, karrasSigmas, sigmaToTimestep, vpSigmaTable } from '../schedules/sigmas.js';
 import { spacedTimesteps } from '../schedules/timesteps.js';
 import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
-import { checkNumSteps, checkPredictionType, checkSpacing, checkStepIndex, checkTensor, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
+import { checkNumSteps, checkPredictionType, checkSpacing, checkStepArgs, checkStepIndex, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' EulerDiscreteScheduler defaults. */
@@ -83,39 +83,29 @@ export function eulerScheduleFromConfig(cfg: Readonly<Record<string, unknown>>):
   return { numTrainTimesteps: schedule.numTrainTimesteps, alphasCumprod };
 }
 
-class EulerSampler implements Scheduler {
-  readonly className = 'EulerDiscreteScheduler';
+/**
+ * What the two Euler classes share: the VE sigma grid interpolated from the training schedule,
+ * c_in input scaling, and the grid state set by setTimesteps. Subclasses implement `step`.
+ */
+export abstract class SigmaGridScheduler implements Scheduler {
+  abstract readonly className: string;
   readonly config: Readonly<Record<string, unknown>>;
   readonly numTrainTimesteps: number;
   readonly alphasCumprod: Float64Array;
-  private readonly predictionType: PredictionType;
+  protected readonly predictionType: PredictionType;
   private readonly spacing: TimestepSpacing;
   private readonly gridOptions: SigmaGridOptions;
-  private steps = 0;
-  private grid: SigmaGrid;
+  protected steps = 0;
+  protected grid: SigmaGrid;
 
-  constructor(config: SchedulerConfig) {
-    const raw = resolveConfig(EULER_DEFAULTS, config);
-    // diffusers accepts "original_sample" as another name for "sample".
-    const cfg = raw.prediction_type === 'original_sample' ? { ...raw, prediction_type: 'sample' } : raw;
+  protected constructor(cfg: Readonly<Record<string, unknown>>, gridOptions: SigmaGridOptions, publicConfig: Readonly<Record<string, unknown>> = cfg) {
     const schedule = eulerScheduleFromConfig(cfg);
     this.numTrainTimesteps = schedule.numTrainTimesteps;
     this.alphasCumprod = schedule.alphasCumprod;
     this.predictionType = checkPredictionType(cfg.prediction_type);
     this.spacing = checkSpacing(cfg.timestep_spacing);
-    requireOneOf('interpolation_type', cfg.interpolation_type, ['linear'] as const);
-    requireOneOf('timestep_type', cfg.timestep_type, ['discrete'] as const);
-    for (const key of ['use_exponential_sigmas', 'use_beta_sigmas']) {
-      if (configFlag(cfg, key)) throw new InvalidArgumentError(key, true, 'not implemented; use use_karras_sigmas or the default interpolated sigmas');
-    }
-    this.gridOptions = {
-      stepsOffset: requireInteger('steps_offset', cfg.steps_offset, 0),
-      useKarrasSigmas: configFlag(cfg, 'use_karras_sigmas'),
-      sigmaMin: cfg.sigma_min == null ? null : requireFinite('sigma_min', cfg.sigma_min, 0),
-      sigmaMax: cfg.sigma_max == null ? null : requireFinite('sigma_max', cfg.sigma_max, 0),
-      finalSigmasType: requireOneOf('final_sigmas_type', cfg.final_sigmas_type, ['zero', 'sigma_min'] as const),
-    };
-    this.config = Object.freeze({ ...raw });
+    this.gridOptions = gridOptions;
+    this.config = Object.freeze({ ...publicConfig });
     this.grid = initialGrid(this.alphasCumprod, this.spacing);
   }
 
@@ -149,10 +139,34 @@ class EulerSampler implements Scheduler {
     return sample.map((v) => v / cIn);
   }
 
+  abstract step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options?: StepOptions): StepOutput;
+
+}
+
+class EulerSampler extends SigmaGridScheduler {
+  readonly className = 'EulerDiscreteScheduler';
+
+  constructor(config: SchedulerConfig) {
+    const raw = resolveConfig(EULER_DEFAULTS, config);
+    // diffusers accepts "original_sample" as another name for "sample".
+    const cfg = raw.prediction_type === 'original_sample' ? { ...raw, prediction_type: 'sample' } : raw;
+    requireOneOf('interpolation_type', cfg.interpolation_type, ['linear'] as const);
+    requireOneOf('timestep_type', cfg.timestep_type, ['discrete'] as const);
+    for (const key of ['use_exponential_sigmas', 'use_beta_sigmas']) {
+      if (configFlag(cfg, key)) throw new InvalidArgumentError(key, true, 'not implemented; use use_karras_sigmas or the default interpolated sigmas');
+    }
+    const gridOptions: SigmaGridOptions = {
+      stepsOffset: requireInteger('steps_offset', cfg.steps_offset, 0),
+      useKarrasSigmas: configFlag(cfg, 'use_karras_sigmas'),
+      sigmaMin: cfg.sigma_min == null ? null : requireFinite('sigma_min', cfg.sigma_min, 0),
+      sigmaMax: cfg.sigma_max == null ? null : requireFinite('sigma_max', cfg.sigma_max, 0),
+      finalSigmasType: requireOneOf('final_sigmas_type', cfg.final_sigmas_type, ['zero', 'sigma_min'] as const),
+    };
+    super(cfg, gridOptions, raw);
+  }
+
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = checkStepIndex(stepIndex, this.steps);
-    checkTensor('sample', sample);
-    checkTensor('modelOutput', modelOutput, sample.length);
+    const i = checkStepArgs(modelOutput, stepIndex, sample, this.steps);
     const sigma = this.grid.sigmas[i];
     const sigmaHat = sigma; // no churn: gamma = 0
     const sigmaNext = this.grid.sigmas[i + 1];

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
-import { checkNumSteps, drawNoise, checkPredictionType, checkSpacing, checkStepIndex, checkTensor, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
-import { denoisedFromSigma, eulerScheduleFromConfig, eulerSigmaGrid, initialGrid, type SigmaGrid } from './euler.js';
+import { checkStepArgs, drawNoise, resolveConfig } from './common.js';
+import { denoisedFromSigma, SigmaGridScheduler } from './euler.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' EulerAncestralDiscreteScheduler defaults. */
@@ -32,72 +32,20 @@ export function ancestralStepSigmas(sigmaFrom: number, sigmaTo: number): { sigma
   return { sigmaUp, sigmaDown };
 }
 
-class EulerAncestralSampler implements Scheduler {
+class EulerAncestralSampler extends SigmaGridScheduler {
   readonly className = 'EulerAncestralDiscreteScheduler';
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly numTrainTimesteps: number;
-  readonly alphasCumprod: Float64Array;
-  private readonly predictionType: PredictionType;
-  private readonly spacing: TimestepSpacing;
-  private readonly stepsOffset: number;
-  private steps = 0;
-  private grid: SigmaGrid;
 
   constructor(config: SchedulerConfig) {
     const cfg = resolveConfig(EULER_ANCESTRAL_DEFAULTS, config);
-    const schedule = eulerScheduleFromConfig(cfg);
-    this.numTrainTimesteps = schedule.numTrainTimesteps;
-    this.alphasCumprod = schedule.alphasCumprod;
-    this.predictionType = checkPredictionType(cfg.prediction_type);
-    if (this.predictionType === 'sample') {
+    if (cfg.prediction_type === 'sample') {
       throw new InvalidArgumentError('prediction_type', 'sample', 'EulerAncestralDiscreteScheduler supports "epsilon" or "v_prediction" (diffusers does not implement "sample")');
     }
-    this.spacing = checkSpacing(cfg.timestep_spacing);
-    this.stepsOffset = requireInteger('steps_offset', cfg.steps_offset, 0);
-    this.config = Object.freeze(cfg);
-    this.grid = initialGrid(this.alphasCumprod, this.spacing);
-  }
-
-  get numInferenceSteps(): number {
-    return this.steps;
-  }
-
-  get timesteps(): number[] {
-    return this.steps === 0 ? [] : this.grid.timesteps.slice();
-  }
-
-  get sigmas(): Float64Array {
-    return this.steps === 0 ? new Float64Array(0) : this.grid.sigmas.slice();
-  }
-
-  get initNoiseSigma(): number {
-    return this.grid.initNoiseSigma;
-  }
-
-  setTimesteps(numInferenceSteps: number): void {
-    const n = checkNumSteps(numInferenceSteps, this.numTrainTimesteps);
-    this.grid = eulerSigmaGrid(this.alphasCumprod, this.spacing, n, {
-      stepsOffset: this.stepsOffset,
-      useKarrasSigmas: false,
-      sigmaMin: null,
-      sigmaMax: null,
-      finalSigmasType: 'zero',
-    });
-    this.steps = n;
-  }
-
-  /** x / sqrt(sigma^2 + 1) (Karras et al. 2022, Table 1, c_in). */
-  scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array {
-    const i = checkStepIndex(stepIndex, this.steps);
-    const sigma = this.grid.sigmas[i];
-    const cIn = Math.fround(Math.sqrt(Math.fround(Math.fround(sigma * sigma) + 1)));
-    return sample.map((v) => v / cIn);
+    const stepsOffset = requireInteger('steps_offset', cfg.steps_offset, 0);
+    super(cfg, { stepsOffset, useKarrasSigmas: false, sigmaMin: null, sigmaMax: null, finalSigmasType: 'zero' });
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = checkStepIndex(stepIndex, this.steps);
-    checkTensor('sample', sample);
-    checkTensor('modelOutput', modelOutput, sample.length);
+    const i = checkStepArgs(modelOutput, stepIndex, sample, this.steps);
     const sigma = this.grid.sigmas[i];
     const { sigmaUp, sigmaDown } = ancestralStepSigmas(sigma, this.grid.sigmas[i + 1]);
     const denoised = denoisedFromSigma(this.predictionType, modelOutput, sample, sigma);

@@ -1,14 +1,6 @@
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
-import {
-  checkNumSteps,
-  checkPredictionType,
-  checkStepIndex,
-  checkTensor,
-  predictOriginalSample,
-  resolveConfig,
-  type PredictionType,
-} from './common.js';
+import { checkNumSteps, checkPredictionType, checkStepArgs, checkStepIndex, checkTensor, predictOriginalSample, resolveConfig, type PredictionType } from './common.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' LCMScheduler defaults (the keys this implementation reads). */
@@ -129,9 +121,7 @@ class LCMScheduler implements Scheduler {
    * for the next timestep t'; the last step returns denoised.
    */
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options: StepOptions = {}): StepOutput {
-    const i = checkStepIndex(stepIndex, this.numInferenceSteps);
-    checkTensor('sample', sample);
-    checkTensor('modelOutput', modelOutput, sample.length);
+    const i = checkStepArgs(modelOutput, stepIndex, sample, this.numInferenceSteps);
     const n = this.timesteps.length;
     const t = this.timesteps[i];
     const isLast = i === n - 1;
