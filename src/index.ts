@@ -10,3 +10,4 @@ export * from './metrics/index.js';
 export * from './onnx/index.js';
 export * from './plots/index.js';
 export * from './image/index.js';
+export * from './lecture/index.js';

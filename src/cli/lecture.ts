@@ -1,6 +1,8 @@
 /**
  * `npm run lecture`: executes every notebook in `notebooks/` (name order) headless on the tslab
- * kernel and writes the executed notebooks to `out/lecture/`. Stops at the first failing cell.
+ * kernel and writes the executed notebooks to `out/lecture/`, each with its HTML page, then
+ * `out/lecture/index.html` (open it in a browser). Stops at the first failing cell; the index then
+ * lists the failure and the notebooks not run.
  *
  *   npm run lecture -- [--only <glob>]... [--timeout <s>] [--out <dir>] [--solutions]
  */
@@ -8,7 +10,8 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FewstepError, InvalidArgumentError, requireFinite } from '../core/errors.js';
-import { runNotebook, type RunNotebookResult } from '../runner/index.js';
+import { LectureHtmlExporter } from '../lecture/exporter.js';
+import { NotebookCellError, runNotebook, type RunNotebookResult } from '../runner/index.js';
 
 /** Parsed command line of `npm run lecture`. */
 export interface LectureOptions {
@@ -151,8 +154,11 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** CLI entry: exit code 0 when every notebook ran, 1 on the first failure (message on stderr), 2 on bad arguments. */
-export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+/**
+ * CLI entry: exit code 0 when every notebook ran, 1 on the first failure (message on stderr), 2 on
+ * bad arguments. Writes the HTML pages and the index (also after a failure). `notebooksDir` is for tests.
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2), notebooksDir = path.join(projectRoot(), 'notebooks')): Promise<number> {
   let options: LectureOptions;
   try {
     options = parseLectureArgs(argv);
@@ -160,8 +166,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     console.error(`lecture: ${(e as Error).message}`);
     return 2;
   }
+  const html = new LectureHtmlExporter(options.outDir);
+  const t0 = Date.now();
   try {
-    await runLecture(options);
+    html.plan(await listLectureNotebooks(notebooksDir, options.only, options.solutions));
+    await runLecture(options, notebooksDir, [html.sink]);
+    await html.writeIndex(Date.now() - t0);
     return 0;
   } catch (e) {
     if (e instanceof InvalidArgumentError) {
@@ -170,7 +180,18 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     const msg = e instanceof FewstepError ? e.message : (e as Error).stack ?? String(e);
     console.error(`lecture: FAILED\n${msg}`);
+    await writeIndexAfterFailure(html, notebooksDir, e, Date.now() - t0);
     return 1;
+  }
+}
+
+/** After a failed run, the index still lists what ran, the failure and what did not run (a failure to write it is only reported). */
+async function writeIndexAfterFailure(html: LectureHtmlExporter, notebooksDir: string, error: unknown, totalMs: number): Promise<void> {
+  try {
+    if (error instanceof NotebookCellError) html.recordFailure(path.relative(notebooksDir, error.notebookPath).split(path.sep).join('/'), error);
+    await html.writeIndex(totalMs);
+  } catch (e) {
+    console.error(`lecture: could not write the index page: ${(e as Error).message}`);
   }
 }
 

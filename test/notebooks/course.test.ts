@@ -1,0 +1,138 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NotebookCellError, runNotebook, type Notebook, type NotebookOutput } from '../../src/runner/index.js';
+
+// Compiled to .build/test/notebooks/: the repository root is three levels up.
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const notebookPath = (name: string) => path.join(repoRoot, 'notebooks', `${name}.ipynb`);
+const NB01 = '01-how-diffusion-works';
+const NB02 = '02-consistency-models';
+
+/** The kernel's environment: the fixture models chosen through the notebooks' own settings. */
+const fixtureEnv = {
+  ...process.env,
+  FEWSTEP_MODEL: 'models/fixtures/tiny-sd',
+  FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-lcm',
+};
+
+interface PlotlyJson {
+  data: { name?: string; x?: number[]; y?: (number | null)[] }[];
+  layout: { title?: { text?: string }; meta?: { provenance?: string } };
+}
+
+function outputsOf(nb: Notebook): NotebookOutput[] {
+  return nb.cells.flatMap((c) => (c.cell_type === 'code' ? (c.outputs ?? []) : []));
+}
+
+function dataOf(o: NotebookOutput): Record<string, unknown> {
+  return o.output_type === 'display_data' || o.output_type === 'execute_result' ? o.data : {};
+}
+
+function figuresOf(nb: Notebook): PlotlyJson[] {
+  return outputsOf(nb)
+    .map((o) => dataOf(o)['application/vnd.plotly.v1+json'] as PlotlyJson | undefined)
+    .filter((f): f is PlotlyJson => f !== undefined);
+}
+
+function textOf(nb: Notebook): string {
+  return outputsOf(nb)
+    .map((o) => (o.output_type === 'stream' ? [o.text].flat().join('') : [dataOf(o)['text/markdown'] ?? dataOf(o)['text/plain'] ?? ''].flat().join('')))
+    .join('\n');
+}
+
+/** The figure whose title starts with `title`, and its series by name. */
+function figure(nb: Notebook, title: string): { fig: PlotlyJson; series: (name: string) => { x: number[]; y: number[] } } {
+  const fig = figuresOf(nb).filter((f) => (f.layout.title?.text ?? '').startsWith(title))[0];
+  assert.ok(fig, `no figure titled "${title}..."; titles: ${figuresOf(nb).map((f) => f.layout.title?.text).join(' | ')}`);
+  return {
+    fig,
+    series: (name) => {
+      const trace = fig.data.filter((d) => d.name === name)[0];
+      assert.ok(trace, `no series "${name}" in "${title}"`);
+      return { x: trace.x as number[], y: trace.y as number[] };
+    },
+  };
+}
+
+function checkCommon(nb: Notebook, minFigures: number, minPngs: number): void {
+  const code = nb.cells.filter((c) => c.cell_type === 'code');
+  assert.deepEqual(code.map((c) => c.execution_count), code.map((_, i) => i + 1), 'every code cell ran, in order');
+  const figures = figuresOf(nb);
+  assert.ok(figures.length >= minFigures, `${figures.length} Plotly figures, expected >= ${minFigures}`);
+  for (const f of figures) {
+    assert.ok(['measured', 'published', 'simulated'].includes(String(f.layout.meta?.provenance)), `figure "${f.layout.title?.text}" has no provenance`);
+  }
+  const bundles = outputsOf(nb).filter((o) => 'application/vnd.plotly.v1+json' in dataOf(o));
+  assert.ok(bundles.every((o) => 'text/html' in dataOf(o)), 'every chart carries its HTML fallback');
+  const pngs = outputsOf(nb).filter((o) => typeof dataOf(o)['image/png'] === 'string');
+  assert.ok(pngs.length >= minPngs, `${pngs.length} PNG outputs, expected >= ${minPngs}`);
+  for (const o of pngs) assert.ok(Buffer.from(dataOf(o)['image/png'] as string, 'base64').subarray(1, 4).toString() === 'PNG');
+}
+
+describe('course notebooks 01 and 02', { timeout: 240_000 }, () => {
+  test('the committed notebooks are stripped, declare tslab, and are what scripts/notebooks/build.mjs makes from their sources', () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'fewstep-nb-build-'));
+    execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'notebooks', 'build.mjs'), '--out', out, NB01, NB02], { stdio: 'pipe' });
+    for (const name of [NB01, NB02]) {
+      const committed = readFileSync(notebookPath(name), 'utf8');
+      assert.equal(readFileSync(path.join(out, `${name}.ipynb`), 'utf8'), committed, `${name}.ipynb is out of date: run node scripts/notebooks/build.mjs`);
+      const nb = JSON.parse(committed) as Notebook;
+      assert.equal((nb.metadata.kernelspec as { name: string }).name, 'tslab');
+      for (const c of nb.cells.filter((cell) => cell.cell_type === 'code')) {
+        assert.deepEqual(c.outputs, []);
+        assert.equal(c.execution_count, null);
+      }
+    }
+  });
+
+  test('01 runs on the fixture model and shows the simulation, the toy measurements and a model grid', async () => {
+    const { notebook: nb } = await runNotebook(notebookPath(NB01), { cellTimeoutS: 90, kernel: { env: fixtureEnv } });
+    checkCommon(nb, 4, 2);
+    const text = textOf(nb);
+    assert.match(text, /MODEL_DIR = .*tiny-sd/);
+    assert.match(text, /TEST FIXTURE/);
+    // Measured on the toy: both samplers improve with steps, and 1 step collapses onto the mean (far from the data).
+    const { fig, series } = figure(nb, 'Distance to the true distribution');
+    assert.equal(fig.layout.meta?.provenance, 'measured');
+    for (const name of ['DDPM', 'DDIM']) {
+      const s = series(name);
+      assert.deepEqual(s.x, [1, 2, 4, 8, 20, 50]);
+      assert.ok(s.y[0] > 0.3, `${name} at 1 step: ${s.y[0]}`);
+      assert.ok(s.y[s.y.length - 1] < s.y[0] / 4, `${name} at 50 steps (${s.y[s.y.length - 1]}) is not far better than at 1 step (${s.y[0]})`);
+    }
+    assert.match(text, /median ms/);
+  });
+
+  test('02 runs on the fixture LCM model and shows consistency, the LCM pieces and LCM beating DDIM at 1 step on the toy', async () => {
+    const { notebook: nb } = await runNotebook(notebookPath(NB02), { cellTimeoutS: 90, kernel: { env: fixtureEnv } });
+    checkCommon(nb, 6, 1);
+    const text = textOf(nb);
+    assert.match(text, /LCM_MODEL_DIR = .*tiny-lcm/);
+    // The consistency property, measured: predictions from every noise level agree with the path's end point.
+    const consistency = figure(nb, 'Distance from the path end point').series('consistency f(x_sigma, sigma)');
+    assert.ok(Math.max(...consistency.y) < 0.01, `f(x_sigma, sigma) strays ${Math.max(...consistency.y)} from the end point`);
+    const denoiser = figure(nb, 'Distance from the path end point').series('posterior mean D(x_sigma, sigma)');
+    assert.ok(Math.max(...denoiser.y) > 0.1);
+    // LCM's timesteps from the fixture's scheduler config.
+    assert.match(text, /999, 759, 499, 259/);
+    const heat = figure(nb, 'Guidance-scale embedding').fig;
+    assert.equal((heat.data[0] as { type?: string }).type, 'heatmap');
+    // Measured on the toy: LCM with the exact consistency function at 1 step is far closer than DDIM at 1 step.
+    const toy = figure(nb, 'LCM vs DDIM on the toy');
+    const lcm = toy.series('LCM (exact consistency function)');
+    const ddim = toy.series('DDIM (exact posterior mean)');
+    assert.deepEqual(lcm.x, [1, 2, 4, 8]);
+    assert.ok(lcm.y[0] < ddim.y[0] / 5, `LCM ${lcm.y[0]} vs DDIM ${ddim.y[0]} at 1 step`);
+  });
+
+  test('a model setting that names no model fails the model cell with the path in the message', async () => {
+    await assert.rejects(
+      runNotebook(notebookPath(NB01), { cellTimeoutS: 60, kernel: { env: { ...fixtureEnv, FEWSTEP_MODEL: 'models/no-such-model' } } }),
+      (e: unknown) => e instanceof NotebookCellError && e.cellIndex === 3 && /no-such-model/.test(e.message),
+    );
+  });
+});
