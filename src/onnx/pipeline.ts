@@ -6,8 +6,8 @@ import { guidanceScaleEmbedding } from '../samplers/guidanceEmbedding.js';
 import { createScheduler } from '../samplers/registry.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig } from '../samplers/types.js';
 import type { OnnxDevice, ExecutionProviderName } from './providers.js';
-import { OnnxModel, type OnnxFeed } from './session.js';
-import { loadClipTokenizer, type ClipTokenizer } from './tokenizer.js';
+import { OnnxModel, type OnnxFeed, type OnnxTensorSpec } from './session.js';
+import { loadClipTokenizer, type ClipEncoding, type ClipTokenizer } from './tokenizer.js';
 import { vaeOutputToPngs } from './vaePng.js';
 
 /**
@@ -29,6 +29,13 @@ export interface LoadPipelineOptions {
   log?: (line: string) => void;
   /** Where tokenizer warnings (truncation) go (console.warn by default). */
   warn?: (line: string) => void;
+  /**
+   * How many text-encoder results to keep for reuse, keyed by the exact list of prompts the encoder
+   * sees (negatives included): a hit skips the text encoder and gives the same embeddings bit for bit.
+   * Default 0 (off), so that every timing is end to end, text encoder included; notebooks that
+   * re-run one prompt interactively may turn it on (timings then report textEmbeddingCached).
+   */
+  textEmbeddingCache?: number;
 }
 
 /** What the per-step callback receives. */
@@ -79,8 +86,12 @@ export interface PipelineTimings {
   previewMs: number;
   pngMs: number;
   totalMs: number;
-  /** Time inside ONNX Runtime session.run over all sessions (fp16 conversions included). */
+  /** Time inside ONNX Runtime's session.run calls over all sessions (the calls alone). */
   sessionRunMs: number;
+  /** Time building ONNX Runtime input tensors and converting outputs (float16 <-> float32 included), all sessions. */
+  convertMs: number;
+  /** Whether the text embeddings came from the cache (then the text encoder did not run). */
+  textEmbeddingCached: boolean;
 }
 
 export interface GenerateResult {
@@ -132,13 +143,49 @@ class PerImageNoise implements NoiseSource {
   constructor(private readonly rngs: Rng[]) {}
   normal(n: number): Float32Array {
     const b = this.rngs.length;
-    if (n % b !== 0) return this.rngs[0].normal(n);
+    if (b === 1 || n % b !== 0) return this.rngs[0].normal(n);
     const out = new Float32Array(n);
     const per = n / b;
     this.rngs.forEach((rng, i) => out.set(rng.normal(per), i * per));
     return out;
   }
 }
+
+/** Most-recently-used map with a cap on entries (oldest evicted first). */
+class LruMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(public maxEntries: number) {}
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    if (this.maxEntries <= 0) return;
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as K);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** Text-encoder output kept for reuse (never handed out to callers, never written to). */
+interface TextEmbedding {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** Largest text-encoder output the embedding cache keeps (floats): [128, 77, 1024] in float32 is 40 MB. */
+const MAX_CACHED_EMBEDDING = 128 * 77 * 1024;
+/** Distinct prompts whose tokenization is kept. */
+const TOKENIZATION_CACHE_ENTRIES = 256;
+/** Idle default-config schedulers kept for reuse. */
+const SCHEDULER_POOL_SIZE = 4;
 
 /** A loaded text-to-image model: tokenizer, text encoder, UNet, VAE decoder and scheduler config. */
 export class TextToImagePipeline {
@@ -153,6 +200,20 @@ export class TextToImagePipeline {
   readonly latentChannels: number;
   readonly timeCondDim: number;
   readonly defaults: { steps: number; guidance: number };
+  private readonly timestepSpec: OnnxTensorSpec;
+  private readonly sampleBatchDim: number | string | undefined;
+  private readonly unetOutputName: string;
+  private readonly textOutputName: string;
+  private readonly vaeInputName: string;
+  private readonly vaeOutputName: string;
+  /** Prompt -> tokenization (prompts that were truncated are not kept, so their warning repeats). */
+  private readonly encodings = new LruMap<string, ClipEncoding>(TOKENIZATION_CACHE_ENTRIES);
+  /** JSON of the text-encoder's prompt list -> its output. */
+  private readonly textEmbeddings: LruMap<string, TextEmbedding>;
+  /** Schedulers built from the model's own config, idle between generate() calls (setTimesteps resets them). */
+  private readonly schedulerPool: Scheduler[] = [];
+  /** The last LCM guidance embedding and the guidance and batch size it was made for. */
+  private guidanceEmbedding: { guidance: number; batch: number; data: Float32Array } | null = null;
 
   constructor(
     readonly modelDir: string,
@@ -165,6 +226,7 @@ export class TextToImagePipeline {
     unetConfig: Record<string, unknown>,
     vaeConfig: Record<string, unknown>,
     family?: PipelineFamily,
+    options: { textEmbeddingCache?: number } = {},
   ) {
     this.provider = unet.provider;
     const className = String(modelIndex._class_name ?? '');
@@ -189,88 +251,157 @@ export class TextToImagePipeline {
     const condShape = hasCond ? unet.input('timestep_cond').shape[1] : undefined;
     this.timeCondDim = typeof condShape === 'number' && condShape > 0 ? condShape : Number(unetConfig.time_cond_proj_dim ?? 256);
     this.defaults = this.family === 'lcm' ? { steps: 4, guidance: 8.5 } : this.family === 'turbo' ? { steps: 1, guidance: 0 } : { steps: 25, guidance: 7.5 };
+    this.timestepSpec = unet.input('timestep');
+    this.sampleBatchDim = sample.shape[0];
+    this.unetOutputName = unet.outputs.some((o) => o.name === 'out_sample') ? 'out_sample' : unet.outputs[0].name;
+    this.textOutputName = textEncoder.outputs.some((o) => o.name === 'last_hidden_state') ? 'last_hidden_state' : textEncoder.outputs[0].name;
+    this.vaeInputName = vaeDecoder.inputs[0].name;
+    this.vaeOutputName = vaeDecoder.outputs.some((o) => o.name === 'sample') ? 'sample' : vaeDecoder.outputs[0].name;
+    this.textEmbeddings = new LruMap(requireInteger('textEmbeddingCache', options.textEmbeddingCache ?? 0, 0, 1024));
+  }
+
+  /** How many text-encoder results are kept for reuse (0: off). Lowering it takes effect at the next store. */
+  get textEmbeddingCacheSize(): number {
+    return this.textEmbeddings.maxEntries;
+  }
+
+  set textEmbeddingCacheSize(n: number) {
+    this.textEmbeddings.maxEntries = requireInteger('textEmbeddingCacheSize', n, 0, 1024);
+    if (n === 0) this.textEmbeddings.clear();
+  }
+
+  /** Drops the cached tokenizations, text embeddings, schedulers and guidance embedding. */
+  clearCaches(): void {
+    this.encodings.clear();
+    this.textEmbeddings.clear();
+    this.schedulerPool.length = 0;
+    this.guidanceEmbedding = null;
   }
 
   /** Generates images; see GenerateOptions. Same seeds, options and provider give the same PNG bytes. */
   async generate(options: GenerateOptions = {}): Promise<GenerateResult> {
     const t0 = performance.now();
     const runMs0 = this.sessionRunMs();
+    const convertMs0 = this.convertMs();
     const req = this.resolve(options);
     const { batch, prompts, negatives, seeds, steps, guidance, width, height } = req;
     const doCfg = this.family !== 'lcm' && guidance > 1;
-    const timings: PipelineTimings = { tokenizerMs: 0, textEncoderMs: 0, unetMs: [], schedulerMs: 0, vaeMs: 0, previewMs: 0, pngMs: 0, totalMs: 0, sessionRunMs: 0 };
+    const timings: PipelineTimings = {
+      tokenizerMs: 0, textEncoderMs: 0, unetMs: [], schedulerMs: 0, vaeMs: 0, previewMs: 0, pngMs: 0, totalMs: 0, sessionRunMs: 0, convertMs: 0, textEmbeddingCached: false,
+    };
 
     // 1. Text: one text-encoder call for [negatives..., prompts...] (CFG) or [prompts...].
     let t = performance.now();
     const texts = doCfg ? [...negatives, ...prompts] : prompts;
-    const encodings = texts.map((p) => this.tokenizer.encode(p));
-    const unknownWords = encodings.slice(doCfg ? batch : 0).map((e) => e.unknownWords);
-    const idsSpec = this.textEncoder.input('input_ids');
-    const seqLen = this.tokenizer.maxLength;
-    const flatIds = encodings.flatMap((e) => e.ids);
-    const idsFeed: OnnxFeed = { data: idsSpec.type === 'int64' ? BigInt64Array.from(flatIds, (v) => BigInt(v)) : Int32Array.from(flatIds), dims: [texts.length, seqLen] };
+    const encodings = texts.map((p) => this.encode(p));
+    const unknownWords = encodings.slice(doCfg ? batch : 0).map((e) => e.unknownWords.slice());
+    const cacheKey = this.textEmbeddings.maxEntries > 0 ? JSON.stringify(texts) : '';
+    let text = cacheKey ? this.textEmbeddings.get(cacheKey) : undefined;
     timings.tokenizerMs = performance.now() - t;
     t = performance.now();
-    const teOut = await this.textEncoder.run({ input_ids: idsFeed });
-    const hidden = teOut.last_hidden_state ?? teOut[this.textEncoder.outputs[0].name];
+    if (text) timings.textEmbeddingCached = true;
+    else {
+      text = await this.encodeText(encodings);
+      if (cacheKey && text.data.length <= MAX_CACHED_EMBEDDING) this.textEmbeddings.set(cacheKey, text);
+    }
     timings.textEncoderMs = performance.now() - t;
-    const embeds = hidden.data as Float32Array;
-    const embedDims = hidden.dims;
+    const embeds = text.data;
+    const embedDims = text.dims;
 
     // 2. Scheduler and initial latents: one generator per seed.
     t = performance.now();
-    const scheduler = this.makeScheduler(options.scheduler);
-    scheduler.setTimesteps(steps);
-    const lh = height / this.vaeScaleFactor;
-    const lw = width / this.vaeScaleFactor;
-    const perImage = this.latentChannels * lh * lw;
-    const rngs = seeds.map((s) => new Rng(s));
-    let latents: Float32Array = new Float32Array(batch * perImage);
-    rngs.forEach((rng, i) => latents.set(rng.normal(perImage), i * perImage));
-    if (scheduler.initNoiseSigma !== 1) for (let k = 0; k < latents.length; k++) latents[k] *= scheduler.initNoiseSigma;
-    const noise = new PerImageNoise(rngs);
-    const latentDims = [batch, this.latentChannels, lh, lw];
-    const timestepCond = this.family === 'lcm' ? guidanceScaleEmbedding(new Array(batch).fill(guidance - 1), this.timeCondDim) : null;
-    timings.schedulerMs += performance.now() - t;
+    const pooled = options.scheduler === undefined;
+    const scheduler = pooled ? this.schedulerPool.pop() ?? this.makeScheduler(undefined) : this.makeScheduler(options.scheduler);
+    try {
+      scheduler.setTimesteps(steps);
+      const lh = height / this.vaeScaleFactor;
+      const lw = width / this.vaeScaleFactor;
+      const perImage = this.latentChannels * lh * lw;
+      const rngs = seeds.map((s) => new Rng(s));
+      let latents: Float32Array = batch === 1 ? rngs[0].normal(perImage) : new Float32Array(batch * perImage);
+      if (batch > 1) for (let i = 0; i < batch; i++) latents.set(rngs[i].normal(perImage), i * perImage);
+      if (scheduler.initNoiseSigma !== 1) for (let k = 0; k < latents.length; k++) latents[k] *= scheduler.initNoiseSigma;
+      const noise = new PerImageNoise(rngs);
+      const latentDims = [batch, this.latentChannels, lh, lw];
+      const timestepCond = this.family === 'lcm' ? this.guidanceCond(guidance, batch) : null;
+      timings.schedulerMs += performance.now() - t;
 
-    // 3. Denoising loop (the scheduler's contract: no hidden step counter).
-    let state = EMPTY_STATE;
-    let denoised: Float32Array = latents;
-    for (let i = 0; i < scheduler.timesteps.length; i++) {
-      const timestep = scheduler.timesteps[i];
-      t = performance.now();
-      const scaled = scheduler.scaleModelInput(latents, i);
-      timings.schedulerMs += performance.now() - t;
-      t = performance.now();
-      const modelOutput = await this.predict(scaled, latentDims, timestep, embeds, embedDims, doCfg, guidance, timestepCond, i);
-      timings.unetMs.push(performance.now() - t);
-      t = performance.now();
-      const out = scheduler.step(modelOutput, i, latents, { state, noise });
-      latents = out.prevSample;
-      denoised = out.denoised;
-      state = out.state;
-      timings.schedulerMs += performance.now() - t;
-      if (options.callback || options.previews) {
-        let previews: Buffer[] | undefined;
-        if (options.previews) {
-          const tp = performance.now();
-          previews = await this.decodeToPng(denoised, latentDims, `preview of step ${i}`);
-          timings.previewMs += performance.now() - tp;
+      // 3. Denoising loop (the scheduler's contract: no hidden step counter).
+      let state = EMPTY_STATE;
+      let denoised: Float32Array = latents;
+      const timesteps = scheduler.timesteps;
+      for (let i = 0; i < timesteps.length; i++) {
+        const timestep = timesteps[i];
+        t = performance.now();
+        const scaled = scheduler.scaleModelInput(latents, i);
+        const t1 = performance.now();
+        timings.schedulerMs += t1 - t;
+        const modelOutput = await this.predict(scaled, latentDims, timestep, embeds, embedDims, doCfg, guidance, timestepCond, i);
+        const t2 = performance.now();
+        timings.unetMs.push(t2 - t1);
+        const out = scheduler.step(modelOutput, i, latents, { state, noise });
+        latents = out.prevSample;
+        denoised = out.denoised;
+        state = out.state;
+        timings.schedulerMs += performance.now() - t2;
+        if (options.callback || options.previews) {
+          let previews: Buffer[] | undefined;
+          if (options.previews) {
+            const tp = performance.now();
+            previews = await this.decodeToPng(denoised, latentDims, `preview of step ${i}`);
+            timings.previewMs += performance.now() - tp;
+          }
+          if (options.callback) await options.callback({ step: i, timestep, latents, denoised, elapsedMs: performance.now() - t0, previews });
         }
-        if (options.callback) await options.callback({ step: i, timestep, latents, denoised, elapsedMs: performance.now() - t0, previews });
       }
-    }
 
-    // 4. Decode: latents / scaling_factor -> VAE -> [-1, 1] -> PNG.
-    t = performance.now();
-    const decoded = await this.decodeLatents(latents, latentDims, 'after the last step');
-    timings.vaeMs = performance.now() - t;
-    t = performance.now();
-    const images = await vaeOutputToPngs(decoded.data, decoded.dims);
-    timings.pngMs = performance.now() - t;
-    timings.sessionRunMs = this.sessionRunMs() - runMs0;
-    timings.totalMs = performance.now() - t0;
-    return { images, seeds, prompts, provider: this.provider, family: this.family, width, height, steps, guidance, unknownWords, timings };
+      // 4. Decode: latents / scaling_factor -> VAE -> [-1, 1] -> PNG.
+      t = performance.now();
+      const decoded = await this.decodeLatents(latents, latentDims, 'after the last step');
+      timings.vaeMs = performance.now() - t;
+      t = performance.now();
+      const images = await vaeOutputToPngs(decoded.data, decoded.dims);
+      timings.pngMs = performance.now() - t;
+      timings.sessionRunMs = this.sessionRunMs() - runMs0;
+      timings.convertMs = this.convertMs() - convertMs0;
+      timings.totalMs = performance.now() - t0;
+      return { images, seeds, prompts, provider: this.provider, family: this.family, width, height, steps, guidance, unknownWords, timings };
+    } finally {
+      if (pooled && this.schedulerPool.length < SCHEDULER_POOL_SIZE) this.schedulerPool.push(scheduler);
+    }
+  }
+
+  /** Tokenizes one prompt, reusing earlier results (a truncated prompt is tokenized again, so it warns again). */
+  private encode(prompt: string): ClipEncoding {
+    const hit = this.encodings.get(prompt);
+    if (hit) return hit;
+    const e = this.tokenizer.encode(prompt);
+    if (e.droppedTokens === 0) this.encodings.set(prompt, e);
+    return e;
+  }
+
+  /** One text-encoder call on the padded ids of every prompt. */
+  private async encodeText(encodings: readonly ClipEncoding[]): Promise<TextEmbedding> {
+    const seqLen = this.tokenizer.maxLength;
+    const int64 = this.textEncoder.input('input_ids').type === 'int64';
+    const data = int64 ? new BigInt64Array(encodings.length * seqLen) : new Int32Array(encodings.length * seqLen);
+    encodings.forEach((e, r) => {
+      const row = r * seqLen;
+      if (data instanceof BigInt64Array) for (let k = 0; k < seqLen; k++) data[row + k] = BigInt(e.ids[k]);
+      else for (let k = 0; k < seqLen; k++) data[row + k] = e.ids[k];
+    });
+    const teOut = await this.textEncoder.run({ input_ids: { data, dims: [encodings.length, seqLen] } });
+    const hidden = teOut[this.textOutputName];
+    return { data: hidden.data as Float32Array, dims: hidden.dims };
+  }
+
+  /** LCM's timestep_cond for w = guidance - 1, one row per image (the last one is kept: it is the same every call). */
+  private guidanceCond(guidance: number, batch: number): Float32Array {
+    const last = this.guidanceEmbedding;
+    if (last && last.guidance === guidance && last.batch === batch) return last.data;
+    const data = guidanceScaleEmbedding(new Array(batch).fill(guidance - 1), this.timeCondDim);
+    this.guidanceEmbedding = { guidance, batch, data };
+    return data;
   }
 
   /** One UNet evaluation for the whole batch (2b rows under CFG), combined into the guided output. */
@@ -294,13 +425,13 @@ export class TextToImagePipeline {
       sample.set(scaled, scaled.length);
     }
     const feeds: Record<string, OnnxFeed> = {
-      sample: { data: sample, dims: [rows, ...latentDims.slice(1)] },
+      sample: { data: sample, dims: [rows, latentDims[1], latentDims[2], latentDims[3]] },
       timestep: this.timestepFeed(timestep, rows),
       encoder_hidden_states: { data: embeds, dims: embedDims },
     };
     if (timestepCond) feeds.timestep_cond = { data: timestepCond, dims: [batch, this.timeCondDim] };
     const result = await this.unet.run(feeds);
-    const out = (result.out_sample ?? result[this.unet.outputs[0].name]).data as Float32Array;
+    const out = result[this.unetOutputName].data as Float32Array;
     checkFinite('unet', out, `at step ${stepIndex} (timestep ${timestep})`);
     if (!doCfg) return out;
     // Classifier-free guidance: eps = eps_uncond + w (eps_cond - eps_uncond).
@@ -315,15 +446,16 @@ export class TextToImagePipeline {
 
   /** The timestep tensor as the UNet's metadata wants it: dtype int64/int32/float, shape [], [1], [n] or [batch]. */
   private timestepFeed(timestep: number, rows: number): OnnxFeed {
-    const spec = this.unet.input('timestep');
-    const sampleBatchDim = this.unet.input('sample').shape[0];
+    const spec = this.timestepSpec;
     let dims: number[];
     if (spec.shape.length === 0) dims = [];
     else {
       const d0 = spec.shape[0];
-      dims = [typeof d0 === 'number' && d0 > 0 ? d0 : typeof d0 === 'string' && d0 === sampleBatchDim ? rows : 1, ...spec.shape.slice(1).map(() => 1)];
+      dims = [typeof d0 === 'number' && d0 > 0 ? d0 : typeof d0 === 'string' && d0 === this.sampleBatchDim ? rows : 1];
+      for (let k = 1; k < spec.shape.length; k++) dims.push(1);
     }
-    const n = dims.reduce((a, b) => a * b, 1);
+    let n = 1;
+    for (const d of dims) n *= d;
     if (spec.type === 'int64') return { data: new BigInt64Array(n).fill(BigInt(Math.trunc(timestep))), dims };
     if (spec.type === 'int32') return { data: new Int32Array(n).fill(Math.trunc(timestep)), dims };
     return { data: new Float32Array(n).fill(timestep), dims };
@@ -333,9 +465,8 @@ export class TextToImagePipeline {
     const scaledLatents = new Float32Array(latents.length);
     const inv = 1 / this.scalingFactor;
     for (let k = 0; k < latents.length; k++) scaledLatents[k] = latents[k] * inv;
-    const name = this.vaeDecoder.inputs[0].name;
-    const result = await this.vaeDecoder.run({ [name]: { data: scaledLatents, dims: latentDims } });
-    const out = result.sample ?? result[this.vaeDecoder.outputs[0].name];
+    const result = await this.vaeDecoder.run({ [this.vaeInputName]: { data: scaledLatents, dims: latentDims } });
+    const out = result[this.vaeOutputName];
     checkFinite('vae_decoder', out.data as Float32Array, where);
     return { data: out.data as Float32Array, dims: out.dims };
   }
@@ -355,6 +486,10 @@ export class TextToImagePipeline {
 
   private sessionRunMs(): number {
     return this.textEncoder.runMs + this.unet.runMs + this.vaeDecoder.runMs;
+  }
+
+  private convertMs(): number {
+    return this.textEncoder.convertMs + this.unet.convertMs + this.vaeDecoder.convertMs;
   }
 
   /** Checks and completes the options (typed errors name the field, the value and what is allowed). */
@@ -422,6 +557,7 @@ export async function loadPipeline(modelDir: string, options: LoadPipelineOption
   if (options.family !== undefined && !PIPELINE_FAMILIES.includes(options.family)) {
     throw new InvalidArgumentError('family', options.family, `expected one of ${PIPELINE_FAMILIES.join(', ')}`);
   }
+  if (options.textEmbeddingCache !== undefined) requireInteger('textEmbeddingCache', options.textEmbeddingCache, 0, 1024);
   const modelIndex = readJsonFile(path.join(modelDir, 'model_index.json'), 'model index');
   const schedulerConfig = readJsonFile(path.join(modelDir, 'scheduler', 'scheduler_config.json'), 'scheduler config') as SchedulerConfig;
   const files = ['text_encoder', 'unet', 'vae_decoder'].map((c) => path.join(modelDir, c, 'model.onnx'));
@@ -435,5 +571,7 @@ export async function loadPipeline(modelDir: string, options: LoadPipelineOption
   const vaeDecoder = await OnnxModel.open(files[2], { executionProviders: eps, component: 'vae_decoder' });
   const unetConfig = optionalJson(path.join(modelDir, 'unet', 'config.json'));
   const vaeConfig = optionalJson(path.join(modelDir, 'vae_decoder', 'config.json'));
-  return new TextToImagePipeline(modelDir, modelIndex, schedulerConfig, tokenizer, textEncoder, unet, vaeDecoder, unetConfig, vaeConfig, options.family);
+  return new TextToImagePipeline(modelDir, modelIndex, schedulerConfig, tokenizer, textEncoder, unet, vaeDecoder, unetConfig, vaeConfig, options.family, {
+    textEmbeddingCache: options.textEmbeddingCache,
+  });
 }

@@ -62,11 +62,16 @@ export class OnnxModel {
   readonly provider: ExecutionProviderName;
   readonly inputs: readonly OnnxTensorSpec[];
   readonly outputs: readonly OnnxTensorSpec[];
-  /** Total milliseconds spent inside session.run (including the fp16 conversions it needs). */
+  /** Total milliseconds spent inside ONNX Runtime's session.run (the call alone, see convertMs). */
   runMs = 0;
+  /** Milliseconds of the last run() spent inside session.run. */
+  lastRunMs = 0;
+  /** Total milliseconds spent building input tensors and converting outputs (float16 <-> float32 included). */
+  convertMs = 0;
   /** Number of run() calls. */
   runs = 0;
   private readonly session: ort.InferenceSession;
+  private readonly inputByName: ReadonlyMap<string, OnnxTensorSpec>;
 
   private constructor(path: string, component: string, provider: ExecutionProviderName, session: ort.InferenceSession) {
     this.path = path;
@@ -75,6 +80,7 @@ export class OnnxModel {
     this.session = session;
     this.inputs = specsOf(session.inputMetadata, session.inputNames);
     this.outputs = specsOf(session.outputMetadata, session.outputNames);
+    this.inputByName = new Map(this.inputs.map((spec) => [spec.name, spec]));
   }
 
   /**
@@ -99,12 +105,12 @@ export class OnnxModel {
 
   /** Whether the model has an input of this name. */
   hasInput(name: string): boolean {
-    return this.inputs.some((s) => s.name === name);
+    return this.inputByName.has(name);
   }
 
   /** The spec of input `name` (InvalidArgumentError listing the inputs when absent). */
   input(name: string): OnnxTensorSpec {
-    const s = this.inputs.find((v) => v.name === name);
+    const s = this.inputByName.get(name);
     if (!s) throw new InvalidArgumentError(`${this.component} input`, name, `expected one of: ${describeSpecs(this.inputs)}`);
     return s;
   }
@@ -113,45 +119,57 @@ export class OnnxModel {
   validate(feeds: Record<string, OnnxFeed>): void {
     const expected = () => `${this.component} expects ${describeSpecs(this.inputs)}`;
     for (const name of Object.keys(feeds)) {
-      if (!this.hasInput(name)) throw new InvalidArgumentError(`${this.component}.${name}`, 'unexpected input', expected());
+      if (!this.inputByName.has(name)) throw new InvalidArgumentError(`${this.component}.${name}`, 'unexpected input', expected());
     }
-    const symbols = new Map<string, number>();
+    let symbols: Map<string, number> | undefined;
     for (const spec of this.inputs) {
       const feed = feeds[spec.name];
       if (!feed) throw new InvalidArgumentError(`${this.component}.${spec.name}`, 'missing', expected());
-      const given = `${feedType(feed)} [${feed.dims.join(', ')}]`;
-      const size = feed.dims.reduce((a, b) => a * b, 1);
+      const given = () => `${feedType(feed)} [${feed.dims.join(', ')}]`;
+      let size = 1;
+      for (const d of feed.dims) size *= d;
       const typeOk = FLOAT_TYPES.has(spec.type) ? feed.data instanceof Float32Array : INT_TYPES.has(spec.type) ? !(feed.data instanceof Float32Array) : true;
-      if (!typeOk || size !== feed.data.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, expected());
+      if (!typeOk || size !== feed.data.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), expected());
       if (spec.shape.length > 0) {
-        if (spec.shape.length !== feed.dims.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, expected());
-        spec.shape.forEach((d, i) => {
+        if (spec.shape.length !== feed.dims.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), expected());
+        for (let i = 0; i < spec.shape.length; i++) {
+          const d = spec.shape[i];
           const got = feed.dims[i];
-          if (typeof d === 'number' && d >= 0 && d !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, `${expected()} (dimension ${i} must be ${d})`);
+          if (typeof d === 'number' && d >= 0 && d !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), `${expected()} (dimension ${i} must be ${d})`);
           if (typeof d === 'string' && d !== '') {
+            symbols ??= new Map<string, number>();
             const seen = symbols.get(d);
-            if (seen !== undefined && seen !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given, `${expected()} (dimension ${i} is "${d}" = ${seen} elsewhere)`);
+            if (seen !== undefined && seen !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), `${expected()} (dimension ${i} is "${d}" = ${seen} elsewhere)`);
             symbols.set(d, got);
           }
-        });
+        }
       }
     }
   }
 
-  /** Validates, converts, runs, and returns every output (floats as Float32Array). */
+  /**
+   * Validates, converts, runs, and returns every output (floats as Float32Array). `runMs` counts only
+   * the `session.run` call itself; building the input tensors and converting the outputs (float16
+   * included) go to `convertMs`.
+   */
   async run(feeds: Record<string, OnnxFeed>): Promise<Record<string, OnnxFetch>> {
     this.validate(feeds);
     const t0 = performance.now();
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const spec of this.inputs) ortFeeds[spec.name] = toTensor(spec, feeds[spec.name]);
+    const t1 = performance.now();
     const results = await this.session.run(ortFeeds);
+    const t2 = performance.now();
     const out: Record<string, OnnxFetch> = {};
     for (const [name, t] of Object.entries(results)) {
       const tensor = t as ort.Tensor;
       const data = tensor.type === 'float16' ? float16ArrayToFloat32(tensor.data as Uint16Array) : (tensor.data as Float32Array | Int32Array | BigInt64Array);
       out[name] = { data, dims: tensor.dims.slice(), type: tensor.type };
     }
-    this.runMs += performance.now() - t0;
+    const ms = t2 - t1;
+    this.runMs += ms;
+    this.lastRunMs = ms;
+    this.convertMs += t1 - t0 + (performance.now() - t2);
     this.runs++;
     return out;
   }
