@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * npm run generate -- --prompt "a cat" --steps 4 --model models/fixtures/tiny-lcm --seed 42 --out out/cat.png
+ * npm run generate -- --prompt "a beautiful sunset over mountains" --steps 4 --seed 42 --out out/sunset.png
+ *   (default model: the shipped models/scenes-lcm; --model takes a folder or a registry name)
  *   [--device auto|cpu|cuda] [--guidance g] [--width w] [--height h] [--batch n] [--negative "..."]
  *   [--scheduler ClassName]
  * Prints the execution provider and the timing breakdown. With --batch n > 1, image i goes to
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { FewstepError, InvalidArgumentError, requireOneOf } from '../core/errors.js';
 import { loadPipeline, type GenerateResult } from '../onnx/pipeline.js';
 import { ONNX_DEVICES, type OnnxDevice } from '../onnx/providers.js';
+import { resolveModel } from '../onnx/registry.js';
 
 /** The repository root: the nearest folder above this file holding fewstep's package.json. */
 export function packageRoot(from: string = __dirname): string {
@@ -32,8 +34,17 @@ export function packageRoot(from: string = __dirname): string {
 }
 
 /** Default model of `npm run generate`: the tiny LCM fixture (random weights) until a real model ships. */
+/**
+ * `--model`: a folder path as given, or a bare name resolved by the registry (a known hub export
+ * under models/, or a folder in models/ or models/fixtures/).
+ */
+export function modelFolderFor(model: string): string {
+  const looksLikePath = model.includes('/') || model.includes('\\') || model.startsWith('.');
+  return looksLikePath ? model : resolveModel(model, { modelsDir: path.join(packageRoot(), 'models') });
+}
+
 export function defaultModelDir(): string {
-  return path.join(packageRoot(), 'models', 'fixtures', 'tiny-lcm');
+  return path.join(packageRoot(), 'models', 'scenes-lcm');
 }
 
 function num(field: string, v: string | undefined): number | undefined {
@@ -106,7 +117,7 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
       return 0;
     }
     const device = requireOneOf('--device', values.device, ONNX_DEVICES) as OnnxDevice;
-    const modelDir = values.model ?? defaultModelDir();
+    const modelDir = values.model === undefined ? defaultModelDir() : modelFolderFor(values.model);
     const pipe = await loadPipeline(modelDir, { device, log: io.log, warn: io.error });
     try {
       const seed = num('--seed', values.seed) ?? 42;

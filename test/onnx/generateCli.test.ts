@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadPipeline } from '../../src/onnx/pipeline.js';
-import { outputPaths } from '../../src/cli/generate.js';
+import { modelFolderFor, outputPaths } from '../../src/cli/generate.js';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'models', 'fixtures');
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'generate.js');
@@ -35,11 +35,11 @@ describe('npm run generate (dist/cli/generate.js)', () => {
     });
   }
 
-  test('--batch n writes <out>-<i>.png with seeds seed..seed+n-1; the default model is the tiny LCM fixture', () => {
+  test('--batch n writes <out>-<i>.png with seeds seed..seed+n-1; the default model is the shipped scenes LCM', () => {
     const out = path.join(tmp, 'batch.png');
     const r = cli(['--prompt', 'a dog', '--steps', '1', '--seed', '7', '--batch', '2', '--out', out, '--device', 'cpu']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /tiny-lcm \(lcm\)/);
+    assert.match(r.stdout, /scenes-lcm \(lcm\)/);
     assert.match(r.stdout, /batch-0\.png \(seed 7\)/);
     assert.match(r.stdout, /batch-1\.png \(seed 8\)/);
     assert.deepEqual(outputPaths(out, 2), [path.join(tmp, 'batch-0.png'), path.join(tmp, 'batch-1.png')]);
@@ -61,5 +61,13 @@ describe('npm run generate (dist/cli/generate.js)', () => {
       assert.match(r.stderr, message);
     }
     assert.ok(!fs.existsSync(out));
+  });
+});
+
+describe('npm run generate --model <name>', () => {
+  test('a bare name resolves through the registry: fixtures by folder name, known hub exports with the fetch command when absent', () => {
+    assert.equal(modelFolderFor('tiny-sd'), path.join(FIXTURES, 'tiny-sd'));
+    assert.equal(modelFolderFor('./models/fixtures/tiny-sd'), './models/fixtures/tiny-sd');
+    assert.throws(() => modelFolderFor('sd-turbo'), (e: unknown) => e instanceof Error && /npm run fetch-model/.test(e.message));
   });
 });

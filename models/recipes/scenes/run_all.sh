@@ -1,0 +1,21 @@
+#!/bin/sh
+# The full CPU recipe with the budgets the shipped models were trained with (2 shared cores, nice 10;
+# about 70 minutes of training in all). Each stage resumes from models/recipes/.work/<stage>.ckpt;
+# delete a checkpoint to retrain that stage. Pass stage names to run only those, e.g. `run_all.sh lcm pd export`.
+set -e
+cd "$(dirname "$0")/../../.."
+PY="nice -n 10 /usr/bin/python3 models/recipes/scenes/train.py --threads ${THREADS:-1}"
+STAGES="${*:-data ae evaluator teacher lcm lora pd export}"
+for s in $STAGES; do
+  case $s in
+    data) $PY data ;;
+    ae) $PY ae --minutes 9 ;;
+    evaluator) $PY evaluator --minutes 8 ;;
+    teacher) $PY teacher --minutes 34 ;;
+    lcm) $PY lcm --minutes 8 ;;
+    lora) $PY lora --minutes 3 ;;
+    pd) $PY pd --minutes 8 ;;
+    export) $PY export ;;
+    *) echo "unknown stage $s" >&2; exit 2 ;;
+  esac
+done

@@ -1,0 +1,928 @@
+#!/usr/bin/python3
+"""The scenes model family recipe: a miniature Stable Diffusion trained on procedural scenes.
+
+    /usr/bin/python3 models/recipes/scenes/train.py <stage> [--minutes M] [--seed S]
+    /usr/bin/python3 models/recipes/scenes/train.py --smoke      # every stage, a few steps, temp dir
+
+Stages, in order (each resumes from its checkpoint in models/recipes/.work/ and stops on its time
+budget): data, ae, evaluator, teacher, lcm, lora, pd, export. See README.md next to this file.
+Uses CUDA when present; on CPU set the thread count with --threads (default 2).
+"""
+import argparse
+import copy
+import json
+import math
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+import nets  # noqa: E402
+from make_fixtures import BASE_SYMBOLS, learn_merges, export, write_json, SD_SCHEDULER, LCM_SCHEDULER  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+SIZE = 64
+TRAIN_COUNT, TRAIN_SEED = 20000, 0
+HELDOUT_COUNT, HELDOUT_SEED = 512, 1_000_000
+GUIDANCE = 3.0          # the guidance scale baked into PD students and LCM-LoRA (w = GUIDANCE - 1)
+LCM_G_RANGE = (2.0, 8.0)  # guidance scales the LCM student is distilled for (embedded as w = g - 1)
+LCM_K = 20               # skipping-step interval: 1000 / 50 original steps
+TIMESTEP_SCALING = 10.0
+SIGMA_DATA = 0.5
+PD_STEPS = [8, 4, 2, 1]  # students, each from a teacher sampler with twice the steps (16 first)
+
+ATTRS = [
+    ("timeOfDay", ["sunrise", "noon", "sunset", "night"]),
+    ("terrain", ["mountains", "hills", "ocean", "desert"]),
+    ("palette", ["warm", "cool", "purple", "golden"]),
+    ("style", ["oil painting", "flat"]),
+    ("celestial", [False, True]),
+    ("clouds", [False, True]),
+    ("stars", [False, True]),
+]
+N_LOGITS = sum(len(v) for _, v in ATTRS)
+
+WORDS = ("a an the of in at beautiful sunrise noon sunset night sky over mountains hills ocean desert "
+         "with sun moon clouds cloud and stars star oil painting flat style warm cool purple golden colors colours").split()
+
+
+# ---------------------------------------------------------------------------------------------
+# Utilities
+# ---------------------------------------------------------------------------------------------
+
+
+class Ctx:
+    def __init__(self, args):
+        self.smoke = args.smoke
+        self.work = args.work
+        self.out = args.out
+        self.seed = args.seed
+        self.minutes = args.minutes
+        self.lr = args.lr
+        self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        os.makedirs(self.work, exist_ok=True)
+
+    def path(self, name):
+        return os.path.join(self.work, name)
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def save_atomic(obj, path):
+    torch.save(obj, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def lr_at(base, frac, warm_frac=0.03, floor=0.1):
+    """Warm-up then cosine decay over the fraction of the time budget used."""
+    if frac < warm_frac:
+        return base * max(frac / warm_frac, 0.05)
+    p = min(1.0, (frac - warm_frac) / (1 - warm_frac))
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+class Budget:
+    """A resumable time budget: elapsed seconds carry over in the checkpoint."""
+
+    def __init__(self, minutes, elapsed=0.0, smoke_steps=None):
+        self.seconds = minutes * 60
+        self.start = time.time() - elapsed
+        self.smoke_steps = smoke_steps
+        self.last_save = time.time()
+
+    def elapsed(self):
+        return time.time() - self.start
+
+    def frac(self, step):
+        if self.smoke_steps:
+            return step / self.smoke_steps
+        return min(1.0, self.elapsed() / self.seconds)
+
+    def done(self, step):
+        return step >= self.smoke_steps if self.smoke_steps else self.elapsed() >= self.seconds
+
+    def should_save(self):
+        if time.time() - self.last_save > 60:
+            self.last_save = time.time()
+            return True
+        return False
+
+
+def load_scenes(ctx, name, count, seed):
+    path = ctx.path(f"{name}.bin")
+    if not os.path.exists(path):
+        cli = os.path.join(ROOT, "dist", "cli", "exportScenes.js")
+        subprocess.run(["node", cli, "--count", str(count), "--seed", str(seed), "--size", str(SIZE), "--out", path], check=True)
+    with open(path + ".json") as f:
+        side = json.load(f)
+    pix = np.fromfile(path, dtype=np.uint8).reshape(side["count"], 3, SIZE, SIZE)
+    return torch.from_numpy(pix.copy()), side
+
+
+def attr_targets(side):
+    out = np.zeros((side["count"], len(ATTRS)), dtype=np.int64)
+    for i, a in enumerate(side["attributes"]):
+        for j, (k, vals) in enumerate(ATTRS):
+            out[i, j] = vals.index(a[k])
+    return torch.from_numpy(out)
+
+
+def scheduler_tables():
+    """scaled_linear betas (SD): linspace(sqrt(0.00085), sqrt(0.012), 1000)^2, float32 as diffusers."""
+    betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float32) ** 2
+    return torch.cumprod(1.0 - betas, dim=0)
+
+
+ALPHAS = scheduler_tables()
+
+
+def alpha_at(t):
+    """alphas_cumprod[t]; t < 0 means the final step: alphas_cumprod[0] (set_alpha_to_one False)."""
+    return torch.where(t >= 0, ALPHAS[t.clamp(min=0)], ALPHAS[0])
+
+
+def bcast(v):
+    return v[:, None, None, None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokenizer (word-level CLIP-style BPE vocabulary; the layout of make_fixtures.py)
+# ---------------------------------------------------------------------------------------------
+
+
+def build_vocab():
+    merges = learn_merges(WORDS)
+    vocab = {}
+    for s in BASE_SYMBOLS:
+        vocab[s] = len(vocab)
+    for s in BASE_SYMBOLS:
+        vocab[s + "</w>"] = len(vocab)
+    for a, b in merges:
+        if a + b not in vocab:
+            vocab[a + b] = len(vocab)
+    vocab["<|startoftext|>"] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    return vocab, merges
+
+
+def write_tokenizer(folder, vocab, merges):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "vocab.json"), "w") as f:
+        json.dump(vocab, f, ensure_ascii=False)
+    with open(os.path.join(folder, "merges.txt"), "w") as f:
+        f.write("#version: 0.2\n")
+        for a, b in merges:
+            f.write(f"{a} {b}\n")
+    special = {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>",
+               "pad_token": "<|endoftext|>"}
+    write_json(os.path.join(folder, "special_tokens_map.json"), special)
+    cfg = dict(special)
+    cfg.update({"tokenizer_class": "CLIPTokenizer", "model_max_length": nets.SEQ_LEN, "do_lower_case": True,
+                "errors": "replace", "add_prefix_space": False, "clean_up_tokenization_spaces": True})
+    write_json(os.path.join(folder, "tokenizer_config.json"), cfg)
+
+
+def tokenize(texts, vocab):
+    """Every scene word is one token (the merges run to whole words); punctuation is its own token."""
+    import re
+    bos, eos = vocab["<|startoftext|>"], vocab["<|endoftext|>"]
+    out = torch.full((len(texts), nets.SEQ_LEN), eos, dtype=torch.long)
+    for i, t in enumerate(texts):
+        ids = [bos]
+        for w in re.findall(r"[a-z]+|[0-9]|[^\sa-z0-9]+", t.lower()):
+            key = w + "</w>"
+            if key not in vocab:
+                raise ValueError(f"word {w!r} of {t!r} is not in the vocabulary")
+            ids.append(vocab[key])
+        ids = ids[: nets.SEQ_LEN - 1] + [eos]
+        out[i, : len(ids)] = torch.tensor(ids)
+    return out
+
+
+def caption_ids(side, vocab):
+    """Unique captions -> ids once; per-scene index into them."""
+    uniq = sorted(set(side["captions"]))
+    index = {c: i for i, c in enumerate(uniq)}
+    return tokenize(uniq, vocab), torch.tensor([index[c] for c in side["captions"]]), uniq
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage: autoencoder
+# ---------------------------------------------------------------------------------------------
+
+
+def to_pm1(u8):
+    return u8.float() / 127.5 - 1.0
+
+
+def stage_ae(ctx):
+    torch.manual_seed(ctx.seed)
+    imgs, _ = load_scenes(ctx, "train64", TRAIN_COUNT if not ctx.smoke else 64, TRAIN_SEED)
+    ae = nets.Autoencoder().to(ctx.device)
+    opt = torch.optim.Adam(ae.parameters(), lr=1e-3)
+    ck = ctx.path("ae.ckpt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        s = torch.load(ck)
+        if s.get("final"):
+            log("ae: done already"); return
+        ae.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step, elapsed = s["step"], s["elapsed"]
+    budget = Budget(ctx.minutes, elapsed, 3 if ctx.smoke else None)
+    g = torch.Generator().manual_seed(ctx.seed + step)
+    bs = 32
+    while not budget.done(step):
+        idx = torch.randint(0, imgs.shape[0], (bs,), generator=g)
+        x = to_pm1(imgs[idx])
+        flip = torch.rand(bs, generator=g) < 0.5
+        x[flip] = x[flip].flip(-1)
+        x = x.to(ctx.device)
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(1e-3, budget.frac(step))
+        z = ae.encoder(x)
+        rec = ae.decoder(z)
+        loss = F.mse_loss(rec, x) + 1e-4 * z.pow(2).mean()
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        step += 1
+        if step % 100 == 0:
+            log(f"ae step {step} loss {loss.item():.5f} psnr~{10 * math.log10(4 / F.mse_loss(rec, x).item()):.2f}")
+        if budget.should_save():
+            save_atomic({"model": ae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": budget.elapsed()}, ck)
+    ae.eval()
+    with torch.no_grad():
+        zs = torch.cat([ae.encoder(to_pm1(imgs[i:i + 256]).to(ctx.device)).cpu() for i in range(0, min(4096, imgs.shape[0]), 256)])
+    scaling = float(1.0 / zs.std())
+    hold, _ = load_scenes(ctx, "heldout64", HELDOUT_COUNT if not ctx.smoke else 16, HELDOUT_SEED)
+    with torch.no_grad():
+        x = to_pm1(hold).to(ctx.device)
+        rec = torch.cat([ae.decoder(ae.encoder(x[i:i + 128])) for i in range(0, x.shape[0], 128)]).clamp(-1, 1)
+        mse = ((rec - x) / 2).pow(2).flatten(1).mean(1)
+        psnr = float((10 * torch.log10(1 / mse)).mean())
+    info = {"steps": step, "minutes": budget.elapsed() / 60, "scaling_factor": scaling, "heldout_psnr_db": psnr,
+            "latent_mean": float(zs.mean()), "batch": bs, "train_images": int(imgs.shape[0])}
+    log("ae:", info)
+    save_atomic({"model": ae.state_dict(), "step": step, "elapsed": budget.elapsed(), "final": True, "info": info}, ck)
+
+
+def load_ae(ctx):
+    s = torch.load(ctx.path("ae.ckpt"))
+    ae = nets.Autoencoder()
+    ae.load_state_dict(s["model"])
+    return ae.eval().to(ctx.device), s["info"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage: evaluator
+# ---------------------------------------------------------------------------------------------
+
+
+def stage_evaluator(ctx):
+    torch.manual_seed(ctx.seed + 1)
+    imgs, side = load_scenes(ctx, "train64", TRAIN_COUNT if not ctx.smoke else 64, TRAIN_SEED)
+    ys = attr_targets(side)
+    ae, _ = load_ae(ctx)
+    # A pool of autoencoder reconstructions (computed once): half of each batch comes from it, so
+    # that decoder blur is not read as an attribute.
+    pool_n = 4096 if not ctx.smoke else 32
+    rp = ctx.path("evaluator_recon.pt")
+    if os.path.exists(rp):
+        recon = torch.load(rp)
+    else:
+        with torch.no_grad():
+            recon = torch.cat([((ae.decoder(ae.encoder(to_pm1(imgs[i:i + 128]).to(ctx.device))).clamp(-1, 1) + 1) * 127.5).round().byte().cpu()
+                               for i in range(0, pool_n, 128)])
+        save_atomic(recon, rp)
+    ev = nets.Evaluator(N_LOGITS).to(ctx.device)
+    opt = torch.optim.Adam(ev.parameters(), lr=2e-3)
+    ck = ctx.path("evaluator.ckpt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        s = torch.load(ck)
+        if s.get("final"):
+            log("evaluator: done already"); return
+        ev.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step, elapsed = s["step"], s["elapsed"]
+    budget = Budget(ctx.minutes, elapsed, 3 if ctx.smoke else None)
+    g = torch.Generator().manual_seed(ctx.seed + 10 + step)
+    bs = 64
+    offsets = np.cumsum([0] + [len(v) for _, v in ATTRS])
+    while not budget.done(step):
+        idx = torch.randint(0, imgs.shape[0], (bs,), generator=g)
+        idx[: bs // 2] = torch.randint(0, recon.shape[0], (bs // 2,), generator=g)
+        x = torch.cat([to_pm1(recon[idx[: bs // 2]]), to_pm1(imgs[idx[bs // 2:]])])
+        flip = torch.rand(bs, generator=g) < 0.5
+        x[flip] = x[flip].flip(-1)
+        x = x.to(ctx.device)
+        y = ys[idx].to(ctx.device)
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(2e-3, budget.frac(step))
+        logits, _ = ev((x + 1) / 2)
+        loss = sum(F.cross_entropy(logits[:, offsets[j]:offsets[j + 1]], y[:, j]) for j in range(len(ATTRS)))
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        step += 1
+        if step % 100 == 0:
+            log(f"evaluator step {step} loss {loss.item():.4f}")
+        if budget.should_save():
+            save_atomic({"model": ev.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": budget.elapsed()}, ck)
+    ev.eval()
+    hold, hside = load_scenes(ctx, "heldout64", HELDOUT_COUNT if not ctx.smoke else 16, HELDOUT_SEED)
+    hy = attr_targets(hside)
+    with torch.no_grad():
+        logits = torch.cat([ev(hold[i:i + 128].float().div(255).to(ctx.device))[0].cpu() for i in range(0, hold.shape[0], 128)])
+    acc = {}
+    for j, (k, _) in enumerate(ATTRS):
+        acc[k] = float((logits[:, offsets[j]:offsets[j + 1]].argmax(1) == hy[:, j]).float().mean())
+    info = {"steps": step, "minutes": budget.elapsed() / 60, "heldout_accuracy": acc, "batch": bs}
+    log("evaluator:", info)
+    save_atomic({"model": ev.state_dict(), "step": step, "elapsed": budget.elapsed(), "final": True, "info": info}, ck)
+
+
+# ---------------------------------------------------------------------------------------------
+# Latents and the teacher
+# ---------------------------------------------------------------------------------------------
+
+
+def latents_and_text(ctx):
+    """Scaled latents of the training images (and their mirror images), caption ids, vocabulary."""
+    vocab, merges = build_vocab()
+    imgs, side = load_scenes(ctx, "train64", TRAIN_COUNT if not ctx.smoke else 64, TRAIN_SEED)
+    ids_u, cap_idx, _ = caption_ids(side, vocab)
+    lp = ctx.path("latents.pt")
+    if os.path.exists(lp):
+        lat = torch.load(lp)
+    else:
+        ae, info = load_ae(ctx)
+        out = []
+        with torch.no_grad():
+            for flip in (False, True):
+                for i in range(0, imgs.shape[0], 256):
+                    x = to_pm1(imgs[i:i + 256])
+                    if flip:
+                        x = x.flip(-1)
+                    out.append(ae.encoder(x.to(ctx.device)).cpu() * info["scaling_factor"])
+        lat = torch.cat(out)
+        save_atomic(lat, lp)
+        log(f"latents {tuple(lat.shape)} std {lat.std():.3f}")
+    cap2 = torch.cat([cap_idx, cap_idx])
+    empty = tokenize([""], vocab)[0]
+    return lat, ids_u, cap2, empty, vocab, merges
+
+
+class EMA:
+    def __init__(self, model, decay):
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.decay = decay
+
+    @torch.no_grad()
+    def update(self, model, decay=None):
+        d = self.decay if decay is None else decay
+        for pe, p in zip(self.model.parameters(), model.parameters()):
+            pe.mul_(d).add_(p.detach(), alpha=1 - d)
+
+
+def stage_teacher(ctx):
+    torch.manual_seed(ctx.seed + 2)
+    lat, ids_u, cap, empty, vocab, _ = latents_and_text(ctx)
+    te = nets.TextEncoder(len(vocab), vocab["<|endoftext|>"]).to(ctx.device)
+    unet = nets.UNet().to(ctx.device)
+    params = list(te.parameters()) + list(unet.parameters())
+    opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.0)
+    ema_te, ema_unet = EMA(te, 0.999), EMA(unet, 0.999)
+    ck = ctx.path("teacher.ckpt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        s = torch.load(ck)
+        if s.get("final"):
+            log("teacher: done already"); return
+        te.load_state_dict(s["te"]); unet.load_state_dict(s["unet"]); opt.load_state_dict(s["opt"])
+        ema_te.model.load_state_dict(s["ema_te"]); ema_unet.model.load_state_dict(s["ema_unet"])
+        step, elapsed = s["step"], s["elapsed"]
+    budget = Budget(ctx.minutes, elapsed, 3 if ctx.smoke else None)
+    g = torch.Generator().manual_seed(ctx.seed + 20 + step)
+    bs = 64
+    while not budget.done(step):
+        idx = torch.randint(0, lat.shape[0], (bs,), generator=g)
+        x0 = lat[idx].to(ctx.device)
+        ids = ids_u[cap[idx]].clone()
+        drop = torch.rand(bs, generator=g) < 0.1  # condition dropout for classifier-free guidance
+        ids[drop] = empty
+        t = torch.randint(0, 1000, (bs,), generator=g)
+        eps = torch.randn(x0.shape, generator=g).to(ctx.device)
+        a = bcast(ALPHAS[t]).to(ctx.device)
+        xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(5e-4, budget.frac(step))
+        hidden, _ = te(ids.to(ctx.device))
+        loss = F.mse_loss(unet(xt, t.float().to(ctx.device), hidden), eps)
+        opt.zero_grad(set_to_none=True); loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        dec = min(0.999, (1 + step) / (10 + step))
+        ema_te.update(te, dec); ema_unet.update(unet, dec)
+        if step % 100 == 0:
+            log(f"teacher step {step} loss {loss.item():.4f} ({budget.elapsed() / 60:.1f} min)")
+        if budget.should_save():
+            save_atomic({"te": te.state_dict(), "unet": unet.state_dict(), "opt": opt.state_dict(),
+                         "ema_te": ema_te.model.state_dict(), "ema_unet": ema_unet.model.state_dict(),
+                         "step": step, "elapsed": budget.elapsed()}, ck)
+    info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": 5e-4, "ema": 0.999,
+            "cond_dropout": 0.1, "train_latents": int(lat.shape[0])}
+    log("teacher:", info)
+    save_atomic({"te": ema_te.model.state_dict(), "unet": ema_unet.model.state_dict(), "final": True,
+                 "step": step, "elapsed": budget.elapsed(), "info": info}, ck)
+
+
+def load_teacher(ctx, vocab):
+    s = torch.load(ctx.path("teacher.ckpt"))
+    assert s.get("final"), "teacher stage not finished"
+    te = nets.TextEncoder(len(vocab), vocab["<|endoftext|>"])
+    te.load_state_dict(s["te"])
+    unet = nets.UNet()
+    unet.load_state_dict(s["unet"])
+    for m in (te, unet):
+        for p in m.parameters():
+            p.requires_grad_(False)
+    return te.eval().to(ctx.device), unet.eval().to(ctx.device), s["info"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Latent consistency distillation (Luo et al. 2023, Algorithm 1) and LCM-LoRA
+# ---------------------------------------------------------------------------------------------
+
+
+def guidance_embedding(w, dim=nets.TIME_COND_DIM):
+    """diffusers' get_guidance_scale_embedding: w * 1000, sin then cos, exp(-k log 1e4 / (half - 1))."""
+    w = w * 1000.0
+    half = dim // 2
+    freqs = torch.exp(torch.arange(half, dtype=torch.float32) * -(math.log(10000.0) / (half - 1)))
+    args = w.float()[:, None] * freqs[None, :]
+    return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
+
+
+def lcm_scalings(t):
+    """LCM boundary-condition scalings at timestep t (diffusers, timestep_scaling 10, sigma_data 0.5)."""
+    s = t.float() * TIMESTEP_SCALING
+    c_skip = SIGMA_DATA ** 2 / (s ** 2 + SIGMA_DATA ** 2)
+    c_out = s / (s ** 2 + SIGMA_DATA ** 2) ** 0.5
+    return bcast(c_skip), bcast(c_out)
+
+
+def x0_from_eps(x, eps, a):
+    return (x - (1 - a).sqrt() * eps) / a.sqrt()
+
+
+def consistency_step(ctx, student, target, teacher, hidden, uncond, x0, g, w_cond, w):
+    """One LCD loss: student f(x_t, t) vs EMA target f(x_{t-k}, t-k), x_{t-k} by one guided DDIM step."""
+    bs = x0.shape[0]
+    idx = torch.randint(0, 1000 // LCM_K, (bs,), generator=g)
+    t = (idx + 1) * LCM_K - 1                   # 19, 39, ..., 999
+    t_prev = (t - LCM_K).clamp(min=0)
+    eps = torch.randn(x0.shape, generator=g).to(ctx.device)
+    a_t = bcast(ALPHAS[t]).to(ctx.device)
+    a_p = bcast(ALPHAS[t_prev]).to(ctx.device)
+    xt = a_t.sqrt() * x0 + (1 - a_t).sqrt() * eps
+    c_skip, c_out = [v.to(ctx.device) for v in lcm_scalings(t)]
+    c_skip_p, c_out_p = [v.to(ctx.device) for v in lcm_scalings(t_prev)]
+    tt = t.to(ctx.device)
+    eps_s = student(xt, tt.float(), hidden, w_cond) if w_cond is not None else student(xt, tt.float(), hidden)
+    pred = c_skip * xt + c_out * x0_from_eps(xt, eps_s, a_t)
+    with torch.no_grad():
+        both = teacher(torch.cat([xt, xt]), torch.cat([tt, tt]).float(), torch.cat([hidden, uncond]))
+        e_c, e_u = both.chunk(2)
+        x0_c, x0_u = x0_from_eps(xt, e_c, a_t), x0_from_eps(xt, e_u, a_t)
+        wb = bcast(w).to(ctx.device)
+        x0_g = x0_c + wb * (x0_c - x0_u)
+        e_g = e_c + wb * (e_c - e_u)
+        x_prev = a_p.sqrt() * x0_g + (1 - a_p).sqrt() * e_g   # DDIM (eta 0) from t to t - k
+        tp = t_prev.to(ctx.device).float()
+        e_t = target(x_prev, tp, hidden, w_cond) if w_cond is not None else target(x_prev, tp, hidden)
+        tgt = c_skip_p * x_prev + c_out_p * x0_from_eps(x_prev, e_t, a_p)
+    return F.mse_loss(pred, tgt)
+
+
+def distill_loop(ctx, name, student, params, lr, make_w, ckpt_extra):
+    torch.manual_seed(ctx.seed + 3)
+    lat, ids_u, cap, empty, vocab, _ = latents_and_text(ctx)
+    te, teacher, _ = load_teacher(ctx, vocab)
+    target = EMA(student, 0.95)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    ck = ctx.path(f"{name}.ckpt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        s = torch.load(ck)
+        if s.get("final"):
+            log(f"{name}: done already"); return None
+        student.load_state_dict(s["student"]); target.model.load_state_dict(s["target"]); opt.load_state_dict(s["opt"])
+        step, elapsed = s["step"], s["elapsed"]
+    budget = Budget(ctx.minutes, elapsed, 3 if ctx.smoke else None)
+    g = torch.Generator().manual_seed(ctx.seed + 30 + step)
+    bs = 64
+    with torch.no_grad():
+        uncond1, _ = te(empty[None].to(ctx.device))
+    while not budget.done(step):
+        idx = torch.randint(0, lat.shape[0], (bs,), generator=g)
+        x0 = lat[idx].to(ctx.device)
+        with torch.no_grad():
+            hidden, _ = te(ids_u[cap[idx]].to(ctx.device))
+        w, w_cond = make_w(bs, g)
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(lr, budget.frac(step), floor=0.2)
+        loss = consistency_step(ctx, student, target.model, teacher, hidden, uncond1.expand(bs, -1, -1), x0, g,
+                                None if w_cond is None else w_cond.to(ctx.device), w)
+        opt.zero_grad(set_to_none=True); loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        target.update(student)
+        step += 1
+        if step % 50 == 0:
+            log(f"{name} step {step} loss {loss.item():.5f} ({budget.elapsed() / 60:.1f} min)")
+        if budget.should_save():
+            save_atomic({"student": student.state_dict(), "target": target.model.state_dict(), "opt": opt.state_dict(),
+                         "step": step, "elapsed": budget.elapsed()}, ck)
+    info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": lr, "target_ema": 0.95,
+            "solver": f"DDIM, skipping step k={LCM_K}", **ckpt_extra}
+    log(f"{name}:", info)
+    # The EMA target is the model diffusers' LCM recipe ships.
+    save_atomic({"student": target.model.state_dict(), "final": True, "step": step, "elapsed": budget.elapsed(),
+                 "info": info}, ck)
+    return info
+
+
+def stage_lcm(ctx):
+    vocab, _ = build_vocab()
+    _, teacher, _ = load_teacher(ctx, vocab)
+    student = nets.UNet()
+    student.load_state_dict(teacher.state_dict())
+    student.add_cond_proj(nets.TIME_COND_DIM)
+    student.to(ctx.device).train()
+    for p in student.parameters():
+        p.requires_grad_(True)
+
+    def make_w(bs, g):
+        gs = LCM_G_RANGE[0] + (LCM_G_RANGE[1] - LCM_G_RANGE[0]) * torch.rand(bs, generator=g)
+        w = gs - 1.0
+        return w, guidance_embedding(w)
+
+    distill_loop(ctx, "lcm", student, list(student.parameters()), ctx.lr or 5e-5, make_w,
+                 {"guidance_range": list(LCM_G_RANGE), "w_embedding": "guidance_scale_embedding(g - 1), 256"})
+
+
+LORA_RANK, LORA_ALPHA = 8, 8
+
+
+def lora_unet(ctx, teacher):
+    student = nets.UNet()
+    student.load_state_dict(teacher.state_dict())
+    for p in student.parameters():
+        p.requires_grad_(False)
+    names = nets.apply_lora(student, LORA_RANK, LORA_ALPHA)
+    return student.to(ctx.device), names
+
+
+def stage_lora(ctx):
+    vocab, _ = build_vocab()
+    _, teacher, _ = load_teacher(ctx, vocab)
+    student, names = lora_unet(ctx, teacher)
+    params = [p for n, p in student.named_parameters() if "lora_" in n]
+    student.train()
+
+    def make_w(bs, g):
+        return torch.full((bs,), GUIDANCE - 1.0), None
+
+    distill_loop(ctx, "lora", student, params, 1e-3, make_w,
+                 {"rank": LORA_RANK, "alpha": LORA_ALPHA, "guidance_baked": GUIDANCE, "modules": len(names)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Progressive distillation (Salimans & Ho 2022, Algorithm 2; guided teacher as Meng et al. 2023)
+# ---------------------------------------------------------------------------------------------
+
+
+def trailing(n):
+    """diffusers' trailing spacing: round(arange(1000, 0, -1000/n)) - 1."""
+    return (np.round(np.arange(1000, 0, -1000 / n)).astype(np.int64) - 1)
+
+
+def ddim_step(x, eps, a_t, a_n):
+    x0 = x0_from_eps(x, eps, a_t)
+    return a_n.sqrt() * x0 + (1 - a_n).sqrt() * eps
+
+
+def stage_pd(ctx):
+    lat, ids_u, cap, empty, vocab, _ = latents_and_text(ctx)
+    te, base, _ = load_teacher(ctx, vocab)
+    with torch.no_grad():
+        uncond1, _ = te(empty[None].to(ctx.device))
+    per_stage = ctx.minutes / len(PD_STEPS)
+    teacher_model = base
+    for n in PD_STEPS:
+        ck = ctx.path(f"pd{n}.ckpt")
+        student = nets.UNet()
+        student.load_state_dict(teacher_model.state_dict())
+        student.to(ctx.device)
+        first = teacher_model is base
+        step, elapsed = 0, 0.0
+        opt = torch.optim.AdamW(student.parameters(), lr=1e-4, weight_decay=0.0)
+        ema = EMA(student, 0.99)
+        if os.path.exists(ck):
+            s = torch.load(ck)
+            if s.get("final"):
+                student.load_state_dict(s["student"])
+                teacher_model = student.eval()
+                for p in teacher_model.parameters():
+                    p.requires_grad_(False)
+                log(f"pd{n}: done already")
+                continue
+            student.load_state_dict(s["student"]); opt.load_state_dict(s["opt"]); ema.model.load_state_dict(s["ema"])
+            step, elapsed = s["step"], s["elapsed"]
+        torch.manual_seed(ctx.seed + 40 + n)
+        g = torch.Generator().manual_seed(ctx.seed + 400 + n + step)
+        budget = Budget(per_stage, elapsed, 3 if ctx.smoke else None)
+        grid = torch.from_numpy(trailing(n))
+        h_student, h_teacher = 1000 // n, 1000 // (2 * n)
+        bs = 64
+        student.train()
+        while not budget.done(step):
+            idx = torch.randint(0, lat.shape[0], (bs,), generator=g)
+            x0 = lat[idx].to(ctx.device)
+            with torch.no_grad():
+                hidden, _ = te(ids_u[cap[idx]].to(ctx.device))
+            t = grid[torch.randint(0, n, (bs,), generator=g)]
+            t_mid, t_next = t - h_teacher, t - h_student
+            a_t, a_m, a_n = [bcast(alpha_at(v)).to(ctx.device) for v in (t, t_mid, t_next)]
+            eps = torch.randn(x0.shape, generator=g).to(ctx.device)
+            xt = a_t.sqrt() * x0 + (1 - a_t).sqrt() * eps
+
+            def teacher_eps(x, tt):
+                tt = tt.to(ctx.device).float()
+                if first:  # classifier-free guidance baked into the first student
+                    e_c, e_u = teacher_model(torch.cat([x, x]), torch.cat([tt, tt]),
+                                             torch.cat([hidden, uncond1.expand(bs, -1, -1)])).chunk(2)
+                    return e_u + GUIDANCE * (e_c - e_u)
+                return teacher_model(x, tt, hidden)
+
+            with torch.no_grad():
+                x_m = ddim_step(xt, teacher_eps(xt, t), a_t, a_m)
+                x_n = ddim_step(x_m, teacher_eps(x_m, t_mid.clamp(min=0)), a_m, a_n)
+                s_ratio = (1 - a_n).sqrt() / (1 - a_t).sqrt()
+                x0_tgt = (x_n - s_ratio * xt) / (a_n.sqrt() - s_ratio * a_t.sqrt())
+                eps_tgt = (xt - a_t.sqrt() * x0_tgt) / (1 - a_t).sqrt()
+                weight = torch.clamp((1 - a_t) / a_t, min=1.0)   # truncated-SNR weighting: max(1, 1/snr) on eps
+            for pg in opt.param_groups:
+                pg["lr"] = lr_at(1e-4, budget.frac(step), floor=0.2)
+            e_s = student(xt, t.to(ctx.device).float(), hidden)
+            loss = (weight * (e_s - eps_tgt) ** 2).mean()
+            opt.zero_grad(set_to_none=True); loss.backward()
+            torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+            opt.step()
+            ema.update(student)
+            step += 1
+            if step % 50 == 0:
+                log(f"pd{n} step {step} loss {loss.item():.5f} ({budget.elapsed() / 60:.1f} min)")
+            if budget.should_save():
+                save_atomic({"student": student.state_dict(), "opt": opt.state_dict(), "ema": ema.model.state_dict(),
+                             "step": step, "elapsed": budget.elapsed()}, ck)
+        info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": 1e-4, "ema": 0.99,
+                "teacher": f"{'guided teacher (g=%g)' % GUIDANCE if first else 'pd-%d student' % (2 * n)}, DDIM {2 * n} steps trailing",
+                "weighting": "truncated SNR"}
+        log(f"pd{n}:", info)
+        save_atomic({"student": ema.model.state_dict(), "final": True, "step": step, "elapsed": budget.elapsed(), "info": info}, ck)
+        teacher_model = ema.model.eval()
+
+
+# ---------------------------------------------------------------------------------------------
+# Export (ONNX opset 17, the optimum folder layout of models/fixtures)
+# ---------------------------------------------------------------------------------------------
+
+
+class TimestepAsInt(torch.nn.Module):
+    def __init__(self, unet):
+        super().__init__()
+        self.unet = unet
+
+    def forward(self, sample, timestep, encoder_hidden_states, timestep_cond):
+        return self.unet(sample, timestep.float(), encoder_hidden_states, timestep_cond)
+
+
+def export_unet(unet, folder, cond):
+    lat = SIZE // 8
+    sample = torch.randn(1, 4, lat, lat)
+    ehs = torch.randn(1, nets.SEQ_LEN, nets.TEXT_WIDTH)
+    axes = {"sample": {0: "batch", 2: "height", 3: "width"}, "timestep": {0: "steps"},
+            "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch", 2: "height", 3: "width"}}
+    if cond:
+        model = TimestepAsInt(unet)
+        args = (sample, torch.tensor([999], dtype=torch.int64), ehs, torch.randn(1, nets.TIME_COND_DIM))
+        names = ["sample", "timestep", "encoder_hidden_states", "timestep_cond"]
+        axes["timestep_cond"] = {0: "batch"}
+    else:
+        model = unet
+        args = (sample, torch.tensor([999.0]), ehs)
+        names = ["sample", "timestep", "encoder_hidden_states"]
+    export(model.cpu().eval(), args, os.path.join(folder, "unet", "model.onnx"), names, ["out_sample"], axes)
+    write_json(os.path.join(folder, "unet", "config.json"), {
+        "_class_name": "UNet2DConditionModel", "_diffusers_version": "0.30.0", "sample_size": lat,
+        "in_channels": 4, "out_channels": 4, "cross_attention_dim": nets.TEXT_WIDTH,
+        "block_out_channels": [64, 96], "time_cond_proj_dim": nets.TIME_COND_DIM if cond else None,
+        "parameters": sum(p.numel() for p in unet.parameters()),
+    })
+
+
+SHARED_PARTS = ("tokenizer", "text_encoder", "vae_decoder")
+
+
+def export_shared(folder, base, pipeline_class, scheduler):
+    """A derived model folder (LCM, PD students): its own unet/, scheduler/ and model_index.json;
+    tokenizer/, text_encoder/ and vae_decoder/ are relative symlinks into the teacher's folder (the
+    same files: the students share the teacher's text encoder and autoencoder), which keeps models/
+    under its 40 MB budget."""
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    for part in SHARED_PARTS:
+        os.symlink(os.path.join("..", os.path.basename(base), part), os.path.join(folder, part))
+    write_index(folder, pipeline_class, scheduler)
+
+
+def write_index(folder, pipeline_class, scheduler):
+    write_json(os.path.join(folder, "scheduler", "scheduler_config.json"), scheduler)
+    write_json(os.path.join(folder, "model_index.json"), {
+        "_class_name": pipeline_class, "_diffusers_version": "0.30.0",
+        "scheduler": ["diffusers", scheduler["_class_name"]],
+        "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
+        "unet": ["diffusers", "UNet2DConditionModel"], "vae_decoder": ["diffusers", "AutoencoderKL"],
+        "requires_safety_checker": False, "safety_checker": [None, None], "feature_extractor": [None, None],
+    })
+
+
+def export_common(folder, te, ae, ae_info, vocab, merges, pipeline_class, scheduler, with_encoder=False):
+    if os.path.isdir(folder):
+        shutil.rmtree(folder)
+    write_tokenizer(os.path.join(folder, "tokenizer"), vocab, merges)
+    ids = tokenize(["a beautiful sunset over mountains, oil painting style, warm colors"], vocab).int()
+    export(te.cpu().eval(), (ids,), os.path.join(folder, "text_encoder", "model.onnx"), ["input_ids"],
+           ["last_hidden_state", "pooler_output"],
+           {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}, "pooler_output": {0: "batch"}})
+    write_json(os.path.join(folder, "text_encoder", "config.json"), {
+        "_class_name": "CLIPTextModel", "architectures": ["CLIPTextModel"], "hidden_size": nets.TEXT_WIDTH,
+        "max_position_embeddings": nets.SEQ_LEN, "vocab_size": len(vocab), "num_hidden_layers": 2,
+        "bos_token_id": vocab["<|startoftext|>"], "eos_token_id": vocab["<|endoftext|>"],
+    })
+    lat = SIZE // 8
+    vae_cfg = {"_class_name": "AutoencoderKL", "_diffusers_version": "0.30.0", "latent_channels": 4,
+               "in_channels": 3, "out_channels": 3, "scaling_factor": ae_info["scaling_factor"], "sample_size": SIZE,
+               "block_out_channels": [16, 32, 64, 64]}
+    export(ae.decoder.cpu().eval(), (torch.randn(1, 4, lat, lat),), os.path.join(folder, "vae_decoder", "model.onnx"),
+           ["latent_sample"], ["sample"],
+           {"latent_sample": {0: "batch", 2: "height", 3: "width"}, "sample": {0: "batch", 2: "height", 3: "width"}})
+    write_json(os.path.join(folder, "vae_decoder", "config.json"), vae_cfg)
+    if with_encoder:
+        export(ae.encoder.cpu().eval(), (torch.randn(1, 3, SIZE, SIZE),), os.path.join(folder, "vae_encoder", "model.onnx"),
+               ["sample"], ["latent_sample"],
+               {"sample": {0: "batch", 2: "height", 3: "width"}, "latent_sample": {0: "batch", 2: "height", 3: "width"}})
+        write_json(os.path.join(folder, "vae_encoder", "config.json"), vae_cfg)
+    write_index(folder, pipeline_class, scheduler)
+
+
+def write_safetensors(path, tensors, metadata):
+    """safetensors: u64 little-endian header size, JSON header (dtype, shape, data_offsets), raw data."""
+    header, blobs, off = {"__metadata__": metadata}, [], 0
+    for k in sorted(tensors):
+        a = tensors[k].detach().cpu().float().contiguous().numpy().astype("<f4")
+        b = a.tobytes()
+        header[k] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path + ".tmp", "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+    os.replace(path + ".tmp", path)
+
+
+def stage_export(ctx):
+    vocab, merges = build_vocab()
+    ae, ae_info = load_ae(ctx)
+    te, teacher, t_info = load_teacher(ctx, vocab)
+    infos = {"ae": ae_info, "teacher": t_info}
+    out = ctx.out
+    os.makedirs(out, exist_ok=True)
+    sd_sched = dict(SD_SCHEDULER)
+    base = os.path.join(out, "scenes-teacher")
+    export_common(base, te, ae, ae_info, vocab, merges, "StableDiffusionPipeline", sd_sched, True)
+    export_unet(teacher, base, False)
+    if os.path.exists(ctx.path("lcm.ckpt")) and torch.load(ctx.path("lcm.ckpt")).get("final"):
+        s = torch.load(ctx.path("lcm.ckpt"))
+        unet = nets.UNet(cond_dim=nets.TIME_COND_DIM)
+        unet.load_state_dict(s["student"])
+        export_shared(os.path.join(out, "scenes-lcm"), base, "LatentConsistencyModelPipeline", dict(LCM_SCHEDULER))
+        export_unet(unet, os.path.join(out, "scenes-lcm"), True)
+        infos["lcm"] = s["info"]
+    if os.path.exists(ctx.path("lora.ckpt")) and torch.load(ctx.path("lora.ckpt")).get("final"):
+        s = torch.load(ctx.path("lora.ckpt"))
+        student, names = lora_unet(ctx, teacher)
+        student.load_state_dict(s["student"])
+        tensors = {}
+        for name in names:
+            m = student.get_submodule(name)
+            key = "lora_unet_" + name.replace(".", "_")
+            down, up = m.lora_down, m.lora_up
+            if isinstance(m.base, torch.nn.Conv2d):
+                down, up = down[:, :, None, None], up[:, :, None, None]
+            tensors[key + ".lora_down.weight"] = down
+            tensors[key + ".lora_up.weight"] = up
+            tensors[key + ".alpha"] = torch.tensor(float(LORA_ALPHA))
+        folder = os.path.join(out, "scenes-lcm-lora")
+        os.makedirs(folder, exist_ok=True)
+        write_safetensors(os.path.join(folder, "lora.safetensors"), tensors,
+                          {"base_model": "scenes-teacher", "format": "kohya", "rank": str(LORA_RANK),
+                           "scheduler": "LCMScheduler", "guidance_baked": str(GUIDANCE)})
+        write_json(os.path.join(folder, "scheduler_config.json"), dict(LCM_SCHEDULER))
+        infos["lora"] = s["info"]
+    for n in PD_STEPS:
+        if os.path.exists(ctx.path(f"pd{n}.ckpt")) and torch.load(ctx.path(f"pd{n}.ckpt")).get("final"):
+            s = torch.load(ctx.path(f"pd{n}.ckpt"))
+            unet = nets.UNet()
+            unet.load_state_dict(s["student"])
+            sched = dict(SD_SCHEDULER)
+            sched["timestep_spacing"] = "trailing"
+            sched["steps_offset"] = 0
+            folder = os.path.join(out, f"scenes-pd-{n}")
+            export_shared(folder, base, "StableDiffusionPipeline", sched)
+            export_unet(unet, folder, False)
+            infos[f"pd{n}"] = s["info"]
+    if os.path.exists(ctx.path("evaluator.ckpt")):
+        s = torch.load(ctx.path("evaluator.ckpt"))
+        ev = nets.Evaluator(N_LOGITS)
+        ev.load_state_dict(s["model"])
+        folder = os.path.join(out, "scenes-evaluator")
+        os.makedirs(folder, exist_ok=True)
+        export(ev.eval(), (torch.rand(1, 3, SIZE, SIZE),), os.path.join(folder, "model.onnx"), ["pixel_values"],
+               ["logits", "features"], {"pixel_values": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"},
+                                        "features": {0: "batch"}})
+        heads, off = [], 0
+        for k, vals in ATTRS:
+            heads.append({"name": k, "values": vals, "offset": off})
+            off += len(vals)
+        write_json(os.path.join(folder, "config.json"), {"_class_name": "SceneEvaluator", "input": "pixel_values, RGB in [0, 1], NCHW",
+                                                         "native_size": SIZE, "feature_dim": 128, "heads": heads, "logits": off})
+        infos["evaluator"] = s.get("info")
+    infos["torch"] = torch.__version__
+    infos["device"] = str(ctx.device)
+    infos["threads"] = torch.get_num_threads()
+    infos["seed"] = ctx.seed
+    write_json(os.path.join(out, "scenes-training.json"), infos)
+    log("exported to", out)
+
+
+STAGES = {"ae": stage_ae, "evaluator": stage_evaluator, "teacher": stage_teacher, "lcm": stage_lcm,
+          "lora": stage_lora, "pd": stage_pd, "export": stage_export}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("stage", nargs="?", choices=list(STAGES) + ["data"])
+    p.add_argument("--minutes", type=float, default=5.0)
+    p.add_argument("--seed", type=int, default=20261126)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--lr", type=float, default=None, help="override the learning rate of the lcm stage")
+    p.add_argument("--smoke", action="store_true")
+    p.add_argument("--work", default=os.path.join(ROOT, "models", "recipes", ".work"))
+    p.add_argument("--out", default=os.path.join(ROOT, "models"))
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.smoke:
+        tmp = tempfile.mkdtemp(prefix="scenes-smoke-")
+        args.work, args.out = os.path.join(tmp, "work"), os.path.join(tmp, "models")
+        ctx = Ctx(args)
+        for name, fn in STAGES.items():
+            log("smoke:", name)
+            fn(ctx)
+        print(json.dumps({"smoke_out": args.out}))
+        return
+    ctx = Ctx(args)
+    if args.stage == "data":
+        load_scenes(ctx, "train64", TRAIN_COUNT, TRAIN_SEED)
+        load_scenes(ctx, "heldout64", HELDOUT_COUNT, HELDOUT_SEED)
+        return
+    STAGES[args.stage](ctx)
+
+
+if __name__ == "__main__":
+    main()
