@@ -138,6 +138,8 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
       files.forEach((f, i) => io.log(`wrote ${f} (seed ${result.seeds[i]})`));
       const unknown = [...new Set(result.unknownWords.flat())];
       if (unknown.length > 0) io.log(`words outside the vocabulary: ${unknown.join(', ')}`);
+      const split = [...new Set(result.splitWords.flat())].filter((w) => !unknown.includes(w));
+      if (split.length > 0) io.log(`words that are not one vocabulary token (split into pieces): ${split.join(', ')}`);
       io.log('timings:');
       formatTimings(result).forEach((l) => io.log(l));
     } finally {

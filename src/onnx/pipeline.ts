@@ -107,6 +107,8 @@ export interface GenerateResult {
   guidance: number;
   /** Words of each prompt outside the tokenizer's vocabulary. */
   unknownWords: string[][];
+  /** Words of each prompt that are not one vocabulary token (split into pieces; see ClipEncoding.splitWords). */
+  splitWords: string[][];
   timings: PipelineTimings;
 }
 
@@ -295,6 +297,7 @@ export class TextToImagePipeline {
     const texts = doCfg ? [...negatives, ...prompts] : prompts;
     const encodings = texts.map((p) => this.encode(p));
     const unknownWords = encodings.slice(doCfg ? batch : 0).map((e) => e.unknownWords.slice());
+    const splitWords = encodings.slice(doCfg ? batch : 0).map((e) => e.splitWords.slice());
     const cacheKey = this.textEmbeddings.maxEntries > 0 ? JSON.stringify(texts) : '';
     let text = cacheKey ? this.textEmbeddings.get(cacheKey) : undefined;
     timings.tokenizerMs = performance.now() - t;
@@ -365,7 +368,7 @@ export class TextToImagePipeline {
       timings.sessionRunMs = this.sessionRunMs() - runMs0;
       timings.convertMs = this.convertMs() - convertMs0;
       timings.totalMs = performance.now() - t0;
-      return { images, seeds, prompts, provider: this.provider, family: this.family, width, height, steps, guidance, unknownWords, timings };
+      return { images, seeds, prompts, provider: this.provider, family: this.family, width, height, steps, guidance, unknownWords, splitWords, timings };
     } finally {
       if (pooled && this.schedulerPool.length < SCHEDULER_POOL_SIZE) this.schedulerPool.push(scheduler);
     }

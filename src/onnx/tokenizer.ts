@@ -40,6 +40,12 @@ export interface ClipEncoding {
   tokens: string[];
   /** Words of the prompt that became the unknown token. */
   unknownWords: string[];
+  /**
+   * Words that are not one vocabulary token and were split into pieces (unknown words included).
+   * With real CLIP these are rarer words; with a word-level vocabulary (the shipped scenes model)
+   * they are the words the model never saw, so they are reported rather than silently spelled out.
+   */
+  splitWords: string[];
   /** How many tokens truncation dropped (0 when the prompt fit). */
   droppedTokens: number;
 }
@@ -162,19 +168,27 @@ export class ClipTokenizer {
     }
     const padded = ids.slice();
     while (padded.length < this.maxLength) padded.push(this.padId);
-    return { ids: padded, tokens, unknownWords: this.unknownWords(text), droppedTokens };
+    const report = this.wordReport(text);
+    return { ids: padded, tokens, unknownWords: report.unknownWords, splitWords: report.splitWords, droppedTokens };
   }
 
   /** Words of `text` (after CLIP's normalization and split) that contain a piece outside the vocabulary. */
   unknownWords(text: string): string[] {
+    return this.wordReport(text).unknownWords;
+  }
+
+  /** Per word of `text`: does it hold a piece outside the vocabulary (unknown), is it more than one token (split)? */
+  private wordReport(text: string): { unknownWords: string[]; splitWords: string[] } {
     const normalized = text.normalize('NFC').replace(/\s+/gu, ' ').toLowerCase();
-    const out: string[] = [];
+    const unknownWords: string[] = [];
+    const splitWords: string[] = [];
     for (const word of normalized.match(this.splitPattern) ?? []) {
       if (word === '<|startoftext|>' || word === '<|endoftext|>') continue;
       const pieces = this.tokenizer.encode(word, { add_special_tokens: false }).tokens;
-      if (pieces.includes(this.unkToken) && !out.includes(word)) out.push(word);
+      if (pieces.includes(this.unkToken) && !unknownWords.includes(word)) unknownWords.push(word);
+      if (pieces.length > 1 && !splitWords.includes(word)) splitWords.push(word);
     }
-    return out;
+    return { unknownWords, splitWords };
   }
 
   /** The token strings of ids (for display and tests). */

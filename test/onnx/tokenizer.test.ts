@@ -63,6 +63,12 @@ describe('CLIP tokenizer built from vocab.json + merges.txt', () => {
     assert.deepEqual(tok.encode('the cat').unknownWords, []);
   });
 
+  test('reports words that are not one vocabulary token (split into pieces), unknown ones included', () => {
+    // cats -> cat + s</w>; hat -> h a t</w>; zebra -> pieces with unk; the, cat -> one token each
+    assert.deepEqual(tok.encode('the cats hat zebra cat').splitWords, ['cats', 'hat', 'zebra']);
+    assert.deepEqual(tok.encode('the cat!').splitWords, []);
+  });
+
   test('truncates to 77 tokens, keeps EOS last and warns with the number dropped', () => {
     const warnings: string[] = [];
     const t = loadClipTokenizer(writeSlowTokenizer({ pad_token: '<|endoftext|>' }), { warn: (m) => warnings.push(m) });

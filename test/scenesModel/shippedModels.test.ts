@@ -109,3 +109,16 @@ describe('the scene evaluator', () => {
     await ev.release();
   });
 });
+
+describe('the shipped tokenizer', () => {
+  test('reports words the scenes vocabulary does not hold, and none for the course prompt', async () => {
+    const pipe = await loadPipeline(path.join(MODELS, 'scenes-lcm'), quiet);
+    try {
+      const r = await pipe.generate({ prompts: [PROMPT, 'a sunset over mountains with a dragon, watercolor'], steps: 1, seeds: [1, 2] });
+      assert.deepEqual(r.splitWords, [[], ['dragon', 'watercolor']]);
+      assert.deepEqual(r.unknownWords, [[], []]);
+    } finally {
+      await pipe.release();
+    }
+  });
+});
