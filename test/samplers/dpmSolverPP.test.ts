@@ -1,3 +1,4 @@
+import { assertCloseToScale } from './goldenSupport.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -23,15 +24,6 @@ const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/
 };
 
 /** Scale-relative closeness of a tensor (see the tolerance above). */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    assert.ok(err <= RTOL * scale, `${what}[${i}]: ${actual[i]} vs diffusers ${expected[i]} (error ${err}, scale ${scale})`);
-  }
-}
 
 /** Element-wise relative closeness (sigmas). */
 function assertRelClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
@@ -88,8 +80,8 @@ describe('DPMSolverMultistepScheduler sampling loops match diffusers step by ste
       });
       assert.deepEqual(s.timesteps, l.timesteps);
       assert.equal(samples.length, l.steps);
-      l.samples.forEach((e, i) => assertClose(samples[i], e, `step ${i} prevSample`));
-      l.denoised.forEach((e, i) => assertClose(denoised[i], e, `step ${i} denoised`));
+      l.samples.forEach((e, i) => assertCloseToScale(samples[i], e, `step ${i} prevSample`));
+      l.denoised.forEach((e, i) => assertCloseToScale(denoised[i], e, `step ${i} denoised`));
     });
   }
 });

@@ -119,3 +119,28 @@ export function checkLoopCase(c: LoopCase, run: (s: Scheduler, noise: FixedNoise
   assertClose(denoised, c.final_denoised, `${label}: final denoised`);
   assert.equal(noise.calls, c.noise_draws, `${label}: noise draws`);
 }
+
+/**
+ * Tensor-scale tolerance for the multistep golden loops: |a - e| <= RTOL * max(1, max |e|), since the
+ * float32 rounding of these solvers scales with the whole tensor, not each element.
+ */
+export function assertCloseToScale(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    assert.ok(err <= RTOL * scale, `${what}[${i}]: ${actual[i]} vs diffusers ${expected[i]} (error ${err}, scale ${scale})`);
+  }
+}
+
+/** Hands out the golden noise arrays in order, as the patched randn_tensor did; checks each draw's size. */
+export class ArrayNoise implements NoiseSource {
+  draws = 0;
+  constructor(private readonly arrays: number[][]) {}
+  normal(n: number): Float32Array {
+    const a = this.arrays[this.draws++];
+    assert.equal(a.length, n);
+    return Float32Array.from(a);
+  }
+}

@@ -1,9 +1,9 @@
+import { assertCloseToScale, ArrayNoise } from './goldenSupport.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, NumericalError } from '../../src/core/errors.js';
-import type { NoiseSource } from '../../src/core/rng.js';
 import { Rng } from '../../src/core/rng.js';
 import { createLCMScheduler, LCM_DEFAULTS, lcmBoundaryScalings, lcmTimesteps } from '../../src/samplers/lcm.js';
 import { runSampler } from '../../src/samplers/loop.js';
@@ -13,7 +13,6 @@ import { runSampler } from '../../src/samplers/loop.js';
  * randn_tensor replaced by the fixed noise arrays stored in the JSON (draw k = noise[k]).
  * Tolerance, float32-style: |actual - expected| <= 1e-5 * max(1, max_k |expected_k|) per tensor.
  */
-const RTOL = 1e-5;
 
 interface Loop { config: Record<string, unknown>; steps: number; a: number; b: number; noise_draws: number; timesteps: number[]; samples: number[][]; denoised: number[][] }
 const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/lcm.json'), 'utf8')) as {
@@ -24,26 +23,7 @@ const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/
   loops: Loop[];
 };
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i] - expected[i]);
-    assert.ok(err <= RTOL * scale, `${what}[${i}]: ${actual[i]} vs diffusers ${expected[i]} (error ${err})`);
-  }
-}
 
-/** Hands out the golden noise arrays in order, as the patched randn_tensor did. */
-class ArrayNoise implements NoiseSource {
-  draws = 0;
-  constructor(private readonly arrays: number[][]) {}
-  normal(n: number): Float32Array {
-    const a = this.arrays[this.draws++];
-    assert.equal(a.length, n);
-    return Float32Array.from(a);
-  }
-}
 
 const fakeModel = (a: number, b: number) => (x: Float32Array, t: number) => x.map((v, i) => a * v + b * Math.cos(0.7 * i + 0.001 * t));
 const initialNoise = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i));
@@ -91,8 +71,8 @@ describe('LCMScheduler boundary condition and sampling match diffusers', () => {
       });
       assert.deepEqual(s.timesteps, l.timesteps);
       assert.equal(noise.draws, l.noise_draws);
-      l.samples.forEach((e, i) => assertClose(samples[i], e, `step ${i} prevSample`));
-      l.denoised.forEach((e, i) => assertClose(denoised[i], e, `step ${i} denoised`));
+      l.samples.forEach((e, i) => assertCloseToScale(samples[i], e, `step ${i} prevSample`));
+      l.denoised.forEach((e, i) => assertCloseToScale(denoised[i], e, `step ${i} denoised`));
     });
   }
 });
