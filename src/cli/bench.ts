@@ -24,6 +24,7 @@ import { type BenchRecord, benchRecord, machineInfo, softwareVersions } from '..
 import { paretoFrontIndices } from '../pareto/front.js';
 import { paretoFrontNaiveIndices } from '../pareto/naive.js';
 import type { ParetoPoint } from '../pareto/types.js';
+import { writeFileAtomicSync } from '../core/atomicFile.js';
 
 export const BENCH_SUITES = ['pareto', 'scheduler', 'notebooks', 'pipeline', 'all'] as const;
 export type BenchSuite = (typeof BENCH_SUITES)[number];
@@ -209,10 +210,7 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
   if (suite === 'pipeline') records.push(...(await benchPipelineHook(log)));
   if (values.json !== undefined) {
     const out = path.resolve(values.json);
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    const tmp = `${out}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify({ suite, settings, records }, null, 1) + '\n');
-    fs.renameSync(tmp, out);
+    writeFileAtomicSync(out, JSON.stringify({ suite, settings, records }, null, 1) + '\n');
     log(`wrote ${records.length} records to ${path.relative(process.cwd(), out)}`);
   }
   return records;

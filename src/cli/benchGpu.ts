@@ -34,6 +34,7 @@ import { chooseProvider, ONNX_DEVICES, type ExecutionProviderName, type OnnxDevi
 import { OnnxModel, type OnnxFeed } from '../onnx/session.js';
 import { Rng } from '../core/rng.js';
 import { packageRoot } from './generate.js';
+import { writeFileAtomicSync } from '../core/atomicFile.js';
 
 /**
  * Dense (no sparsity) fp16 tensor-core peaks in TFLOP/s, from NVIDIA's datasheets, which print the
@@ -424,10 +425,7 @@ export async function benchGpu(o: BenchGpuOptions, log: (s: string) => void = co
       source: '../shared/reference/published-results.md',
     },
   };
-  fs.mkdirSync(path.dirname(o.out), { recursive: true });
-  const tmp = `${o.out}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
-  fs.renameSync(tmp, o.out);
+  writeFileAtomicSync(o.out, JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   log(`wrote ${o.out}`);
   return record;
 }

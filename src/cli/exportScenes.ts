@@ -7,11 +7,10 @@
  * and `<file>.json` the sidecar: { count, seed, size, layout, captions[], attributes[] }.
  * Scene i is `sceneDataset(count, seed, size)[i]`, so held-out sets simply use other seeds.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
 import { sceneDataset, type SceneSpec } from '../scenes/scene.js';
+import { writeFileAtomicSync } from '../core/atomicFile.js';
 
 /** The sidecar written next to the pixel file. */
 export interface SceneExportSidecar {
@@ -63,12 +62,9 @@ function main(): void {
   const size = requireInteger('size', Number(values.size), 16, 1024);
   const t0 = Date.now();
   const { pixels, sidecar } = exportScenes(count, seed, size);
-  fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
-  // Write to temporary names then rename, so a crash leaves nothing half-written.
-  fs.writeFileSync(values.out + '.tmp', pixels);
-  fs.writeFileSync(values.out + '.json.tmp', JSON.stringify(sidecar));
-  fs.renameSync(values.out + '.tmp', values.out);
-  fs.renameSync(values.out + '.json.tmp', values.out + '.json');
+  // Each file goes through a temporary name and a rename, so a crash leaves nothing half-written.
+  writeFileAtomicSync(values.out, pixels);
+  writeFileAtomicSync(values.out + '.json', JSON.stringify(sidecar));
   console.log(`wrote ${count} scenes (${size}x${size}, seed ${seed}) to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

@@ -14,6 +14,7 @@ import { FewstepError, InvalidArgumentError, requireOneOf } from '../core/errors
 import { loadPipeline, type GenerateResult } from '../onnx/pipeline.js';
 import { ONNX_DEVICES, type OnnxDevice } from '../onnx/providers.js';
 import { resolveModel } from '../onnx/registry.js';
+import { writeFileAtomicSync } from '../core/atomicFile.js';
 
 /** The repository root: the nearest folder above this file holding fewstep's package.json. */
 export function packageRoot(from: string = __dirname): string {
@@ -62,13 +63,6 @@ export function outputPaths(out: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${stem}-${i}${ext}`);
 }
 
-/** Writes via a temporary file and a rename, so no half-written PNG is left behind. */
-function writeAtomic(file: string, data: Buffer): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
 
 /** One line per timing: the breakdown `npm run generate` prints. */
 export function formatTimings(r: GenerateResult): string[] {
@@ -133,7 +127,7 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
         scheduler: values.scheduler ? { _class_name: values.scheduler } : undefined,
       });
       const files = outputPaths(values.out!, result.images.length);
-      result.images.forEach((png, i) => writeAtomic(files[i], png));
+      result.images.forEach((png, i) => writeFileAtomicSync(files[i], png));
       io.log(`model ${modelDir} (${pipe.family}), provider ${result.provider}, ${result.width}x${result.height}, ${result.steps} steps, guidance ${result.guidance}`);
       files.forEach((f, i) => io.log(`wrote ${f} (seed ${result.seeds[i]})`));
       const unknown = [...new Set(result.unknownWords.flat())];

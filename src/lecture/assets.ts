@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { MissingResourceError } from '../core/errors.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../core/atomicFile.js';
 import { LECTURE_ASSETS } from './page.js';
 import { LECTURE_CSS } from './style.js';
 

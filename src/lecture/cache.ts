@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../core/errors.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../core/atomicFile.js';
 
 /** Version of the cache file layout; part of every hash, so a new layout never reads an old file. */
 const CACHE_FORMAT = 1;

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { readNotebook, type Notebook } from '../runner/notebookFile.js';
 import type { RunNotebookResult } from '../runner/runNotebook.js';
 import { writeLectureAssets } from './assets.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../core/atomicFile.js';
 import { formatBytes } from './html.js';
 import { renderLectureIndex, type LectureIndexEntry } from './indexPage.js';
 import { MarkdownRenderer } from './markdown.js';
