@@ -11,3 +11,5 @@ export * from './onnx/index.js';
 export * from './plots/index.js';
 export * from './image/index.js';
 export * from './lecture/index.js';
+export * from './quality/index.js';
+export * from './course/index.js';

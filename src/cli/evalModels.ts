@@ -16,159 +16,24 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { benchmark } from '../bench/benchmark.js';
-import { InvalidArgumentError, MissingResourceError, requireInteger } from '../core/errors.js';
+import { InvalidArgumentError, requireInteger } from '../core/errors.js';
 import { imageGrid } from '../image/grid.js';
-import { pngToTensor } from '../image/tensorPng.js';
 import { frechetDistance } from '../metrics/frechet.js';
+import {
+  attributeAccuracy,
+  EVAL_SEED,
+  pngsToPixels,
+  promptAdherence,
+  SceneEvaluator,
+  specAttributes,
+  quantizePixels,
+  type EvalAttribute,
+} from '../quality/sceneEvaluator.js';
 import { psnr } from '../metrics/psnr.js';
-import { fuseLora, loadLora } from '../onnx/lora.js';
+import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
 import { loadPipeline, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { SchedulerConfig } from '../samplers/types.js';
-import { parseScenePrompt, sceneDataset, SCENE_ATTRIBUTES, type SceneSpec } from '../scenes/scene.js';
-
-/** The attributes the evaluator predicts, in its head order. */
-export const EVAL_ATTRIBUTES = ['timeOfDay', 'terrain', 'palette', 'style', 'celestial', 'clouds', 'stars'] as const;
-export type EvalAttribute = (typeof EVAL_ATTRIBUTES)[number];
-/** A scene's attributes as the evaluator sees them. */
-export type SceneAttributes = Record<EvalAttribute, string | boolean>;
-
-/** One classification head of the evaluator (config.json `heads`). */
-export interface EvaluatorHead {
-  name: EvalAttribute;
-  values: (string | boolean)[];
-  /** Index of the head's first logit. */
-  offset: number;
-}
-
-/** Seed of the held-out scenes the evaluation draws (training used 0.., the recipe's check 1,000,000..). */
-export const EVAL_SEED = 3_000_000;
-
-/** The attributes of a scene specification. */
-export function specAttributes(spec: SceneSpec): SceneAttributes {
-  return { timeOfDay: spec.timeOfDay, terrain: spec.terrain, palette: spec.palette, style: spec.style, celestial: spec.celestial, clouds: spec.clouds, stars: spec.stars };
-}
-
-/**
- * The full attribute set a scene prompt asks for: time of day, terrain, palette and style must be
- * named; sun/moon, clouds and stars are requested when named and absent otherwise (as in the
- * captions). Throws when the prompt misses a main attribute or has words outside the scene language.
- */
-export function promptAttributes(prompt: string): SceneAttributes {
-  const { spec, unknownWords } = parseScenePrompt(prompt);
-  if (unknownWords.length > 0) throw new InvalidArgumentError('prompt', prompt, `only scene words; unknown: ${unknownWords.join(', ')}`);
-  for (const key of ['timeOfDay', 'terrain', 'palette', 'style'] as const) {
-    if (spec[key] === undefined) throw new InvalidArgumentError('prompt', prompt, `a prompt naming the ${key} (one of ${SCENE_ATTRIBUTES[key].join(', ')})`);
-  }
-  return {
-    timeOfDay: spec.timeOfDay!,
-    terrain: spec.terrain!,
-    palette: spec.palette!,
-    style: spec.style!,
-    celestial: spec.celestial ?? false,
-    clouds: spec.clouds ?? false,
-    stars: spec.stars ?? false,
-  };
-}
-
-/** Arg-max of each head for each of `n` rows of logits (row length = the heads' total size). */
-export function decodeAttributes(logits: ArrayLike<number>, n: number, heads: readonly EvaluatorHead[]): SceneAttributes[] {
-  const width = heads.reduce((s, h) => Math.max(s, h.offset + h.values.length), 0);
-  if (logits.length !== n * width) throw new InvalidArgumentError('logits', logits.length, `${n} rows of ${width} logits`);
-  const out: SceneAttributes[] = [];
-  for (let i = 0; i < n; i++) {
-    const row = {} as SceneAttributes;
-    for (const h of heads) {
-      let best = 0;
-      for (let k = 1; k < h.values.length; k++) if (logits[i * width + h.offset + k] > logits[i * width + h.offset + best]) best = k;
-      row[h.name] = h.values[best];
-    }
-    out.push(row);
-  }
-  return out;
-}
-
-/** Fraction of rows whose predicted value equals the true one, per attribute. */
-export function attributeAccuracy(predicted: readonly SceneAttributes[], truth: readonly SceneAttributes[]): Record<EvalAttribute, number> {
-  if (predicted.length !== truth.length || predicted.length === 0) {
-    throw new InvalidArgumentError('predicted', predicted.length, `as many rows as truth (${truth.length}), at least one`);
-  }
-  const acc = {} as Record<EvalAttribute, number>;
-  for (const a of EVAL_ATTRIBUTES) acc[a] = predicted.filter((p, i) => p[a] === truth[i][a]).length / predicted.length;
-  return acc;
-}
-
-/** Prompt adherence (our domain's CLIP score). */
-export interface Adherence {
-  /** Mean over images of the fraction of the prompt's 7 attributes the evaluator finds in the image. */
-  mean: number;
-  /** Fraction of images in which all 7 are found. */
-  allCorrect: number;
-  perAttribute: Record<EvalAttribute, number>;
-}
-
-/** Compares the evaluator's predictions on generated images with what their prompts asked for. */
-export function promptAdherence(predicted: readonly SceneAttributes[], prompts: readonly string[]): Adherence {
-  const wanted = prompts.map(promptAttributes);
-  const perAttribute = attributeAccuracy(predicted, wanted);
-  const mean = EVAL_ATTRIBUTES.reduce((s, a) => s + perAttribute[a], 0) / EVAL_ATTRIBUTES.length;
-  const allCorrect = predicted.filter((p, i) => EVAL_ATTRIBUTES.every((a) => p[a] === wanted[i][a])).length / predicted.length;
-  return { mean, allCorrect, perAttribute };
-}
-
-/** The scene evaluator ONNX model (models/scenes-evaluator). */
-export class SceneEvaluator {
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly heads: EvaluatorHead[],
-    readonly featureDim: number,
-  ) {}
-
-  /** Opens `<dir>/model.onnx` and `<dir>/config.json`. */
-  static async open(dir: string): Promise<SceneEvaluator> {
-    const file = path.join(dir, 'model.onnx');
-    if (!fs.existsSync(file)) throw new MissingResourceError(file, `evaluator ${file} does not exist; train it with models/recipes/scenes/train.py`);
-    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { heads: EvaluatorHead[]; feature_dim: number };
-    const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'] });
-    return new SceneEvaluator(session, config.heads, config.feature_dim);
-  }
-
-  /** Logits and features of `n` CHW RGB images in [0, 1] of size x size, in batches of 100. */
-  async run(pixels: Float32Array, n: number, size: number): Promise<{ logits: Float32Array; features: Float32Array; attributes: SceneAttributes[] }> {
-    const per = 3 * size * size;
-    if (pixels.length !== n * per) throw new InvalidArgumentError('pixels', pixels.length, `${n} x 3 x ${size} x ${size} values`);
-    const width = this.heads.reduce((s, h) => Math.max(s, h.offset + h.values.length), 0);
-    const logits = new Float32Array(n * width);
-    const features = new Float32Array(n * this.featureDim);
-    for (let s = 0; s < n; s += 100) {
-      const b = Math.min(100, n - s);
-      const out = await this.session.run({ pixel_values: new ort.Tensor('float32', pixels.subarray(s * per, (s + b) * per), [b, 3, size, size]) });
-      logits.set(out.logits.data as Float32Array, s * width);
-      features.set(out.features.data as Float32Array, s * this.featureDim);
-    }
-    return { logits, features, attributes: decodeAttributes(logits, n, this.heads) };
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
-  }
-}
-
-/** Materialises teacher + LCM-LoRA as a model folder (the LoRA fused into the UNet, LCMScheduler). */
-export function fuseLcmLoraFolder(teacherDir: string, loraFile: string, outDir: string): { matched: number; unmatched: number } {
-  fs.rmSync(outDir, { recursive: true, force: true });
-  fs.mkdirSync(outDir, { recursive: true });
-  for (const part of ['tokenizer', 'text_encoder', 'vae_decoder']) fs.cpSync(path.join(teacherDir, part), path.join(outDir, part), { recursive: true, dereference: true });
-  fs.mkdirSync(path.join(outDir, 'unet'));
-  fs.mkdirSync(path.join(outDir, 'scheduler'));
-  const { bytes, report } = fuseLora(fs.readFileSync(path.join(teacherDir, 'unet', 'model.onnx')), loadLora(loraFile));
-  fs.writeFileSync(path.join(outDir, 'unet', 'model.onnx'), bytes);
-  fs.copyFileSync(path.join(teacherDir, 'unet', 'config.json'), path.join(outDir, 'unet', 'config.json'));
-  fs.copyFileSync(path.join(path.dirname(loraFile), 'scheduler_config.json'), path.join(outDir, 'scheduler', 'scheduler_config.json'));
-  const index = JSON.parse(fs.readFileSync(path.join(teacherDir, 'model_index.json'), 'utf8')) as Record<string, unknown>;
-  index.scheduler = ['diffusers', 'LCMScheduler'];
-  fs.writeFileSync(path.join(outDir, 'model_index.json'), JSON.stringify(index, null, 2));
-  return { matched: report.matched.length, unmatched: report.unmatched.length };
-}
+import { sceneDataset } from '../scenes/scene.js';
 
 /** One sampler configuration of the table. */
 export interface EvalRowSpec {
@@ -301,7 +166,7 @@ Low-rank updates (rank ${lo.rank}, alpha ${lo.alpha}, kohya key style ${'`'}lora
 teacher UNet's ${lo.modules} Linear and 1x1 Conv layers, trained with the latent consistency distillation
 objective on the frozen teacher (Luo et al. 2023, LCM-LoRA), guidance ${lo.guidance_baked} baked in (no w embedding).
 Fuse it into scenes-teacher's UNet with ${'`'}fuseLora${'`'} (src/onnx/lora.ts) and sample with the LCMScheduler
-config in this folder, guidance 1; ${'`'}fuseLcmLoraFolder${'`'} in src/cli/evalModels.ts does both and writes a loadable folder.
+config in this folder, guidance 1; ${'`'}fuseLcmLoraFolder${'`'} (src/onnx/loraFolder.ts) does both and writes a loadable folder.
 
 ![samples](samples.png)
 
@@ -356,17 +221,6 @@ ${Object.entries(acc).map(([k, v]) => `| ${k} | ${pct(v)} |`).join('\n')}
 `);
 }
 
-async function pngsToPixels(pngs: readonly Uint8Array[], size: number): Promise<Float32Array> {
-  const per = 3 * size * size;
-  const out = new Float32Array(pngs.length * per);
-  for (let i = 0; i < pngs.length; i++) {
-    const t = await pngToTensor(pngs[i], { range: [0, 1], layout: 'chw' });
-    if (t.data.length !== per) throw new InvalidArgumentError('image', `${t.width}x${t.height}x${t.channels}`, `${size}x${size}x3`);
-    out.set(t.data, i * per);
-  }
-  return out;
-}
-
 /** Generates one image per prompt (seed 1000 + i) for a row, in batches of 25; returns the PNGs. */
 export async function generateRow(pipe: TextToImagePipeline, row: EvalRowSpec, prompts: readonly string[]): Promise<Uint8Array[]> {
   const pngs: Uint8Array[] = [];
@@ -379,12 +233,6 @@ export async function generateRow(pipe: TextToImagePipeline, row: EvalRowSpec, p
     pngs.push(...r.images);
   }
   return pngs;
-}
-
-function quantize(x: Float32Array): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let k = 0; k < x.length; k++) out[k] = Math.round(255 * Math.min(1, Math.max(0, x[k]))) / 255;
-  return out;
 }
 
 async function reconstructionPsnr(teacherDir: string, real: Float32Array, n: number, size: number): Promise<number> {
@@ -482,7 +330,7 @@ async function main(): Promise<void> {
   const scenes = sceneDataset(n, EVAL_SEED, size);
   const prompts = scenes.map((s) => s.caption);
   const real = new Float32Array(n * 3 * size * size);
-  scenes.forEach((s, i) => real.set(quantize(s.pixels), i * 3 * size * size));
+  scenes.forEach((s, i) => real.set(quantizePixels(s.pixels), i * 3 * size * size));
   const truth = scenes.map((s) => specAttributes(s.spec));
 
   const evaluator = await SceneEvaluator.open(path.join(modelsDir, 'scenes-evaluator'));

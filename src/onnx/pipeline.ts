@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError, MissingResourceError, NumericalError, requireFinite, requireInteger } from '../core/errors.js';
 import { Rng, type NoiseSource } from '../core/rng.js';
 import { guidanceScaleEmbedding } from '../samplers/guidanceEmbedding.js';
+import { modelDefaults } from './modelDefaults.js';
 import { createScheduler } from '../samplers/registry.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig } from '../samplers/types.js';
 import type { OnnxDevice, ExecutionProviderName } from './providers.js';
@@ -252,7 +253,7 @@ export class TextToImagePipeline {
     this.scalingFactor = Number(vaeConfig.scaling_factor ?? 0.18215);
     const condShape = hasCond ? unet.input('timestep_cond').shape[1] : undefined;
     this.timeCondDim = typeof condShape === 'number' && condShape > 0 ? condShape : Number(unetConfig.time_cond_proj_dim ?? 256);
-    this.defaults = this.family === 'lcm' ? { steps: 4, guidance: 8.5 } : this.family === 'turbo' ? { steps: 1, guidance: 0 } : { steps: 25, guidance: 7.5 };
+    this.defaults = modelDefaults(modelIndex, this.family);
     this.timestepSpec = unet.input('timestep');
     this.sampleBatchDim = sample.shape[0];
     this.unetOutputName = unet.outputs.some((o) => o.name === 'out_sample') ? 'out_sample' : unet.outputs[0].name;

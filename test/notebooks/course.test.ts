@@ -4,74 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NotebookCellError, runNotebook, type Notebook, type NotebookOutput } from '../../src/runner/index.js';
+import { NotebookCellError, runNotebook, type Notebook } from '../../src/runner/index.js';
+import { checkCommon, figure, fixtureEnv, notebookPath, repoRoot, textOf } from './support.js';
 
-// Compiled to .build/test/notebooks/: the repository root is three levels up.
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-const notebookPath = (name: string) => path.join(repoRoot, 'notebooks', `${name}.ipynb`);
 const NB01 = '01-how-diffusion-works';
 const NB02 = '02-consistency-models';
-
-/** The kernel's environment: the fixture models chosen through the notebooks' own settings. */
-const fixtureEnv = {
-  ...process.env,
-  FEWSTEP_MODEL: 'models/fixtures/tiny-sd',
-  FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-lcm',
-};
-
-interface PlotlyJson {
-  data: { name?: string; x?: number[]; y?: (number | null)[] }[];
-  layout: { title?: { text?: string }; meta?: { provenance?: string } };
-}
-
-function outputsOf(nb: Notebook): NotebookOutput[] {
-  return nb.cells.flatMap((c) => (c.cell_type === 'code' ? (c.outputs ?? []) : []));
-}
-
-function dataOf(o: NotebookOutput): Record<string, unknown> {
-  return o.output_type === 'display_data' || o.output_type === 'execute_result' ? o.data : {};
-}
-
-function figuresOf(nb: Notebook): PlotlyJson[] {
-  return outputsOf(nb)
-    .map((o) => dataOf(o)['application/vnd.plotly.v1+json'] as PlotlyJson | undefined)
-    .filter((f): f is PlotlyJson => f !== undefined);
-}
-
-function textOf(nb: Notebook): string {
-  return outputsOf(nb)
-    .map((o) => (o.output_type === 'stream' ? [o.text].flat().join('') : [dataOf(o)['text/markdown'] ?? dataOf(o)['text/plain'] ?? ''].flat().join('')))
-    .join('\n');
-}
-
-/** The figure whose title starts with `title`, and its series by name. */
-function figure(nb: Notebook, title: string): { fig: PlotlyJson; series: (name: string) => { x: number[]; y: number[] } } {
-  const fig = figuresOf(nb).filter((f) => (f.layout.title?.text ?? '').startsWith(title))[0];
-  assert.ok(fig, `no figure titled "${title}..."; titles: ${figuresOf(nb).map((f) => f.layout.title?.text).join(' | ')}`);
-  return {
-    fig,
-    series: (name) => {
-      const trace = fig.data.filter((d) => d.name === name)[0];
-      assert.ok(trace, `no series "${name}" in "${title}"`);
-      return { x: trace.x as number[], y: trace.y as number[] };
-    },
-  };
-}
-
-function checkCommon(nb: Notebook, minFigures: number, minPngs: number): void {
-  const code = nb.cells.filter((c) => c.cell_type === 'code');
-  assert.deepEqual(code.map((c) => c.execution_count), code.map((_, i) => i + 1), 'every code cell ran, in order');
-  const figures = figuresOf(nb);
-  assert.ok(figures.length >= minFigures, `${figures.length} Plotly figures, expected >= ${minFigures}`);
-  for (const f of figures) {
-    assert.ok(['measured', 'published', 'simulated'].includes(String(f.layout.meta?.provenance)), `figure "${f.layout.title?.text}" has no provenance`);
-  }
-  const bundles = outputsOf(nb).filter((o) => 'application/vnd.plotly.v1+json' in dataOf(o));
-  assert.ok(bundles.every((o) => 'text/html' in dataOf(o)), 'every chart carries its HTML fallback');
-  const pngs = outputsOf(nb).filter((o) => typeof dataOf(o)['image/png'] === 'string');
-  assert.ok(pngs.length >= minPngs, `${pngs.length} PNG outputs, expected >= ${minPngs}`);
-  for (const o of pngs) assert.ok(Buffer.from(dataOf(o)['image/png'] as string, 'base64').subarray(1, 4).toString() === 'PNG');
-}
 
 describe('course notebooks 01 and 02', { timeout: 240_000 }, () => {
   test('the committed notebooks are stripped, declare tslab, and are what scripts/notebooks/build.mjs makes from their sources', () => {

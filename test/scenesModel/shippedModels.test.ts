@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { fuseLcmLoraFolder, SceneEvaluator } from '../../src/cli/evalModels.js';
+import { fuseLcmLoraFolder } from '../../src/onnx/loraFolder.js';
+import { SceneEvaluator } from '../../src/quality/sceneEvaluator.js';
 import { loadPipeline, type TextToImagePipeline } from '../../src/onnx/pipeline.js';
 import { sceneDataset } from '../../src/scenes/scene.js';
 

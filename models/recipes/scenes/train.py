@@ -744,7 +744,7 @@ def export_unet(unet, folder, cond):
 SHARED_PARTS = ("tokenizer", "text_encoder", "vae_decoder")
 
 
-def export_shared(folder, base, pipeline_class, scheduler):
+def export_shared(folder, base, pipeline_class, scheduler, defaults):
     """A derived model folder (LCM, PD students): its own unet/, scheduler/ and model_index.json;
     tokenizer/, text_encoder/ and vae_decoder/ are relative symlinks into the teacher's folder (the
     same files: the students share the teacher's text encoder and autoencoder), which keeps models/
@@ -754,13 +754,16 @@ def export_shared(folder, base, pipeline_class, scheduler):
     os.makedirs(folder)
     for part in SHARED_PARTS:
         os.symlink(os.path.join("..", os.path.basename(base), part), os.path.join(folder, part))
-    write_index(folder, pipeline_class, scheduler)
+    write_index(folder, pipeline_class, scheduler, defaults)
 
 
-def write_index(folder, pipeline_class, scheduler):
+def write_index(folder, pipeline_class, scheduler, defaults):
+    """scheduler_config.json and model_index.json; `defaults` ({"steps", "guidance"}) goes in as
+    `_fewstep_defaults` (diffusers ignores `_` keys; our pipeline reads it: these models were trained
+    and evaluated at guidance 3, not SD's 7.5)."""
     write_json(os.path.join(folder, "scheduler", "scheduler_config.json"), scheduler)
     write_json(os.path.join(folder, "model_index.json"), {
-        "_class_name": pipeline_class, "_diffusers_version": "0.30.0",
+        "_class_name": pipeline_class, "_diffusers_version": "0.30.0", "_fewstep_defaults": defaults,
         "scheduler": ["diffusers", scheduler["_class_name"]],
         "text_encoder": ["transformers", "CLIPTextModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
         "unet": ["diffusers", "UNet2DConditionModel"], "vae_decoder": ["diffusers", "AutoencoderKL"],
@@ -768,7 +771,7 @@ def write_index(folder, pipeline_class, scheduler):
     })
 
 
-def export_common(folder, te, ae, ae_info, vocab, merges, pipeline_class, scheduler, with_encoder=False):
+def export_common(folder, te, ae, ae_info, vocab, merges, pipeline_class, scheduler, defaults, with_encoder=False):
     if os.path.isdir(folder):
         shutil.rmtree(folder)
     write_tokenizer(os.path.join(folder, "tokenizer"), vocab, merges)
@@ -794,7 +797,7 @@ def export_common(folder, te, ae, ae_info, vocab, merges, pipeline_class, schedu
                ["sample"], ["latent_sample"],
                {"sample": {0: "batch", 2: "height", 3: "width"}, "latent_sample": {0: "batch", 2: "height", 3: "width"}})
         write_json(os.path.join(folder, "vae_encoder", "config.json"), vae_cfg)
-    write_index(folder, pipeline_class, scheduler)
+    write_index(folder, pipeline_class, scheduler, defaults)
 
 
 def write_safetensors(path, tensors, metadata):
@@ -825,13 +828,15 @@ def stage_export(ctx):
     os.makedirs(out, exist_ok=True)
     sd_sched = dict(SD_SCHEDULER)
     base = os.path.join(out, "scenes-teacher")
-    export_common(base, te, ae, ae_info, vocab, merges, "StableDiffusionPipeline", sd_sched, True)
+    export_common(base, te, ae, ae_info, vocab, merges, "StableDiffusionPipeline", sd_sched,
+                  {"steps": 25, "guidance": GUIDANCE}, True)
     export_unet(teacher, base, False)
     if os.path.exists(ctx.path("lcm.ckpt")) and torch.load(ctx.path("lcm.ckpt")).get("final"):
         s = torch.load(ctx.path("lcm.ckpt"))
         unet = nets.UNet(cond_dim=nets.TIME_COND_DIM)
         unet.load_state_dict(s["student"])
-        export_shared(os.path.join(out, "scenes-lcm"), base, "LatentConsistencyModelPipeline", dict(LCM_SCHEDULER))
+        export_shared(os.path.join(out, "scenes-lcm"), base, "LatentConsistencyModelPipeline", dict(LCM_SCHEDULER),
+                      {"steps": 4, "guidance": GUIDANCE})
         export_unet(unet, os.path.join(out, "scenes-lcm"), True)
         infos["lcm"] = s["info"]
     if os.path.exists(ctx.path("lora.ckpt")) and torch.load(ctx.path("lora.ckpt")).get("final"):
@@ -864,7 +869,7 @@ def stage_export(ctx):
             sched["timestep_spacing"] = "trailing"
             sched["steps_offset"] = 0
             folder = os.path.join(out, f"scenes-pd-{n}")
-            export_shared(folder, base, "StableDiffusionPipeline", sched)
+            export_shared(folder, base, "StableDiffusionPipeline", sched, {"steps": n, "guidance": 0})
             export_unet(unet, folder, False)
             infos[f"pd{n}"] = s["info"]
     if os.path.exists(ctx.path("evaluator.ckpt")):

@@ -8,7 +8,7 @@ import {
   promptAttributes,
   type EvaluatorHead,
   type SceneAttributes,
-} from '../../src/cli/evalModels.js';
+} from '../../src/quality/sceneEvaluator.js';
 
 const HEADS: EvaluatorHead[] = [
   { name: 'timeOfDay', values: ['sunrise', 'noon', 'sunset', 'night'], offset: 0 },
