@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Executes notebooks/00-smoke.ipynb with Jupyter's own machinery (nbconvert + nbclient + jupyter_client)
-# on this project's tslab kernel, registered into a throw-away Jupyter data dir so the user's
-# kernelspecs neither help nor hurt. Fails unless the executed notebook has the expected outputs.
+# Executes notebooks/00-smoke.ipynb and a course notebook (01-how-diffusion-works, on the shipped
+# model) with Jupyter's own machinery (nbconvert + nbclient + jupyter_client) on this project's tslab
+# kernel, registered into a throw-away Jupyter data dir so the user's kernelspecs neither help nor
+# hurt. Fails unless each executed notebook has the expected outputs and no error output.
 #
 #   scripts/nbconvert-smoke.sh            (needs: npm run build; Debian jupyter-nbconvert, python3-nbclient,
 #                                           jupyter-client, python3-ipykernel)
-# Env: PYTHON (default /usr/bin/python3), NOTEBOOK (default notebooks/00-smoke.ipynb), OUT_DIR (default out/nbconvert)
+# Env: PYTHON (default /usr/bin/python3), NOTEBOOKS (space-separated; default
+#      "notebooks/00-smoke.ipynb notebooks/01-how-diffusion-works.ipynb"), OUT_DIR (default out/nbconvert)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 python="${PYTHON:-/usr/bin/python3}"
-notebook="${NOTEBOOK:-notebooks/00-smoke.ipynb}"
+notebooks="${NOTEBOOKS:-notebooks/00-smoke.ipynb notebooks/01-how-diffusion-works.ipynb}"
 out_dir="${OUT_DIR:-out/nbconvert}"
 
 if ! "$python" -c 'import nbconvert, nbclient, jupyter_client' 2>/dev/null; then
@@ -43,20 +45,22 @@ test -f "$JUPYTER_DATA_DIR/kernels/tslab/kernel.json" || {
 }
 
 mkdir -p "$out_dir"
+for notebook in $notebooks; do
 "$python" -m nbconvert --to notebook --execute "$notebook" --output-dir "$out_dir" \
   --ExecutePreprocessor.kernel_name=tslab --ExecutePreprocessor.timeout=120
 
 executed="$out_dir/$(basename "$notebook")"
 "$python" - "$executed" <<'EOF'
-import json, sys
+import json, os, sys
 path = sys.argv[1]
+smoke = os.path.basename(path) == "00-smoke.ipynb"
 nb = json.load(open(path))
 code = [c for c in nb["cells"] if c["cell_type"] == "code"]
 problems = []
 for i, c in enumerate(code):
     # No execution_count check: nbclient takes it from iopub execute_input/execute_result, which
     # tslab never sends, so nbconvert leaves it null (the fewstep runner reads it from execute_reply).
-    if not c.get("outputs"):
+    if smoke and not c.get("outputs"):
         problems.append(f"code cell {i} has no outputs")
     for o in c.get("outputs", []):
         if o["output_type"] == "error" or (o["output_type"] == "stream" and o["name"] == "stderr"):
@@ -67,7 +71,9 @@ for want in ("application/vnd.plotly.v1+json", "text/html", "image/png"):
         problems.append(f"no {want} output (got {sorted(mimes)})")
 streams = "".join("".join(o["text"]) if isinstance(o["text"], list) else o["text"]
                   for c in code for o in c.get("outputs", []) if o["output_type"] == "stream")
-for want in ("tslab 1.0.22", "DDIMScheduler, 4 steps: 999, 749, 499, 249"):
+if not smoke and sum(1 for c in code if c.get("outputs")) < len(code) // 2:
+    problems.append("fewer than half of the code cells have outputs")
+for want in (("tslab 1.0.22", "DDIMScheduler, 4 steps: 999, 749, 499, 249") if smoke else ("MODEL_DIR = ",)):
     if want not in streams:
         problems.append(f"stdout lacks {want!r}")
 if problems:
@@ -75,3 +81,4 @@ if problems:
     sys.exit(1)
 print(f"nbconvert-smoke: ok, {len(code)} code cells executed, mime types {sorted(mimes)} -> {path}")
 EOF
+done

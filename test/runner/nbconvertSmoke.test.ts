@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-// The smoke notebook under real Jupyter (nbconvert + nbclient + jupyter_client) with our tslab kernel.
+// The smoke notebook and course notebook 01 (on the shipped model) under real Jupyter (nbconvert + nbclient + jupyter_client) with our tslab kernel.
 // On a machine without Debian's Jupyter packages this is skipped, saying why; under CI (CI=true),
 // where .ci/run installs them, a missing Jupyter is a failure, not a skip.
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -13,7 +13,7 @@ const python = process.env.PYTHON ?? '/usr/bin/python3';
 const hasJupyter = spawnSync(python, ['-c', 'import nbconvert, nbclient, jupyter_client'], { stdio: 'ignore' }).status === 0;
 const inCi = process.env.CI === 'true';
 
-test('the smoke notebook executes under jupyter nbconvert with the tslab kernel', { skip: !hasJupyter && !inCi ? `${python} has no nbconvert/nbclient (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)` : false, timeout: 240_000 }, () => {
+test('the smoke notebook and course notebook 01 execute under jupyter nbconvert with the tslab kernel, without error outputs', { skip: !hasJupyter && !inCi ? `${python} has no nbconvert/nbclient (apt-get install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)` : false, timeout: 240_000 }, () => {
   assert.ok(hasJupyter, `CI=true but ${python} cannot import nbconvert, nbclient and jupyter_client`);
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fewstep-nbconvert-'));
   try {
@@ -25,7 +25,8 @@ test('the smoke notebook executes under jupyter nbconvert with the tslab kernel'
     });
     assert.equal(r.status, 0, `nbconvert-smoke.sh exited ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
     const executed = fs.readdirSync(outDir).filter((f) => f.endsWith('.ipynb'));
-    assert.equal(executed.length, 1, `expected one executed notebook in ${outDir}, found ${executed.join(', ')}`);
+    assert.deepEqual(executed.sort(), ['00-smoke.ipynb', '01-how-diffusion-works.ipynb'], `executed notebooks in ${outDir}`);
+    assert.match(r.stdout, /nbconvert-smoke: ok, \d+ code cells executed.*01-how-diffusion-works/);
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }

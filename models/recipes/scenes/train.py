@@ -36,6 +36,7 @@ TRAIN_COUNT, TRAIN_SEED = 20000, 0
 HELDOUT_COUNT, HELDOUT_SEED = 512, 1_000_000
 GUIDANCE = 3.0          # the guidance scale baked into PD students and LCM-LoRA (w = GUIDANCE - 1)
 LCM_G_RANGE = (2.0, 8.0)  # guidance scales the LCM student is distilled for (embedded as w = g - 1)
+LCM_GUIDANCE = GUIDANCE  # the LCM folder's default guidance (_fewstep_defaults)
 LCM_K = 20               # skipping-step interval: 1000 / 50 original steps
 TIMESTEP_SCALING = 10.0
 SIGMA_DATA = 0.5
@@ -69,6 +70,12 @@ class Ctx:
         self.seed = args.seed
         self.minutes = args.minutes
         self.lr = args.lr
+        self.lcm_init = args.lcm_init
+        self.lcm_g_range = tuple(args.lcm_g_range)
+        self.target_ema = args.target_ema
+        self.ckpt = args.ckpt
+        self.only = args.only
+        self.lcm_guidance = args.lcm_guidance
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         os.makedirs(self.work, exist_ok=True)
 
@@ -513,13 +520,13 @@ def consistency_step(ctx, student, target, teacher, hidden, uncond, x0, g, w_con
     return F.mse_loss(pred, tgt)
 
 
-def distill_loop(ctx, name, student, params, lr, make_w, ckpt_extra):
+def distill_loop(ctx, name, student, params, lr, make_w, ckpt_extra, target_ema=0.95, ckpt_name=None):
     torch.manual_seed(ctx.seed + 3)
     lat, ids_u, cap, empty, vocab, _ = latents_and_text(ctx)
     te, teacher, _ = load_teacher(ctx, vocab)
-    target = EMA(student, 0.95)
+    target = EMA(student, target_ema)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    ck = ctx.path(f"{name}.ckpt")
+    ck = ctx.path(f"{ckpt_name or name}.ckpt")
     step, elapsed = 0, 0.0
     if os.path.exists(ck):
         s = torch.load(ck)
@@ -552,7 +559,7 @@ def distill_loop(ctx, name, student, params, lr, make_w, ckpt_extra):
         if budget.should_save():
             save_atomic({"student": student.state_dict(), "target": target.model.state_dict(), "opt": opt.state_dict(),
                          "step": step, "elapsed": budget.elapsed()}, ck)
-    info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": lr, "target_ema": 0.95,
+    info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": lr, "target_ema": target_ema,
             "solver": f"DDIM, skipping step k={LCM_K}", **ckpt_extra}
     log(f"{name}:", info)
     # The EMA target is the model diffusers' LCM recipe ships.
@@ -561,23 +568,50 @@ def distill_loop(ctx, name, student, params, lr, make_w, ckpt_extra):
     return info
 
 
+def merged_lora_unet(ctx, teacher):
+    """The teacher UNet with the trained LCM-LoRA (lora.ckpt) merged into its weights:
+    W + (alpha / r) * up @ down for each adapted Linear and 1x1 Conv."""
+    s = torch.load(ctx.path("lora.ckpt"))
+    assert s.get("final"), "lora stage not finished (the lcm stage with --lcm-init lora reads it)"
+    wrapped, names = lora_unet(ctx, teacher)
+    wrapped.load_state_dict(s["student"])
+    merged = nets.UNet()
+    merged.load_state_dict(teacher.state_dict())
+    with torch.no_grad():
+        for name in names:
+            m = wrapped.get_submodule(name)
+            delta = (m.alpha / m.rank) * (m.lora_up @ m.lora_down)
+            w = merged.get_submodule(name).weight
+            w.add_(delta.reshape(w.shape).to(w.device))
+    return merged, s["info"]
+
+
 def stage_lcm(ctx):
     vocab, _ = build_vocab()
     _, teacher, _ = load_teacher(ctx, vocab)
     student = nets.UNet()
-    student.load_state_dict(teacher.state_dict())
+    extra = {}
+    if ctx.lcm_init == "lora":
+        merged, lora_info = merged_lora_unet(ctx, teacher)
+        student.load_state_dict(merged.state_dict())
+        extra["init"] = f"teacher + LCM-LoRA merged (rank {lora_info['rank']}, {lora_info['steps']} steps, g = {lora_info['guidance_baked']:g} baked)"
+    else:
+        student.load_state_dict(teacher.state_dict())
+        extra["init"] = "teacher"
     student.add_cond_proj(nets.TIME_COND_DIM)
     student.to(ctx.device).train()
     for p in student.parameters():
         p.requires_grad_(True)
+    lo, hi = ctx.lcm_g_range
 
     def make_w(bs, g):
-        gs = LCM_G_RANGE[0] + (LCM_G_RANGE[1] - LCM_G_RANGE[0]) * torch.rand(bs, generator=g)
+        gs = lo + (hi - lo) * torch.rand(bs, generator=g)
         w = gs - 1.0
         return w, guidance_embedding(w)
 
     distill_loop(ctx, "lcm", student, list(student.parameters()), ctx.lr or 5e-5, make_w,
-                 {"guidance_range": list(LCM_G_RANGE), "w_embedding": "guidance_scale_embedding(g - 1), 256"})
+                 {"guidance_range": [lo, hi], "w_embedding": "guidance_scale_embedding(g - 1), 256", **extra},
+                 target_ema=ctx.target_ema, ckpt_name=ctx.ckpt)
 
 
 LORA_RANK, LORA_ALPHA = 8, 8
@@ -819,27 +853,41 @@ def write_safetensors(path, tensors, metadata):
     os.replace(path + ".tmp", path)
 
 
+EXPORT_PARTS = ("teacher", "lcm", "lora", "pd", "evaluator")
+
+
 def stage_export(ctx):
+    """Every model folder under ctx.out, or with --only only those parts (the others and their
+    entries of scenes-training.json are left as they are; the LCM folder still links to the
+    teacher folder at out/scenes-teacher)."""
+    only = set(ctx.only or EXPORT_PARTS)
     vocab, merges = build_vocab()
     ae, ae_info = load_ae(ctx)
     te, teacher, t_info = load_teacher(ctx, vocab)
-    infos = {"ae": ae_info, "teacher": t_info}
     out = ctx.out
     os.makedirs(out, exist_ok=True)
+    record = os.path.join(out, "scenes-training.json")
+    infos = {}
+    if ctx.only and os.path.exists(record):
+        with open(record) as f:
+            infos = json.load(f)
+    infos.update({"ae": ae_info, "teacher": t_info})
     sd_sched = dict(SD_SCHEDULER)
     base = os.path.join(out, "scenes-teacher")
-    export_common(base, te, ae, ae_info, vocab, merges, "StableDiffusionPipeline", sd_sched,
-                  {"steps": 25, "guidance": GUIDANCE}, True)
-    export_unet(teacher, base, False)
-    if os.path.exists(ctx.path("lcm.ckpt")) and torch.load(ctx.path("lcm.ckpt")).get("final"):
-        s = torch.load(ctx.path("lcm.ckpt"))
+    if "teacher" in only:
+        export_common(base, te, ae, ae_info, vocab, merges, "StableDiffusionPipeline", sd_sched,
+                      {"steps": 25, "guidance": GUIDANCE}, True)
+        export_unet(teacher, base, False)
+    lcm_ck = ctx.path(f"{ctx.ckpt or 'lcm'}.ckpt")
+    if "lcm" in only and os.path.exists(lcm_ck) and torch.load(lcm_ck).get("final"):
+        s = torch.load(lcm_ck)
         unet = nets.UNet(cond_dim=nets.TIME_COND_DIM)
         unet.load_state_dict(s["student"])
         export_shared(os.path.join(out, "scenes-lcm"), base, "LatentConsistencyModelPipeline", dict(LCM_SCHEDULER),
-                      {"steps": 4, "guidance": GUIDANCE})
+                      {"steps": 4, "guidance": ctx.lcm_guidance})
         export_unet(unet, os.path.join(out, "scenes-lcm"), True)
-        infos["lcm"] = s["info"]
-    if os.path.exists(ctx.path("lora.ckpt")) and torch.load(ctx.path("lora.ckpt")).get("final"):
+        infos["lcm"] = dict(s["info"], default_guidance=ctx.lcm_guidance)
+    if "lora" in only and os.path.exists(ctx.path("lora.ckpt")) and torch.load(ctx.path("lora.ckpt")).get("final"):
         s = torch.load(ctx.path("lora.ckpt"))
         student, names = lora_unet(ctx, teacher)
         student.load_state_dict(s["student"])
@@ -861,7 +909,7 @@ def stage_export(ctx):
         write_json(os.path.join(folder, "scheduler_config.json"), dict(LCM_SCHEDULER))
         infos["lora"] = s["info"]
     for n in PD_STEPS:
-        if os.path.exists(ctx.path(f"pd{n}.ckpt")) and torch.load(ctx.path(f"pd{n}.ckpt")).get("final"):
+        if "pd" in only and os.path.exists(ctx.path(f"pd{n}.ckpt")) and torch.load(ctx.path(f"pd{n}.ckpt")).get("final"):
             s = torch.load(ctx.path(f"pd{n}.ckpt"))
             unet = nets.UNet()
             unet.load_state_dict(s["student"])
@@ -872,7 +920,7 @@ def stage_export(ctx):
             export_shared(folder, base, "StableDiffusionPipeline", sched, {"steps": n, "guidance": 0})
             export_unet(unet, folder, False)
             infos[f"pd{n}"] = s["info"]
-    if os.path.exists(ctx.path("evaluator.ckpt")):
+    if "evaluator" in only and os.path.exists(ctx.path("evaluator.ckpt")):
         s = torch.load(ctx.path("evaluator.ckpt"))
         ev = nets.Evaluator(N_LOGITS)
         ev.load_state_dict(s["model"])
@@ -892,12 +940,12 @@ def stage_export(ctx):
     infos["device"] = str(ctx.device)
     infos["threads"] = torch.get_num_threads()
     infos["seed"] = ctx.seed
-    write_json(os.path.join(out, "scenes-training.json"), infos)
+    write_json(record, infos)
     log("exported to", out)
 
 
-STAGES = {"ae": stage_ae, "evaluator": stage_evaluator, "teacher": stage_teacher, "lcm": stage_lcm,
-          "lora": stage_lora, "pd": stage_pd, "export": stage_export}
+STAGES = {"ae": stage_ae, "evaluator": stage_evaluator, "teacher": stage_teacher, "lora": stage_lora, "lcm": stage_lcm,
+          "pd": stage_pd, "export": stage_export}
 
 
 def main():
@@ -907,6 +955,15 @@ def main():
     p.add_argument("--seed", type=int, default=20261126)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--lr", type=float, default=None, help="override the learning rate of the lcm stage")
+    p.add_argument("--lcm-init", choices=["teacher", "lora"], default="teacher",
+                   help="lcm stage: start the student from the teacher, or from the teacher with the trained LCM-LoRA merged")
+    p.add_argument("--lcm-g-range", type=float, nargs=2, default=list(LCM_G_RANGE), metavar=("LO", "HI"),
+                   help="lcm stage: guidance scales drawn uniformly for distillation")
+    p.add_argument("--target-ema", type=float, default=0.95, help="lcm stage: EMA decay of the consistency target")
+    p.add_argument("--ckpt", default=None, help="lcm stage and export: checkpoint name in the work dir (default lcm)")
+    p.add_argument("--lcm-guidance", type=float, default=LCM_GUIDANCE,
+                   help="export: the LCM folder's default guidance (model_index.json _fewstep_defaults)")
+    p.add_argument("--only", nargs="+", choices=EXPORT_PARTS, default=None, help="export: only these model folders")
     p.add_argument("--smoke", action="store_true")
     p.add_argument("--work", default=os.path.join(ROOT, "models", "recipes", ".work"))
     p.add_argument("--out", default=os.path.join(ROOT, "models"))
