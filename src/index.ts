@@ -13,3 +13,4 @@ export * from './image/index.js';
 export * from './lecture/index.js';
 export * from './quality/index.js';
 export * from './course/index.js';
+export * from './distill/index.js';

@@ -1,5 +1,9 @@
 // Builds course notebooks from plain-text sources: node scripts/notebooks/build.mjs [--out <dir>] [name...]
 //
+// Names are `NN-name` (scripts/notebooks/NN-name.nb.txt -> notebooks/NN-name.ipynb) or
+// `solutions/<name>` (scripts/notebooks/solutions/<name>.nb.txt -> notebooks/solutions/<name>.ipynb,
+// the exercises' worked solutions); no names builds all of both.
+//
 // A source `scripts/notebooks/<name>.nb.txt` is a list of cells, each opened by a line
 //   #%% md      (a markdown cell)    or    #%% code    (a TypeScript cell for the tslab kernel)
 // The text up to the next `#%%` line is the cell, trailing blank lines dropped. The output
@@ -59,12 +63,22 @@ function toNotebook(cells, prefix) {
 
 const wanted = args;
 mkdirSync(notebooksDir, { recursive: true });
-const sources = readdirSync(here).filter((f) => f.endsWith('.nb.txt')).map((f) => f.slice(0, -'.nb.txt'.length));
+const sourcesIn = (sub) => {
+  try {
+    return readdirSync(path.join(here, sub)).filter((f) => f.endsWith('.nb.txt')).map((f) => path.posix.join(sub, f.slice(0, -'.nb.txt'.length)));
+  } catch {
+    return [];
+  }
+};
+const sources = [...sourcesIn(''), ...sourcesIn('solutions')];
 for (const name of wanted.length ? wanted : sources) {
   const file = path.join(here, `${name}.nb.txt`);
   const cells = parseCells(readFileSync(file, 'utf8'), file);
-  const prefix = `nb${name.slice(0, 2)}`;
+  const isSolution = name.startsWith('solutions/');
+  // Cell ids: nbNN-<index> for the course notebooks, <exN>-<index> for the solutions (e.g. ex1-03).
+  const prefix = isSolution ? path.posix.basename(name).split('-')[0] : `nb${name.slice(0, 2)}`;
   const out = path.join(notebooksDir, `${name}.ipynb`);
+  if (isSolution) mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(toNotebook(cells, prefix), null, 1) + '\n');
   console.log(`${name}: ${cells.length} cells (${cells.filter((c) => c.kind === 'code').length} code) -> ${path.relative(process.cwd(), out)}`);
 }

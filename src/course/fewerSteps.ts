@@ -1,60 +1,14 @@
 /**
- * Helpers of notebook 03, "Generating images with fewer steps": an interleaved timing sweep, the
- * speed colour code relative to a reference time, per-step previews of the denoised estimate, and
- * a fixed-cost + per-step-cost fit of measured times.
+ * Helpers of notebook 03, "Generating images with fewer steps": the speed colour code relative to a
+ * reference time and per-step previews of the denoised estimate (timing: src/bench's
+ * benchmarkInterleaved; the time-per-step line: speedLineFit in ./speed.ts).
  */
-import { linearRegression } from 'simple-statistics';
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
-import { summarizeSamples, type BenchStats } from '../bench/stats.js';
 import { GRID_SPEED_COLORS } from '../image/grid.js';
 import { decodeImage } from '../image/tensorPng.js';
 import type { GenerateOptions, TextToImagePipeline } from '../onnx/pipeline.js';
 import type { CoursePlan, SamplingMethod } from './plan.js';
 
-/** One configuration of an interleaved timing sweep. */
-export interface InterleavedEntry {
-  /** Unique name of the configuration, e.g. "LCM-4". */
-  id: string;
-  /** The work to time (sync or async; a returned promise is awaited inside the timed region). */
-  run: () => unknown;
-}
-
-/** Options of benchmarkInterleaved. */
-export interface InterleavedOptions {
-  /** Untimed rounds first (default 1). */
-  warmup?: number;
-  /** Timed rounds: each entry is timed once per round (default 5). */
-  repeats?: number;
-}
-
-/**
- * Times several configurations round-robin: `warmup` untimed rounds, then `repeats` rounds that
- * time every entry once, in order. Interleaving spreads a shared machine's slow spells over all
- * entries instead of penalising whichever ran during one. Returns each entry's BenchStats, in order.
- */
-export async function benchmarkInterleaved(entries: readonly InterleavedEntry[], options: InterleavedOptions = {}): Promise<{ id: string; stats: BenchStats }[]> {
-  if (!Array.isArray(entries) || entries.length === 0) throw new InvalidArgumentError('entries', entries, 'expected a non-empty array of {id, run}');
-  const seen = new Set<string>();
-  entries.forEach((e, i) => {
-    if (e === null || typeof e !== 'object' || typeof e.id !== 'string' || e.id === '') throw new InvalidArgumentError(`entries[${i}].id`, e?.id, 'expected a non-empty string');
-    if (seen.has(e.id)) throw new InvalidArgumentError(`entries[${i}].id`, e.id, 'expected ids that are unique within the sweep');
-    seen.add(e.id);
-    if (typeof e.run !== 'function') throw new InvalidArgumentError(`entries[${i}].run`, typeof e.run, 'expected a function to time');
-  });
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'expected {warmup?, repeats?}');
-  const warmup = requireInteger('warmup', options.warmup ?? 1, 0, 1000);
-  const repeats = requireInteger('repeats', options.repeats ?? 5, 1, 100_000);
-  const samples: number[][] = entries.map(() => []);
-  for (let round = 0; round < warmup + repeats; round++) {
-    for (let k = 0; k < entries.length; k++) {
-      const t0 = process.hrtime.bigint();
-      await entries[k].run();
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (round >= warmup) samples[k].push(ms);
-    }
-  }
-  return entries.map((e, k) => ({ id: e.id, stats: summarizeSamples(samples[k]) }));
-}
 
 /** The course's speed classes (caption colours of GRID_SPEED_COLORS). */
 export type StepSpeedClass = keyof typeof GRID_SPEED_COLORS;
@@ -140,41 +94,32 @@ export async function collectDenoisedPreviews(pipe: TextToImagePipeline, options
 }
 
 /**
- * Root-mean-square pixel difference (8-bit units, 0-255, over RGB) between each PNG and a reference
- * PNG of the same size: how far each step's estimate still is from the finished image.
+ * Edge energy of an image: the root-mean-square difference between horizontally and vertically
+ * adjacent pixels, over the RGB values, in 8-bit units (0 for a flat image, 255 for a black-and-white
+ * checkerboard). A gradient-energy sharpness measure: blur lowers it.
  */
-export async function rmsToReferencePng(pngs: readonly Uint8Array[], reference: Uint8Array): Promise<number[]> {
-  if (!Array.isArray(pngs)) throw new InvalidArgumentError('pngs', pngs, 'expected an array of PNG buffers');
-  const ref = await decodeImage(reference, { channels: 3 });
-  const out: number[] = [];
-  for (let i = 0; i < pngs.length; i++) {
-    const img = await decodeImage(pngs[i], { channels: 3 });
-    if (img.width !== ref.width || img.height !== ref.height) {
-      throw new InvalidArgumentError(`pngs[${i}]`, `${img.width}x${img.height}`, `expected the reference's size ${ref.width}x${ref.height}`);
+export async function edgeEnergy(png: Uint8Array): Promise<number> {
+  const { data, width, height } = await decodeImage(png, { channels: 3 });
+  if (width * height < 2) throw new InvalidArgumentError('png', `${width}x${height} image`, 'an image of at least 2 pixels (edges need neighbours)');
+  let sum = 0;
+  let count = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        if (x + 1 < width) {
+          const dx = data[p + 3 + c] - data[p + c];
+          sum += dx * dx;
+          count++;
+        }
+        if (y + 1 < height) {
+          const dy = data[p + width * 3 + c] - data[p + c];
+          sum += dy * dy;
+          count++;
+        }
+      }
     }
-    let sum = 0;
-    for (let p = 0; p < img.data.length; p++) {
-      const d = img.data[p] - ref.data[p];
-      sum += d * d;
-    }
-    out.push(Math.sqrt(sum / img.data.length));
   }
-  return out;
+  return Math.sqrt(sum / count);
 }
 
-/** A least-squares line through (steps, ms): time = fixedMs + msPerStep * steps. */
-export interface StepTimeFit {
-  msPerStep: number;
-  fixedMs: number;
-}
-
-/** Fits time = fixedMs + msPerStep * steps by ordinary least squares (at least two distinct step counts). */
-export function fitTimePerStep(steps: readonly number[], ms: readonly number[]): StepTimeFit {
-  if (!Array.isArray(steps) || steps.length < 2) throw new InvalidArgumentError('steps', steps, 'expected an array of at least 2 step counts');
-  if (!Array.isArray(ms) || ms.length !== steps.length) throw new InvalidArgumentError('ms.length', Array.isArray(ms) ? ms.length : ms, `expected ${steps.length} (one time per step count)`);
-  steps.forEach((s, i) => requireFinite(`steps[${i}]`, s, 0));
-  ms.forEach((v, i) => requireFinite(`ms[${i}]`, v, 0));
-  if (steps.every((s) => s === steps[0])) throw new InvalidArgumentError('steps', steps, 'expected at least 2 distinct step counts');
-  const { m, b } = linearRegression(steps.map((s, i) => [s, ms[i]]));
-  return { msPerStep: m, fixedMs: b };
-}

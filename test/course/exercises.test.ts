@@ -1,0 +1,239 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { InvalidArgumentError } from '../../src/core/errors.js';
+import {
+  bestRowBy,
+  bestWithinTimeBudget,
+  complexityPrompts,
+  findPublishedRecord,
+  modelEvalRow,
+  namedAttributeCount,
+  readModelEval,
+  readPublishedRecords,
+  readTrainingRecord,
+  resizePngs,
+  resolutionLadder,
+  stepsNeeded,
+  stepsToPlateau,
+  summarizeShippedMethods,
+  throughputSaturation,
+  trainingCost,
+  trainingStagesFor,
+  unetRowsPerImage,
+  withinTimeBudget,
+  type TrainingStage,
+} from '../../src/course/exercises.js';
+import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
+
+// Compiled to .build/test/course/: the repository root is three levels up.
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const isInvalid = (field: string) => (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(field);
+
+describe('time budgets (exercise 2)', () => {
+  const configs = [
+    { name: 'a', timeMs: 10, fd: 30 },
+    { name: 'b', timeMs: 40, fd: 12 },
+    { name: 'c', timeMs: 25, fd: 12 },
+    { name: 'd', timeMs: 41, fd: 5 },
+  ];
+
+  test('withinTimeBudget keeps the configurations at or under the budget, in their order', () => {
+    assert.deepEqual(withinTimeBudget(configs, 40).map((c) => c.name), ['a', 'b', 'c']);
+    assert.deepEqual(withinTimeBudget(configs, 9.99), []);
+  });
+
+  test('bestWithinTimeBudget picks the best score that fits and, on a tie, the faster configuration', () => {
+    assert.equal(bestWithinTimeBudget(configs, 40, (c) => c.fd, 'lower')?.name, 'c');
+    assert.equal(bestWithinTimeBudget(configs, 100, (c) => c.fd, 'lower')?.name, 'd');
+    assert.equal(bestWithinTimeBudget(configs, 40, (c) => c.fd, 'higher')?.name, 'a');
+    assert.equal(bestWithinTimeBudget(configs, 5, (c) => c.fd, 'lower'), undefined);
+  });
+
+  test('a budget that is not a positive number, or a configuration without a finite time, is rejected', () => {
+    assert.throws(() => withinTimeBudget(configs, 0), isInvalid('budgetMs'));
+    assert.throws(() => withinTimeBudget(configs, Number.NaN), isInvalid('budgetMs'));
+    assert.throws(() => withinTimeBudget([{ timeMs: Number.POSITIVE_INFINITY }], 10), isInvalid('configs[0].timeMs'));
+  });
+
+  test('resolutionLadder rounds 0.5x-2x the native size to multiples of 16 within the allowed range', () => {
+    assert.deepEqual(resolutionLadder(64), [32, 48, 64, 96, 128]);
+    assert.deepEqual(resolutionLadder(32, { min: 8, max: 128 }), [16, 32, 48, 64]); // 24 rounds to 32, a repeat
+    assert.deepEqual(resolutionLadder(64, { max: 96 }), [32, 48, 64, 96]);
+    assert.deepEqual(resolutionLadder(512, { factors: [1, 2], multiple: 64 }), [512, 1024]);
+    assert.throws(() => resolutionLadder(0), isInvalid('native'));
+    assert.throws(() => resolutionLadder(64, { factors: [-1] }), isInvalid('factors[0]'));
+  });
+
+  test('resizePngs brings images to size x size and keeps a flat colour flat', async () => {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 40, b: 10 } } }).png().toBuffer();
+    const [out] = await resizePngs([png], 64);
+    const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+    assert.equal(info.width, 64);
+    assert.equal(info.height, 64);
+    assert.deepEqual([data[0], data[1], data[2]], [200, 40, 10]);
+    assert.deepEqual([data[data.length - 3], data[data.length - 2], data[data.length - 1]], [200, 40, 10]);
+    await assert.rejects(resizePngs([png], 0), isInvalid('size'));
+  });
+});
+
+describe('throughput saturation (exercise 3)', () => {
+  test('images per second per batch, and the smallest batch within the tolerance of the best', () => {
+    // Per-call times chosen by hand: 10 ms/image at batch 1, 6 at 2, 5 at 4, 4.8 at 8, 4.9 at 16.
+    const r = throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.1);
+    assert.deepEqual(r.points.map((p) => p.perImageMs), [10, 6, 5, 4.8, 4.9]);
+    assert.ok(Math.abs(r.points[0].imagesPerSecond - 100) < 1e-9);
+    assert.equal(r.bestBatch, 8);
+    assert.ok(Math.abs(r.bestImagesPerSecond - 1000 / 4.8) < 1e-9);
+    // 90 % of 208.3 images/s is 187.5: batch 4 (200/s) is the first to reach it, batch 2 (166.7/s) is not.
+    assert.equal(r.saturationBatch, 4);
+    assert.equal(throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.01).saturationBatch, 8);
+    // Half of 208.3 is 104.2: batch 1 (100/s) still misses it, batch 2 does not.
+    assert.equal(throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.5).saturationBatch, 2);
+    assert.equal(throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.55).saturationBatch, 1);
+  });
+
+  test('when batching never helps, saturation is batch 1', () => {
+    const r = throughputSaturation([1, 2, 4], [5, 10, 20]);
+    assert.equal(r.saturationBatch, 1);
+    assert.equal(r.bestBatch, 1);
+  });
+
+  test('unsorted batches, mismatched lengths and non-positive times are rejected', () => {
+    assert.throws(() => throughputSaturation([2, 1], [1, 1]), isInvalid('batches[1]'));
+    assert.throws(() => throughputSaturation([1, 2], [1]), isInvalid('callMs'));
+    assert.throws(() => throughputSaturation([1, 2], [1, 0]), isInvalid('callMs[1]'));
+    assert.throws(() => throughputSaturation([], []), isInvalid('batches'));
+    assert.throws(() => throughputSaturation([1], [1], 2), isInvalid('tolerance'));
+  });
+});
+
+describe('steps needed (exercise 4)', () => {
+  const steps = [1, 2, 4, 8];
+
+  test('the fewest steps from which the curve stays at or above the target', () => {
+    assert.equal(stepsNeeded(steps, [0.8, 0.96, 0.94, 0.97], 0.95), 8); // 2 reaches it once, then drops below
+    assert.equal(stepsNeeded(steps, [0.8, 0.96, 0.94, 0.97], 0.95, { sustained: false }), 2);
+    assert.equal(stepsNeeded(steps, [0.96, 0.97, 0.98, 0.99], 0.95), 1);
+    assert.equal(stepsNeeded(steps, [0.8, 0.9, 0.92, 0.94], 0.95), undefined);
+  });
+
+  test('for lower-is-better measures the target is an upper bound', () => {
+    assert.equal(stepsNeeded(steps, [120, 40, 30, 31], 35, { better: 'lower' }), 4);
+    assert.equal(stepsNeeded(steps, [120, 40, 30, 36], 35, { better: 'lower' }), undefined);
+  });
+
+  test('steps to plateau: the fewest steps from which every value is within the margin of the best', () => {
+    assert.equal(stepsToPlateau(steps, [0.83, 0.94, 0.96, 0.969], 0.02), 4);
+    assert.equal(stepsToPlateau(steps, [0.83, 0.95, 0.96, 0.969], 0.02), 2);
+    assert.equal(stepsToPlateau(steps, [0.83, 0.95, 0.96, 0.969], 0), 8);
+    assert.equal(stepsToPlateau(steps, [146, 44, 40, 43], 5, 'lower'), 2);
+  });
+
+  test('unsorted steps, mismatched lengths and non-finite values are rejected', () => {
+    assert.throws(() => stepsNeeded([1, 4, 2], [1, 1, 1], 0.5), isInvalid('steps[2]'));
+    assert.throws(() => stepsNeeded([1, 2], [1], 0.5), isInvalid('values'));
+    assert.throws(() => stepsNeeded([1, 2], [1, Number.NaN], 0.5), isInvalid('values[1]'));
+    assert.throws(() => stepsNeeded([1, 2], [1, 1], 0.5, { better: 'up' as 'higher' }), isInvalid('options.better'));
+    assert.throws(() => stepsToPlateau([1], [1], -1), isInvalid('margin'));
+  });
+
+  test('namedAttributeCount counts the four main attributes and each extra a caption names', () => {
+    assert.equal(namedAttributeCount('a beautiful sunset over mountains, oil painting style, warm colors'), 4);
+    assert.equal(namedAttributeCount('a beautiful noon sky over hills with the sun, flat style, cool colors'), 5);
+    assert.equal(namedAttributeCount('a beautiful night sky over ocean with the moon, clouds and stars, flat style, purple colors'), 7);
+    assert.throws(() => namedAttributeCount('a beautiful sunset over a castle'), isInvalid('prompt'));
+  });
+
+  test('complexityPrompts gives valid scene prompts that name exactly the requested number of attributes', () => {
+    const { prompts, specs } = complexityPrompts([6, 7], 40, 11);
+    assert.equal(prompts.length, 40);
+    prompts.forEach((p, i) => {
+      assert.equal(namedAttributeCount(p), i % 2 === 0 ? 6 : 7, p);
+      promptAttributes(p); // a valid caption of the scene language (throws otherwise)
+      if (specs[i].stars) assert.equal(specs[i].timeOfDay, 'night');
+    });
+    for (const count of [4, 5]) assert.ok(complexityPrompts(count, 20, 3).prompts.every((p) => namedAttributeCount(p) === count));
+    assert.deepEqual(complexityPrompts(5, 10, 3).prompts, complexityPrompts(5, 10, 3).prompts, 'the same seed gives the same prompts');
+    assert.notDeepEqual(complexityPrompts(5, 10, 3).prompts, complexityPrompts(5, 10, 4).prompts);
+    assert.throws(() => complexityPrompts(8, 1, 0), isInvalid('counts[0]'));
+    assert.throws(() => complexityPrompts([], 1, 0), isInvalid('counts'));
+    assert.throws(() => complexityPrompts(4, 0, 0), isInvalid('n'));
+  });
+});
+
+describe('the measured summary (notebook 07)', () => {
+  const training: Record<string, TrainingStage> = {
+    teacher: { steps: 100, batch: 64, minutes: 30 },
+    lcm: { steps: 10, batch: 64, minutes: 8 },
+    lora: { steps: 5, batch: 64, minutes: 3 },
+    pd8: { steps: 2, batch: 64, minutes: 2 },
+    pd4: { steps: 3, batch: 64, minutes: 2 },
+    pd2: { steps: 4, batch: 64, minutes: 2 },
+    pd1: { steps: 5, batch: 64, minutes: 2 },
+  };
+
+  test('UNet rows per image double under classifier-free guidance, except for LCM, which embeds the guidance', () => {
+    assert.equal(unetRowsPerImage('sd', 25, 3), 50);
+    assert.equal(unetRowsPerImage('sd', 4, 1), 4);
+    assert.equal(unetRowsPerImage('sd', 4, 0), 4);
+    assert.equal(unetRowsPerImage('lcm', 4, 8.5), 4);
+    assert.throws(() => unetRowsPerImage('sd', 0, 3), isInvalid('steps'));
+    assert.throws(() => unetRowsPerImage('sdxl' as 'sd', 1, 3), isInvalid('family'));
+  });
+
+  test('a progressive-distillation student costs the whole chain of halvings down to its step count', () => {
+    assert.deepEqual(trainingStagesFor('scenes-pd-4'), ['pd8', 'pd4']);
+    assert.deepEqual(trainingStagesFor('scenes-pd-1'), ['pd8', 'pd4', 'pd2', 'pd1']);
+    assert.deepEqual(trainingStagesFor('scenes-teacher'), []);
+    assert.deepEqual(trainingStagesFor('.lcm-lora-fused'), ['lora']);
+    assert.deepEqual(trainingCost(training, ['pd8', 'pd4']), { minutes: 4, examples: 5 * 64 });
+    assert.throws(() => trainingStagesFor('scenes-pd-3'), isInvalid('model'));
+    assert.throws(() => trainingCost(training, ['ae']), isInvalid('stages'));
+  });
+
+  test('bestRowBy picks the best value among the accepted rows, the earlier on a tie, and skips non-finite values', () => {
+    const rows = [{ n: 'a', v: 3 }, { n: 'b', v: 1 }, { n: 'c', v: 1 }, { n: 'd', v: Number.NaN }];
+    assert.equal(bestRowBy(rows, (r) => r.v, 'lower')?.n, 'b');
+    assert.equal(bestRowBy(rows, (r) => r.v, 'higher')?.n, 'a');
+    assert.equal(bestRowBy(rows, (r) => r.v, 'lower', (r) => r.n !== 'b')?.n, 'c');
+    assert.equal(bestRowBy(rows, (r) => r.v, 'lower', () => false), undefined);
+    assert.throws(() => bestRowBy(rows, (r) => r.v, 'less' as 'lower'), isInvalid('better'));
+  });
+
+  test('summarizeShippedMethods adds UNet rows and training cost to every row of an eval file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-ex-'));
+    const row = (name: string, model: string, steps: number, guidance: number, frechet: number) => ({ name, model, steps, guidance, images: 10, frechet, adherence: 0.9, allCorrect: 0.5, seconds: 1 });
+    writeFileSync(path.join(dir, 'eval.json'), JSON.stringify({
+      what: 'test', date: '2026-01-01T00:00:00Z', images: 10, machine: { cpu: 'x', cores: 2 },
+      rows: [row('teacher DPM-Solver++ 25', 'scenes-teacher', 25, 3, 8), row('LCM 4', 'scenes-lcm', 4, 3, 30), row('PD 2', 'scenes-pd-2', 2, 0, 17)],
+      speed: { lcm4EndToEndMs: 8, teacher50GuidedMs: 110, unetBatch1Ms: 1 },
+    }));
+    const evalFile = readModelEval(path.join(dir, 'eval.json'));
+    assert.equal(modelEvalRow(evalFile, 'LCM 4').frechet, 30);
+    assert.throws(() => modelEvalRow(evalFile, 'LCM 3'), isInvalid('name'));
+    const summary = summarizeShippedMethods(evalFile, training);
+    assert.deepEqual(summary.map((r) => [r.name, r.unetRows, r.trainingMinutes, r.trainingExamples]), [
+      ['teacher DPM-Solver++ 25', 50, 0, 0],
+      ['LCM 4', 4, 8, 640],
+      ['PD 2', 2, 6, (2 + 3 + 4) * 64],
+    ]);
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ rows: [row('x', 'scenes-lcm', 1, 3, Number.NaN)].map((r) => ({ ...r, frechet: 'n/a' })), speed: {} }));
+    assert.throws(() => readModelEval(path.join(dir, 'bad.json')), isInvalid('rows[0].frechet'));
+    assert.throws(() => readModelEval(path.join(dir, 'missing.json')), isInvalid('file'));
+  });
+
+  test('the shipped data files read: every eval row has a training cost, and published records are found by table, method, steps and metric', () => {
+    const summary = summarizeShippedMethods(readModelEval(path.join(repoRoot, 'data', 'model-eval.json')), readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json')));
+    assert.ok(summary.length >= 5);
+    assert.ok(summary.every((r) => r.unetRows >= r.steps && r.trainingMinutes >= 0));
+    const records = readPublishedRecords(path.join(repoRoot, 'data', 'published-results.json'));
+    const lcm4 = findPublishedRecord(records, { table: 'lcm-laion-aes6-512-g8', method: 'LCM', steps: 4, metric: 'FID' });
+    assert.equal(lcm4.citation.arxiv !== undefined || lcm4.citation.url !== undefined, true);
+    assert.throws(() => findPublishedRecord(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency' }), isInvalid('query')); // three GPUs: ambiguous
+    assert.equal(findPublishedRecord(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency', hardware: 'A100' }).hardware, 'A100');
+  });
+});

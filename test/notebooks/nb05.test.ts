@@ -1,0 +1,39 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runNotebook } from '../../src/runner/index.js';
+import { checkCommon, figure, figuresOf, fixtureEnv, notebookPath, textOf } from './support.js';
+import { checkFrontDrawn, checkShipped05 } from './shippedChecks/nb05.js';
+
+const NB05 = '05-pareto-analysis';
+
+describe('course notebook 05 (quality-speed Pareto analysis)', { timeout: 240_000 }, () => {
+  test('runs on the fixture models: PSNR instead of FD, skipped LoRA/PD/eval lines, a sorted Pareto front with its knee, and one panel per published table', async () => {
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'fewstep-nb05-cache-'));
+    const { notebook: nb } = await runNotebook(notebookPath(NB05), { cellTimeoutS: 90, kernel: { env: { ...fixtureEnv, FEWSTEP_CACHE_DIR: cache } } });
+    checkCommon(nb, 8, 1);
+    const text = textOf(nb);
+    assert.match(text, /TEST FIXTURE/);
+    for (const skipped of [/skipped: LCM-LoRA/, /skipped: progressive-distillation students/, /skipped: Frechet distance and adherence/, /skipped: comparison with npm run eval:models/]) {
+      assert.match(text, skipped);
+    }
+    assert.match(text, /quality: PSNR on 6 images per method/);
+    assert.match(text, /7 configurations measured/);
+    const pareto = figure(nb, 'Pareto front: time per image vs PSNR');
+    assert.equal(pareto.fig.layout.meta?.provenance, 'measured');
+    const { all, front } = checkFrontDrawn(nb, true);
+    assert.equal(all.length, 7);
+    assert.ok(all.every((p) => Number.isFinite(p.y) && p.y > 0 && p.ms > 0));
+    // The 25-step teacher is closest to the 50-step reference: the highest PSNR ends the front.
+    assert.equal(front[front.length - 1].label, 'DDIM 25');
+    const hover = (pareto.fig.data[0] as { customdata?: string[] }).customdata ?? [];
+    assert.ok(hover.length === 7 && hover.every((h) => /\d+ steps?, guidance .*time .* ms\/image.*PSNR/.test(h)), 'hover: method, steps, time, quality');
+    assert.equal(figuresOf(nb).filter((f) => f.layout.meta?.provenance === 'published').length, 7);
+    assert.match(text, /knee: /);
+    assert.match(text, /LCM 4 vs DDIM 4: PSNR/);
+    // The shipped conclusions cannot hold on random weights: the check must reject this run.
+    assert.throws(() => checkShipped05(nb), /shipped models/);
+  });
+});

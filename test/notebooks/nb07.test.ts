@@ -1,0 +1,40 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import {readFileSync } from 'node:fs';
+import { runNotebook, type Notebook } from '../../src/runner/index.js';
+import { checkCommon, figure, fixtureEnv, notebookPath, textOf } from './support.js';
+
+const NB07 = '07-summary-and-exercises';
+const SOLUTIONS = ['ex1-lcm-lora', 'ex2-resolution-vs-steps', 'ex3-batch-size', 'ex4-prompt-complexity'];
+
+describe('course notebook 07 (summary and exercises)', { timeout: 240_000 }, () => {
+  test('the markdown types no measured numbers: every number of the summary comes from a code cell', () => {
+    const nb = JSON.parse(readFileSync(notebookPath(NB07), 'utf8')) as Notebook;
+    const markdown = nb.cells.filter((c) => c.cell_type === 'markdown').map((c) => [c.source].flat().join('')).join('\n');
+    // Allowed numbers: section and exercise numbers, step counts and attribute counts of the task statements, "64 px", "2-core", "4 x".
+    const decimals = markdown.match(/\b\d+\.\d+\b/g) ?? [];
+    assert.deepEqual(decimals, [], `decimal numbers typed into markdown: ${decimals.join(', ')}`);
+    assert.doesNotMatch(markdown, /\bFID \d|\bFD \d|\d+ ?ms\b/, 'a measured value typed into markdown');
+  });
+
+  test('runs on the fixture models: the measured and published tables of the shipped family, the latency skipped with a message, four starters that stop at a TODO', async () => {
+    const { notebook: nb } = await runNotebook(notebookPath(NB07), { cellTimeoutS: 90, kernel: { env: fixtureEnv } });
+    checkCommon(nb, 1, 0);
+    const text = textOf(nb);
+    assert.match(text, /TEST FIXTURE/);
+    assert.match(text, /measured: npm run eval:models \(data\/model-eval\.json/);
+    assert.match(text, /published: data\/published-results\.json/);
+    assert.match(text, /skipped: latency of the shipped methods/);
+    const scatter = figure(nb, 'Shipped family: Frechet distance vs UNet rows per image');
+    assert.equal(scatter.fig.layout.meta?.provenance, 'measured');
+    // The takeaways are computed (numbers present), and each exercise has its TODO and solution pointer.
+    assert.match(text, /\*\*Latency\.\*\* eval:models measured \d+\.\d ms for LCM 4/);
+    assert.match(text, /\*\*Training cost\.\*\*/);
+    for (const [i, name] of SOLUTIONS.entries()) {
+      assert.match(text, new RegExp(`TODO \\(exercise ${i + 1}\\)\\. Solution: notebooks/solutions/${name}\\.ipynb`));
+    }
+    assert.match(text, /teacher: .*tiny-sd\nLoRA: none \(skipped on this model\)/);
+    assert.match(text, /LCM: native 32 px; sizes to try: 16, 32, 48, 64 px/);
+    assert.doesNotMatch(text, /conclusion:/, 'the starters do not compute the answers');
+  });
+});

@@ -1,0 +1,59 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { runNotebook } from '../../src/runner/index.js';
+import { checkCommon, figure, fixtureEnv, repoRoot, textOf } from './support.js';
+
+const solutionPath = (name: string) => path.join(repoRoot, 'notebooks', 'solutions', `${name}.ipynb`);
+const run = async (name: string) => (await runNotebook(solutionPath(name), { cellTimeoutS: 90, kernel: { env: fixtureEnv } })).notebook;
+
+describe('worked solutions of the exercises (notebooks/solutions/)', { timeout: 300_000 }, () => {
+  test('exercise 1 runs on the fixtures: times LCM and teacher DDIM at 1-8 steps, skips the LoRA and the quality with messages', async () => {
+    const nb = await run('ex1-lcm-lora');
+    checkCommon(nb, 1, 1);
+    const text = textOf(nb);
+    assert.match(text, /skipped: LCM-LoRA/);
+    assert.match(text, /skipped: quality/);
+    assert.match(text, /conclusion: skipped/);
+    const timing = figure(nb, 'Time per image vs steps');
+    for (const name of ['LCM student', 'teacher + DDIM']) {
+      assert.deepEqual(timing.series(name).x, [1, 2, 4, 8]);
+      assert.ok(timing.series(name).y.every((ms) => ms > 0));
+    }
+  });
+
+  test('exercise 2 runs on the fixtures: times every (size, steps) pair around the native size, applies the budget, skips the quality', async () => {
+    const nb = await run('ex2-resolution-vs-steps');
+    checkCommon(nb, 1, 1);
+    const text = textOf(nb);
+    assert.match(text, /native 32 px; sizes 16, 32, 48, 64 px; steps 1, 2, 4, 8/);
+    assert.match(text, /budget B = 4 x [\d.]+ ms = [\d.]+ ms per image; \d+ of 16 pairs fit/);
+    assert.match(text, /skipped: quality/);
+    assert.match(text, /conclusion: skipped \(needs the scene evaluator\); \d+ pairs fit/);
+    const heat = figure(nb, 'Time per image (ms) by resolution and steps').fig;
+    assert.equal((heat.data[0] as { type?: string }).type, 'heatmap');
+  });
+
+  test('exercise 3 runs fully on the fixtures: per-image time and throughput for batches 1-16 and a computed saturation point', async () => {
+    const nb = await run('ex3-batch-size');
+    checkCommon(nb, 2, 0);
+    const text = textOf(nb);
+    assert.match(text, /conclusion: LCM 4: .* throughput saturates at batch (1|2|4|8|16) .*; DPM-Solver\+\+ 25: .* saturates at batch (1|2|4|8|16) /);
+    const perImage = figure(nb, 'Time per image vs batch size');
+    for (const name of ['LCM 4', 'DPM-Solver++ 25']) {
+      assert.deepEqual(perImage.series(name).x, [1, 2, 4, 8, 16]);
+      assert.ok(perImage.series(name).y.every((ms) => ms > 0));
+    }
+    figure(nb, 'Throughput vs batch size').series('LCM 4: 90% of best');
+  });
+
+  test('exercise 4 runs on the fixtures: shows the prompt sets by complexity and skips the adherence with a message', async () => {
+    const nb = await run('ex4-prompt-complexity');
+    checkCommon(nb, 0, 0);
+    const text = textOf(nb);
+    assert.match(text, /4 attributes +4 +a beautiful/);
+    assert.match(text, /6-7 attributes +6, 7 +a beautiful/);
+    assert.match(text, /skipped: adherence/);
+    assert.match(text, /conclusion: skipped/);
+  });
+});
