@@ -1,6 +1,6 @@
 /**
  * The conclusions each notebook must show when it runs on the shipped model, keyed by the notebook's
- * path relative to notebooks/ (the full-lecture test in test/browser/fullLecture.test.ts applies them).
+ * path relative to notebooks/ (the full-lecture test in test/browser/fullLecture.serial.test.ts applies them).
  */
 import type { Notebook } from '../../../src/runner/index.js';
 import { checkShipped01, checkShipped02 } from './nb01nb02.js';
