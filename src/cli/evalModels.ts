@@ -9,6 +9,12 @@
  * against real scenes drawn for the same prompts, and the prompt adherence (evaluator predictions vs
  * the attributes the prompt names). Then the speed numbers via src/bench. Writes the JSON and prints
  * the table. With --grids it also writes each model folder's samples.png (through imageGrid).
+ * The LCM rows run at the LCM folder's own default guidance (model_index.json _fewstep_defaults).
+ *
+ * --rows <prefix>: only the rows whose name starts with it (quick checks; --out elsewhere).
+ * --sweep-lcm-guidance 1.5,2,3 [--sweep-steps 2,4] [--count 200]: instead of the table, the validation
+ * sweep that picks the LCM's default guidance: prompts of VALIDATION_SEED scenes, image seeds
+ * VALIDATION_IMAGE_SEED + i (none of the evaluation's); --out <file> saves it as JSON.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,7 +22,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { benchmark } from '../bench/benchmark.js';
-import { InvalidArgumentError, requireInteger } from '../core/errors.js';
+import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { imageGrid } from '../image/grid.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import {
@@ -27,6 +33,8 @@ import {
   SceneEvaluator,
   specAttributes,
   quantizePixels,
+  sceneReference,
+  scoreImages,
   type EvalAttribute,
 } from '../quality/sceneEvaluator.js';
 import { psnr } from '../metrics/psnr.js';
@@ -42,20 +50,30 @@ export interface EvalRowSpec {
   model: string;
   steps: number;
   guidance: number;
+  /** Use the model folder's own default guidance (model_index.json `_fewstep_defaults.guidance`) instead of `guidance`. */
+  guidanceFromModel?: boolean;
   scheduler?: SchedulerConfig;
 }
 
-/** The rows the issue asks for (plus LCM-LoRA and teacher DDIM 8/25 for context). */
+/**
+ * The rows the issue asks for (plus LCM-LoRA and teacher DDIM 8/25 for context). The teacher rows run
+ * at GUIDANCE; the LCM rows at the LCM folder's own default guidance (`_fewstep_defaults.guidance`,
+ * chosen by `--sweep-lcm-guidance` on validation prompts and seeds, never on these).
+ */
 export const GUIDANCE = 3;
+/** Validation scenes for choosing a model's default guidance: held out from training and from EVAL_SEED. */
+export const VALIDATION_SEED = 4_000_000;
+/** Image seeds of the validation sweep (the evaluation uses 1000 + i). */
+export const VALIDATION_IMAGE_SEED = 2_000_000;
 export const EVAL_ROWS: EvalRowSpec[] = [
   { name: 'teacher DPM-Solver++ 25', model: 'scenes-teacher', steps: 25, guidance: GUIDANCE, scheduler: { _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'dpmsolver++', solver_order: 2 } },
   { name: 'teacher DDIM 25', model: 'scenes-teacher', steps: 25, guidance: GUIDANCE },
   { name: 'teacher DDIM 8', model: 'scenes-teacher', steps: 8, guidance: GUIDANCE },
   { name: 'teacher DDIM 4', model: 'scenes-teacher', steps: 4, guidance: GUIDANCE },
-  { name: 'LCM 1', model: 'scenes-lcm', steps: 1, guidance: GUIDANCE },
-  { name: 'LCM 2', model: 'scenes-lcm', steps: 2, guidance: GUIDANCE },
-  { name: 'LCM 4', model: 'scenes-lcm', steps: 4, guidance: GUIDANCE },
-  { name: 'LCM 8', model: 'scenes-lcm', steps: 8, guidance: GUIDANCE },
+  { name: 'LCM 1', model: 'scenes-lcm', steps: 1, guidance: GUIDANCE, guidanceFromModel: true },
+  { name: 'LCM 2', model: 'scenes-lcm', steps: 2, guidance: GUIDANCE, guidanceFromModel: true },
+  { name: 'LCM 4', model: 'scenes-lcm', steps: 4, guidance: GUIDANCE, guidanceFromModel: true },
+  { name: 'LCM 8', model: 'scenes-lcm', steps: 8, guidance: GUIDANCE, guidanceFromModel: true },
   { name: 'LCM-LoRA 4', model: '.lcm-lora-fused', steps: 4, guidance: 1 },
   { name: 'PD 1', model: 'scenes-pd-1', steps: 1, guidance: 0 },
   { name: 'PD 2', model: 'scenes-pd-2', steps: 2, guidance: 0 },
@@ -138,6 +156,7 @@ ${rowsTable(rows, ['teacher DPM-Solver++ 25', 'teacher DDIM 25', 'teacher DDIM 8
 ${'`'}npm run generate -- --model models/scenes-teacher --prompt "a beautiful sunset over mountains, oil painting style, warm colors" --steps 25 --guidance ${GUIDANCE}${'`'}
 `);
   const l = info('lcm');
+  const lcmGuidance = rows.find((r) => r.name === 'LCM 4')?.guidance ?? GUIDANCE;
   write('scenes-lcm', `
 # scenes-lcm: latent consistency distillation of scenes-teacher
 
@@ -149,11 +168,12 @@ Runs in 1-8 steps without classifier-free guidance (the guidance is an input).
 ![samples](samples.png)
 
 ## Training
-- Latent consistency distillation: skipping-step DDIM solver (k = ${20} on the 1000-step grid, 50 solver points), guided teacher with g drawn uniformly in ${JSON.stringify(l.guidance_range ?? [2, 8])}, EMA target (decay ${l.target_ema}; the target is what ships), LCM boundary scalings (sigma_data 0.5, timestep_scaling 10), L2 loss; student initialised from the teacher.
+- Latent consistency distillation: skipping-step DDIM solver (k = ${20} on the 1000-step grid, 50 solver points), guided teacher with g drawn uniformly in ${JSON.stringify(l.guidance_range ?? [2, 8])}, EMA target (decay ${l.target_ema}; the target is what ships), LCM boundary scalings (sigma_data 0.5, timestep_scaling 10), L2 loss; student initialised from ${String(l.init ?? 'teacher') === 'teacher' ? 'the teacher' : `the ${String(l.init)}: it starts at the LCM-LoRA's quality at g = 3 (its guidance embedding is zero-initialised) and full-parameter distillation then learns the guidance range`}.
 - ${l.steps} steps, batch ${l.batch}, AdamW ${l.lr}, ${mins('lcm')} min.
+- Default guidance ${lcmGuidance} (model_index.json ${'`'}_fewstep_defaults${'`'}): ${typeof l.default_guidance_note === 'string' ? l.default_guidance_note : 'the scale the LCM rows below are measured at'}.
 ${common}
 
-## Measured (guidance ${GUIDANCE})
+## Measured (teacher rows at guidance ${GUIDANCE}, LCM rows at the model's default guidance ${lcmGuidance})
 ${measured}
 
 ${rowsTable(rows, ['teacher DPM-Solver++ 25', 'teacher DDIM 4', 'LCM 1', 'LCM 2', 'LCM 4', 'LCM 8'])}
@@ -221,12 +241,12 @@ ${Object.entries(acc).map(([k, v]) => `| ${k} | ${pct(v)} |`).join('\n')}
 `);
 }
 
-/** Generates one image per prompt (seed 1000 + i) for a row, in batches of 25; returns the PNGs. */
-export async function generateRow(pipe: TextToImagePipeline, row: EvalRowSpec, prompts: readonly string[]): Promise<Uint8Array[]> {
+/** Generates one image per prompt (seed seedBase + i, 1000 + i by default) for a row, in batches of 25; returns the PNGs. */
+export async function generateRow(pipe: TextToImagePipeline, row: EvalRowSpec, prompts: readonly string[], seedBase = 1000): Promise<Uint8Array[]> {
   const pngs: Uint8Array[] = [];
   for (let s = 0; s < prompts.length; s += 25) {
     const batch = prompts.slice(s, s + 25);
-    const r = await pipe.generate({ prompts: [...batch], seeds: batch.map((_, i) => 1000 + s + i), steps: row.steps, guidance: row.guidance, scheduler: row.scheduler });
+    const r = await pipe.generate({ prompts: [...batch], seeds: batch.map((_, i) => seedBase + s + i), steps: row.steps, guidance: row.guidance, scheduler: row.scheduler });
     r.unknownWords.forEach((u, i) => {
       if (u.length) throw new InvalidArgumentError('prompt', batch[i], `no unknown words; the tokenizer reported ${u.join(', ')}`);
     });
@@ -270,14 +290,14 @@ async function speed(modelsDir: string): Promise<Record<string, unknown>> {
   const prompt = 'a beautiful sunset over mountains, oil painting style, warm colors';
   let last: Awaited<ReturnType<TextToImagePipeline['generate']>> | undefined;
   const lcm4 = await benchmark(async () => {
-    last = await lcm.generate({ prompt, steps: 4, guidance: GUIDANCE, seed: 7 });
+    last = await lcm.generate({ prompt, steps: 4, seed: 7 });
   }, { warmup: 5, repeats: 50 });
   const t = last!.timings;
   const teacher50 = await benchmark(() => teacher.generate({ prompt, steps: 50, guidance: GUIDANCE, seed: 7 }), { warmup: 2, repeats: 10 });
   // Orchestration overhead at 4 steps: wall time outside session.run, PNG encoding excluded.
   const overheads: number[] = [];
   for (let i = 0; i < 30; i++) {
-    const r = await lcm.generate({ prompt, steps: 4, guidance: GUIDANCE, seed: 7 });
+    const r = await lcm.generate({ prompt, steps: 4, seed: 7 });
     const core = r.timings.totalMs - r.timings.pngMs;
     overheads.push((core - r.timings.sessionRunMs) / core);
   }
@@ -312,6 +332,33 @@ async function writeGrid(pipe: TextToImagePipeline, row: EvalRowSpec, file: stri
   fs.writeFileSync(file, await imageGrid(images, { columns: 4, labels, cellScale: 2, fontSize: 10, title }));
 }
 
+/**
+ * The validation sweep behind the LCM folder's default guidance: LCM at `stepsList` steps for each
+ * guidance scale on `n` validation prompts (captions of scenes drawn with VALIDATION_SEED, image seeds
+ * VALIDATION_IMAGE_SEED + i), none of them the evaluation's. Returns one row per (guidance, steps).
+ */
+export async function sweepLcmGuidance(modelsDir: string, guidances: readonly number[], stepsList: readonly number[], n: number): Promise<Array<{ guidance: number; steps: number; frechet: number; adherence: number; allCorrect: number }>> {
+  const evaluator = await SceneEvaluator.open(path.join(modelsDir, 'scenes-evaluator'));
+  const reference = sceneReference(n, VALIDATION_SEED, 64);
+  const realFeatures = (await evaluator.run(reference.pixels, n, 64)).features;
+  const pipe = await loadPipeline(path.join(modelsDir, 'scenes-lcm'), { device: 'cpu', log: () => {} });
+  const out: Array<{ guidance: number; steps: number; frechet: number; adherence: number; allCorrect: number }> = [];
+  try {
+    for (const guidance of guidances) {
+      for (const steps of stepsList) {
+        const pngs = await generateRow(pipe, { name: 'sweep', model: 'scenes-lcm', steps, guidance }, reference.prompts, VALIDATION_IMAGE_SEED);
+        const q = await scoreImages(evaluator, pngs, reference, realFeatures);
+        out.push({ guidance, steps, frechet: q.frechet, adherence: q.adherence, allCorrect: q.allCorrect });
+        console.log(`LCM ${steps} guidance ${guidance}: FD ${q.frechet.toFixed(2)}  adherence ${(100 * q.adherence).toFixed(1)}%  all-7 ${(100 * q.allCorrect).toFixed(1)}%`);
+      }
+    }
+  } finally {
+    await pipe.release();
+    await evaluator.release();
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -321,10 +368,27 @@ async function main(): Promise<void> {
       grids: { type: 'boolean', default: false },
       cards: { type: 'boolean', default: false },
       'no-speed': { type: 'boolean', default: false },
+      'sweep-lcm-guidance': { type: 'string' },
+      'sweep-steps': { type: 'string', default: '4' },
+      rows: { type: 'string' },
     },
   });
   const n = requireInteger('count', Number(values.count), 10, 100_000);
   const modelsDir = values.models!;
+  if (values['sweep-lcm-guidance'] !== undefined) {
+    // Validation sweep only (writes nothing under data/ unless --out names a file other than the default).
+    const list = (s: string, field: string): number[] => s.split(',').map((v) => requireFinite(field, Number(v), 0, 50));
+    const guidances = list(values['sweep-lcm-guidance'], 'sweep-lcm-guidance');
+    const stepsList = list(values['sweep-steps']!, 'sweep-steps').map((v) => requireInteger('sweep-steps', v, 1, 50));
+    const sweep = await sweepLcmGuidance(modelsDir, guidances, stepsList, n);
+    const best = new Map<number, { guidance: number; frechet: number }>();
+    for (const r of sweep) if (!best.has(r.steps) || r.frechet < best.get(r.steps)!.frechet) best.set(r.steps, r);
+    for (const [steps, b] of best) console.log(`best on validation at ${steps} steps: guidance ${b.guidance} (FD ${b.frechet.toFixed(2)})`);
+    if (values.out !== path.join('data', 'model-eval.json')) {
+      fs.writeFileSync(values.out!, JSON.stringify({ what: 'LCM guidance sweep on validation prompts (evalModels --sweep-lcm-guidance)', date: new Date().toISOString(), images: n, validationSeed: VALIDATION_SEED, imageSeedBase: VALIDATION_IMAGE_SEED, rows: sweep }, null, 2) + '\n');
+    }
+    return;
+  }
   const size = 64;
   const t0 = Date.now();
   const scenes = sceneDataset(n, EVAL_SEED, size);
@@ -348,17 +412,19 @@ async function main(): Promise<void> {
 
   const rows: EvalRow[] = [];
   const pipes = new Map<string, TextToImagePipeline>();
-  for (const spec of EVAL_ROWS) {
-    const dir = path.join(modelsDir, spec.model);
+  // --rows "LCM" evaluates only the rows whose name starts with it (for quick checks; the bars then read n/a).
+  for (const rowSpec of EVAL_ROWS.filter((r) => values.rows === undefined || r.name.startsWith(values.rows))) {
+    const dir = path.join(modelsDir, rowSpec.model);
     if (!fs.existsSync(path.join(dir, 'unet', 'model.onnx'))) {
-      console.log(`${spec.name}: ${dir} missing, skipped`);
+      console.log(`${rowSpec.name}: ${dir} missing, skipped`);
       continue;
     }
-    let pipe = pipes.get(spec.model);
+    let pipe = pipes.get(rowSpec.model);
     if (!pipe) {
       pipe = await loadPipeline(dir, { device: 'cpu', log: () => {} });
-      pipes.set(spec.model, pipe);
+      pipes.set(rowSpec.model, pipe);
     }
+    const spec: EvalRowSpec = rowSpec.guidanceFromModel ? { ...rowSpec, guidance: pipe.defaults.guidance } : rowSpec;
     const ts = Date.now();
     const pngs = await generateRow(pipe, spec, prompts);
     const pixels = await pngsToPixels(pngs, size);

@@ -37,6 +37,9 @@ export interface LectureNotebook {
  */
 export type LectureSink = (result: RunNotebookResult, notebook: LectureNotebook) => Promise<void> | void;
 
+/** Cells that take at least this long are reported as they finish. */
+export const SLOW_CELL_MS = 5000;
+
 /** The project root: two levels above this compiled file (dist/cli/lecture.js). */
 export function projectRoot(): string {
   return path.resolve(__dirname, '..', '..');
@@ -141,7 +144,12 @@ export async function runLecture(
     const tag = `[${k + 1}/${notebooks.length}] ${nb.relative}`;
     log(`${tag} ...`);
     let cells = 0;
-    const result = await runNotebook(nb.file, { cellTimeoutS: options.timeoutS, outFile, onCell: () => cells++ });
+    const onCell = (cellIndex: number, ms: number) => {
+      cells++;
+      // Progress on the long steps (the measurement sweeps), so a minute of silence is explained.
+      if (ms >= SLOW_CELL_MS) log(`${tag}   cell ${cellIndex} took ${seconds(ms)}`);
+    };
+    const result = await runNotebook(nb.file, { cellTimeoutS: options.timeoutS, outFile, onCell });
     for (const sink of sinks) await sink(result, nb);
     results.push(result);
     log(`${tag} ok: ${cells} code cells in ${seconds(result.totalMs)} (kernel start ${seconds(result.startMs)}) -> ${path.relative(process.cwd(), outFile)}`);

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { listLectureNotebooks, runLecture } from '../../src/cli/lecture.js';
 import { LectureHtmlExporter } from '../../src/lecture/exporter.js';
 import type { NotebookPage } from '../../src/lecture/page.js';
 import type { Notebook } from '../../src/runner/notebookFile.js';
 import { SHIPPED_CHECKS } from '../notebooks/shippedChecks/index.js';
-import { CHROMIUM_ARGS, chromiumPath, hasChromium, inspect, root, screenshots, serve, skip, watchProblems } from './support.js';
+import { chromiumPath, hasChromium, inspect, openLectureBrowser, root, screenshots, skip, watchProblems, type LectureBrowser } from './support.js';
 
 // The whole lecture as `npm run lecture -- --solutions` makes it, on the shipped model (no FEWSTEP_MODEL),
 // from an empty measurement cache: every course notebook and every solution executes, every page opens
@@ -20,9 +20,9 @@ const notebooksDir = path.join(root, 'notebooks');
 describe('the whole lecture on the shipped model', { skip, timeout: 1_500_000 }, () => {
   let outDir = '';
   let cacheDir = '';
-  let userDataDir = '';
+  let browser: LectureBrowser | undefined;
   let context: BrowserContext | undefined;
-  let server: { url: string; close: () => Promise<void> } | undefined;
+  let server: { url: string } | undefined;
   let relatives: string[] = [];
   const pages = new Map<string, NotebookPage>();
   const executed = new Map<string, Notebook>();
@@ -50,16 +50,14 @@ describe('the whole lecture on the shipped model', { skip, timeout: 1_500_000 },
     times.push(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     console.log(`full lecture, cold cache, per notebook:\n  ${times.join('\n  ')}`);
     await exporter.writeIndex();
-    await fsp.mkdir(screenshots, { recursive: true });
-    server = await serve(outDir);
-    userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'fewstep-chromium-profile-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 900 } });
+    browser = await openLectureBrowser(outDir);
+    context = browser.context;
+    server = { url: browser.url };
   });
 
   after(async () => {
-    await context?.close();
-    await server?.close();
-    for (const d of [userDataDir, outDir, cacheDir]) if (d) await fsp.rm(d, { recursive: true, force: true });
+    await browser?.close();
+    for (const d of [outDir, cacheDir]) if (d) await fsp.rm(d, { recursive: true, force: true });
   });
 
   test('every course notebook and every solution ran, and every course notebook has its conclusions checked', () => {

@@ -5,13 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { runLecture } from '../../src/cli/lecture.js';
 import { LectureHtmlExporter } from '../../src/lecture/exporter.js';
 import type { NotebookPage } from '../../src/lecture/page.js';
 import { figureBundle, tableBundle } from '../../src/plots/bundle.js';
 import type { Notebook, NotebookOutput } from '../../src/runner/notebookFile.js';
-import { CHROMIUM_ARGS, chromiumPath, hasChromium, inspect, root, screenshots, serve, skip, watchProblems } from './support.js';
+import { chromiumPath, hasChromium, inspect, openLectureBrowser, root, screenshots, skip, watchProblems, type LectureBrowser } from './support.js';
 
 // The lecture as a person sees it: the smoke notebook executed through `runLecture` with the HTML
 // exporter plugged in (as `npm run lecture` does), plus a hand-made executed notebook holding every
@@ -41,9 +41,9 @@ function renderChecksNotebook(png: string): Notebook {
 
 describe('the lecture in headless Chromium', { skip, timeout: 240_000 }, () => {
   let outDir = '';
-  let userDataDir = '';
+  let browser: LectureBrowser | undefined;
   let context: BrowserContext | undefined;
-  let server: { url: string; close: () => Promise<void> } | undefined;
+  let server: { url: string } | undefined;
   const pages = new Map<string, NotebookPage>();
   const exportLog: string[] = [];
 
@@ -59,16 +59,13 @@ describe('the lecture in headless Chromium', { skip, timeout: 240_000 }, () => {
     await runLecture({ only: ['00-smoke'], timeoutS: 90, outDir, solutions: false }, path.join(root, 'notebooks'), [record], () => {});
     pages.set('solutions/99-render-checks.ipynb', await exporter.exportNotebook(renderChecksNotebook(png), 'solutions/99-render-checks.ipynb'));
     await exporter.writeIndex();
-    await fsp.mkdir(screenshots, { recursive: true });
-    server = await serve(outDir);
-    userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'fewstep-chromium-profile-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 900 } });
+    browser = await openLectureBrowser(outDir);
+    context = browser.context;
+    server = { url: browser.url };
   });
 
   after(async () => {
-    await context?.close();
-    await server?.close();
-    if (userDataDir) await fsp.rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     if (outDir) await fsp.rm(outDir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,8 @@ import { existsSync, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
+import * as os from 'node:os';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const root = path.resolve(__dirname, '..', '..', '..');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -82,3 +83,27 @@ export async function inspect(page: Page): Promise<PageReport> {
   });
 }
 
+
+/** A lecture folder served on 127.0.0.1 and a headless Chromium (fresh profile) to open its pages. */
+export interface LectureBrowser {
+  url: string;
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Serves `outDir`, launches Chromium with the machine's flags, and makes sure out/screenshots/ exists. */
+export async function openLectureBrowser(outDir: string): Promise<LectureBrowser> {
+  await fsp.mkdir(screenshots, { recursive: true });
+  const server = await serve(outDir);
+  const userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'fewstep-chromium-profile-'));
+  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 900 } });
+  return {
+    url: server.url,
+    context,
+    close: async () => {
+      await context.close();
+      await server.close();
+      await fsp.rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -57,7 +57,7 @@ describe('validateMethodSpec', () => {
 });
 
 describe('shippedMethods', () => {
-  test('on the shipped family sweeps teacher DDIM and DPM-Solver++ at guidance 3, LCM at 3, LCM-LoRA at guidance 1 and the PD students at guidance 0 with their own steps', () => {
+  test('on the shipped family sweeps teacher DDIM and DPM-Solver++ at guidance 3, LCM at its own default guidance, LCM-LoRA at guidance 1 and the PD students at guidance 0 with their own steps', () => {
     const specs = shippedMethods(coursePlan({ env: {}, root }), { lcmLoraDir: '/tmp/fused' });
     const families = [...new Set(specs.map((s) => s.family))];
     assert.deepEqual(families, ['DDIM', 'DPM-Solver++', 'LCM', 'LCM-LoRA', 'PD']);

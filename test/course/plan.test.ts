@@ -7,7 +7,7 @@ import { InvalidArgumentError, MissingResourceError } from '../../src/core/error
 const root = path.resolve(__dirname, '..', '..', '..');
 
 describe('coursePlan', () => {
-  test('with nothing set, runs the shipped family: teacher, LCM, LoRA, PD students 1-8, evaluator, at guidance 3 from model_index.json', () => {
+  test('with nothing set, runs the shipped family: teacher, LCM, LoRA, PD students 1-8, evaluator, with the guidance each model_index.json gives', () => {
     const plan = coursePlan({ env: {}, root });
     assert.equal(plan.shipped, true);
     assert.equal(plan.fixture, false);
@@ -15,7 +15,7 @@ describe('coursePlan', () => {
     assert.equal(path.basename(plan.fewStep!.dir), 'scenes-lcm');
     assert.equal(plan.fewStep!.family, 'lcm');
     assert.deepEqual(plan.teacher!.defaults, { steps: 25, guidance: 3 });
-    assert.deepEqual(plan.fewStep!.defaults, { steps: 4, guidance: 3 });
+    assert.deepEqual(plan.fewStep!.defaults, { steps: 4, guidance: 4 }, 'the LCM default guidance, picked on validation prompts (models/scenes-lcm/README.md)');
     assert.deepEqual(plan.progressive.map((p) => p.steps), [1, 2, 4, 8]);
     assert.ok(plan.lcmLora!.endsWith(path.join('scenes-lcm-lora', 'lora.safetensors')));
     assert.ok(plan.evaluator);

@@ -5,15 +5,15 @@
 set -e
 cd "$(dirname "$0")/../../.."
 PY="nice -n 10 /usr/bin/python3 models/recipes/scenes/train.py --threads ${THREADS:-1}"
-STAGES="${*:-data ae evaluator teacher lcm lora pd export}"
+STAGES="${*:-data ae evaluator teacher lora lcm pd export}"
 for s in $STAGES; do
   case $s in
     data) $PY data ;;
     ae) $PY ae --minutes 9 ;;
     evaluator) $PY evaluator --minutes 8 ;;
     teacher) $PY teacher --minutes 34 ;;
-    lcm) $PY lcm --minutes 8 ;;
     lora) $PY lora --minutes 3 ;;
+    lcm) $PY lcm --minutes 10 ;;  # defaults: from teacher + LCM-LoRA, g in [1.5, 4.5], lr 2e-5
     pd) $PY pd --minutes 8 ;;
     export) $PY export ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;

@@ -18,7 +18,7 @@ export function checkShipped02(nb: Notebook): void {
   checkCommon(nb, 6, 1);
   const text = textOf(nb);
   assert.match(text, /LCM_MODEL_DIR = .*scenes-lcm/);
-  assert.match(text, /scenes-lcm: family lcm, 64 px, guidance 3,/);
+  assert.match(text, /scenes-lcm: family lcm, 64 px, guidance 4,/);
   const toy = figure(nb, 'LCM vs DDIM on the toy');
   assert.ok(toy.series('LCM (exact consistency function)').y[0] < toy.series('DDIM (exact posterior mean)').y[0] / 5);
 }
