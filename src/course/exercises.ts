@@ -173,53 +173,6 @@ export function summarizeShippedMethods(evalFile: ModelEvalFile, training: Recor
   });
 }
 
-/** A record of data/published-results.json (the fields the summary reads). */
-export interface PublishedRecord {
-  table: string;
-  method: string;
-  steps: number | null;
-  metric: string;
-  unit: string;
-  value: number;
-  better?: string;
-  hardware?: string;
-  resolution?: number;
-  citation: { source: string; table: string; arxiv?: string; url?: string };
-}
-
-/** Reads the rows of data/published-results.json (default: the package's own). */
-export function readPublishedRecords(file = path.join(packageRoot(), 'data', 'published-results.json')): PublishedRecord[] {
-  const data = readJson(file, 'file') as { rows?: PublishedRecord[] };
-  if (!Array.isArray(data.rows)) throw new InvalidArgumentError('file', file, 'a published-results.json with rows[]');
-  return data.rows;
-}
-
-/** A claim of data/published-results.json without a plottable number (shown as text, never as a point). */
-export interface PublishedClaim {
-  claim: string;
-  paper: string | null;
-  citation: { source: string; table: string; arxiv?: string; url?: string } | null;
-}
-
-/** Reads the qualitative claims (`qualitative[]`) of data/published-results.json. */
-export function readPublishedClaims(file = path.join(packageRoot(), 'data', 'published-results.json')): PublishedClaim[] {
-  const data = readJson(file, 'file') as { qualitative?: PublishedClaim[] };
-  return Array.isArray(data.qualitative) ? data.qualitative : [];
-}
-
-/**
- * The one published record of `table` for `method` at `steps` with `metric` (and `hardware`, when
- * the table has several); throws naming what the table holds when there is not exactly one.
- */
-export function findPublishedRecord(records: readonly PublishedRecord[], query: { table: string; method: string; steps: number | null; metric: string; hardware?: string }): PublishedRecord {
-  const hits = records.filter((r) => r.table === query.table && r.method === query.method && r.steps === query.steps && r.metric === query.metric && (query.hardware === undefined || r.hardware === query.hardware));
-  if (hits.length !== 1) {
-    const inTable = records.filter((r) => r.table === query.table).map((r) => `${r.method} ${r.steps} ${r.metric}${r.hardware ? ` (${r.hardware})` : ''}`);
-    throw new InvalidArgumentError('query', query, `exactly one record (found ${hits.length}); table ${query.table} holds: ${inTable.join('; ') || 'nothing'}`);
-  }
-  return hits[0];
-}
-
 // ---------------------------------------------------------------- exercise 2: a fixed time budget
 
 /** A configuration with its measured time per image. */

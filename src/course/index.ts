@@ -4,3 +4,4 @@ export * from './measure.js';
 export * from './speed.js';
 export * from './distillation.js';
 export * from './exercises.js';
+export * from './published.js';

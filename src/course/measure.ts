@@ -23,6 +23,7 @@ import { loadPipeline, type LoadPipelineOptions, type TextToImagePipeline } from
 import type { SchedulerConfig } from '../samplers/types.js';
 import { scoreImages, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
 import { COURSE_PROMPT, DPM_SOLVER_PP, packageRoot, type CoursePlan } from './plan.js';
+import { citationText, type PublishedResult } from './published.js';
 
 /** One point of a sweep: which model folder samples, with which scheduler, how many steps and what guidance. */
 export interface MethodSpec {
@@ -471,29 +472,13 @@ export function measuredParetoChart(points: readonly MeasuredPoint[], options: M
   return { figure, front: frontIdx.map((i) => points[i]), knee: points[knee.index] };
 }
 
-/** A published result row (data/published-results.json). */
-export interface PublishedRow {
-  table: string;
-  method: string;
-  steps: number | null;
-  value: number;
-  metric: string;
-  unit: string;
-  better: 'lower' | 'higher';
-  protocol: string;
-  citation: { source: string; table: string; arxiv?: string; url?: string };
-  secondary?: boolean;
-  hardware?: string;
-  stepsCounted?: string;
-}
-
 /** One published table's metric as lines (value vs steps, one per method), with its citation. */
 export interface PublishedPanel {
   table: string;
   metric: string;
-  better: 'lower' | 'higher';
+  better?: 'lower' | 'higher';
   protocol: string;
-  /** "source, table, arXiv id" (and "numbers read in a transcription" when a row is secondary). */
+  /** "source, table (url or arXiv id)" (and "numbers read in a transcription" when a row is secondary). */
   citation: string;
   series: { name: string; x: number[]; y: number[] }[];
   /** Rows of this metric without a step count (e.g. the teacher's reference), as "method: value". */
@@ -505,7 +490,7 @@ export interface PublishedPanel {
  * first metric of its rows), grouped by method into value-vs-steps series sorted by steps. Rows of
  * other metrics (CLIP score, latency) are not mixed in. Throws when the table has no such rows.
  */
-export function publishedPanel(rows: readonly PublishedRow[], table: string, metric?: string): PublishedPanel {
+export function publishedPanel(rows: readonly PublishedResult[], table: string, metric?: string): PublishedPanel {
   if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'the rows of data/published-results.json');
   const ofTable = rows.filter((r) => r.table === table);
   if (ofTable.length === 0) throw new InvalidArgumentError('table', table, `one of ${[...new Set(rows.map((r) => r.table))].join(', ')}`);
@@ -528,7 +513,6 @@ export function publishedPanel(rows: readonly PublishedRow[], table: string, met
     const order = s.x.map((_, i) => i).sort((a, b) => s.x[a] - s.x[b]);
     return { name, x: order.map((i) => s.x[i]), y: order.map((i) => s.y[i]) };
   });
-  const c = chosen[0].citation;
-  const citation = `${c.source}, ${c.table}${c.arxiv ? `, arXiv ${c.arxiv}` : ''}${chosen.some((r) => r.secondary) && !/transcription/.test(c.table) ? ' (numbers read in a transcription of the table)' : ''}`;
+  const citation = `${citationText(chosen[0])}${chosen.some((r) => r.secondary) && !/transcription/.test(chosen[0].citation.table) ? ' (numbers read in a transcription of the table)' : ''}`;
   return { table, metric: m, better: chosen[0].better, protocol: chosen[0].protocol, citation, series, withoutSteps };
 }

@@ -74,9 +74,19 @@ export interface CoursePlanOptions {
   root?: string;
 }
 
-/** The package root: dist/course/plan.js (or src/course/plan.ts) is two folders below it. */
+/**
+ * The package root: the nearest folder above this file whose package.json is fewstep's (this file
+ * runs as dist/course/plan.js, or .build/src/course/plan.js in the tests).
+ */
 export function packageRoot(): string {
-  return path.resolve(__dirname, '..', '..');
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'fewstep') return dir;
+    } catch {
+      // no package.json here: keep going up
+    }
+    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
+  }
 }
 
 function readIndex(dir: string): Record<string, unknown> {

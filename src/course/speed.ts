@@ -21,6 +21,7 @@ const { linearRegression, rSquared } = require('simple-statistics') as {
 import { groupedBarChart } from '../plots/barChart.js';
 import type { PlotlyFigure } from '../plots/figure.js';
 import { packageRoot } from './plan.js';
+import { citationText, type PublishedResult } from './published.js';
 
 /** One configuration of a timing sweep: which method, how many steps, what size, how many images per call. */
 export interface SpeedConfig {
@@ -364,37 +365,12 @@ export function countOnnxFlops(modelFile: string, inputs: Record<string, readonl
   }
 }
 
-/** A row of data/published-results.json (the fields the speed panels use; see data/README.md). */
-export interface PublishedSpeedRow {
-  table: string;
-  paper: string;
-  citation: { source: string; table: string; arxiv?: string; url?: string };
-  protocol: string;
-  metric: string;
-  unit: string;
-  method: string;
-  steps: number | null;
-  value: number;
-  hardware?: string;
-  resolution?: number;
-  derived?: boolean;
-  note?: string;
-}
-
-/** "source, table (url or arXiv id)" of a published row: what a published chart or table shows as its source. */
-export function citationText(row: Pick<PublishedSpeedRow, 'citation'>): string {
-  const c = row?.citation;
-  if (!c || typeof c.source !== 'string') throw new InvalidArgumentError('row.citation', c, 'expected {source, table, url?|arxiv?}');
-  const where = c.url ?? (c.arxiv ? `arXiv:${c.arxiv}` : undefined);
-  return `${c.source}, ${c.table}${where ? ` (${where})` : ''}`;
-}
-
 /**
  * One chart per published table and metric: grouped bars, one category per method (with its step
  * count when the table has several), one group per hardware, titled with the paper and protocol and
  * labelled 'published' with the citation. Never mixes tables or metrics.
  */
-export function publishedSpeedPanel(rows: readonly PublishedSpeedRow[], table: string, metric?: string): PlotlyFigure {
+export function publishedSpeedPanel(rows: readonly PublishedResult[], table: string, metric?: string): PlotlyFigure {
   if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'expected the rows of data/published-results.json');
   const inTable = rows.filter((r) => r.table === table);
   if (inTable.length === 0) throw new InvalidArgumentError('table', table, `a table id of the rows (have: ${[...new Set(rows.map((r) => r.table))].join(', ')})`);
@@ -404,7 +380,7 @@ export function publishedSpeedPanel(rows: readonly PublishedSpeedRow[], table: s
   const picked = inTable.filter((r) => r.metric === chosen);
   if (picked.length === 0) throw new InvalidArgumentError('metric', metric, `one of ${metrics.join(', ')}`);
   const stepCounts = new Set(picked.map((r) => r.steps));
-  const category = (r: PublishedSpeedRow) => (stepCounts.size > 1 ? `${r.method}, ${r.steps} step${r.steps === 1 ? '' : 's'}` : r.method);
+  const category = (r: PublishedResult) => (stepCounts.size > 1 ? `${r.method}, ${r.steps} step${r.steps === 1 ? '' : 's'}` : r.method);
   const categories = [...new Set(picked.map(category))];
   const hardware = [...new Set(picked.map((r) => r.hardware ?? 'unspecified hardware'))];
   const groups = hardware.map((hw) => ({

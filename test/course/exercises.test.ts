@@ -9,11 +9,9 @@ import {
   bestRowBy,
   bestWithinTimeBudget,
   complexityPrompts,
-  findPublishedRecord,
   modelEvalRow,
   namedAttributeCount,
   readModelEval,
-  readPublishedRecords,
   readTrainingRecord,
   resizePngs,
   resolutionLadder,
@@ -27,6 +25,7 @@ import {
   withinTimeBudget,
   type TrainingStage,
 } from '../../src/course/exercises.js';
+import { findPublishedResult, readPublishedResults } from '../../src/course/published.js';
 import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
 
 // Compiled to .build/test/course/: the repository root is three levels up.
@@ -230,10 +229,10 @@ describe('the measured summary (notebook 07)', () => {
     const summary = summarizeShippedMethods(readModelEval(path.join(repoRoot, 'data', 'model-eval.json')), readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json')));
     assert.ok(summary.length >= 5);
     assert.ok(summary.every((r) => r.unetRows >= r.steps && r.trainingMinutes >= 0));
-    const records = readPublishedRecords(path.join(repoRoot, 'data', 'published-results.json'));
-    const lcm4 = findPublishedRecord(records, { table: 'lcm-laion-aes6-512-g8', method: 'LCM', steps: 4, metric: 'FID' });
+    const records = readPublishedResults(path.join(repoRoot, 'data', 'published-results.json')).rows;
+    const lcm4 = findPublishedResult(records, { table: 'lcm-laion-aes6-512-g8', method: 'LCM', steps: 4, metric: 'FID' });
     assert.equal(lcm4.citation.arxiv !== undefined || lcm4.citation.url !== undefined, true);
-    assert.throws(() => findPublishedRecord(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency' }), isInvalid('query')); // three GPUs: ambiguous
-    assert.equal(findPublishedRecord(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency', hardware: 'A100' }).hardware, 'A100');
+    assert.throws(() => findPublishedResult(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency' }), isInvalid('query')); // three GPUs: ambiguous
+    assert.equal(findPublishedResult(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency', hardware: 'A100' }).hardware, 'A100');
   });
 });

@@ -20,8 +20,8 @@ import {
   validateMethodSpec,
   type MethodMeasurement,
   type MethodSpec,
-  type PublishedRow,
 } from '../../src/course/measure.js';
+import type { PublishedResult } from '../../src/course/published.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { rawImageToPng } from '../../src/image/tensorPng.js';
 import { sceneReference, scoreImages, SceneEvaluator } from '../../src/quality/sceneEvaluator.js';
@@ -240,7 +240,7 @@ describe('measuredPoints and measuredParetoChart', () => {
 });
 
 describe('publishedPanel', () => {
-  const rows = (JSON.parse(readFileSync(path.join(root, 'data', 'published-results.json'), 'utf8')) as { rows: PublishedRow[] }).rows;
+  const rows = (JSON.parse(readFileSync(path.join(root, 'data', 'published-results.json'), 'utf8')) as { rows: PublishedResult[] }).rows;
   test("gives LCM's FID per step count from Luo et al. Table 1 without mixing in its CLIP scores", () => {
     const p = publishedPanel(rows, 'lcm-laion-aes6-512-g8');
     assert.equal(p.metric, 'FID');

@@ -6,9 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
 import {
-  citationText, computeFloorMs, countOnnxFlops, publishedSpeedPanel, speedLineFit, speedRowsWhere, speedUp, stageBreakdown,
-  sweepSizes, timeSweep, unetFlopShapes, type PublishedSpeedRow, type SpeedConfig,
+  computeFloorMs, countOnnxFlops, publishedSpeedPanel, speedLineFit, speedRowsWhere, speedUp, stageBreakdown,
+  sweepSizes, timeSweep, unetFlopShapes, type SpeedConfig,
 } from '../../src/course/speed.js';
+import type { PublishedResult } from '../../src/course/published.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const PY = '/usr/bin/python3';
@@ -254,7 +255,7 @@ describe('countOnnxFlops', () => {
 });
 
 describe('published speed panels', () => {
-  const data = JSON.parse(fs.readFileSync(path.join(ROOT, 'data', 'published-results.json'), 'utf8')) as { rows: PublishedSpeedRow[] };
+  const data = JSON.parse(fs.readFileSync(path.join(ROOT, 'data', 'published-results.json'), 'utf8')) as { rows: PublishedResult[] };
 
   test('draw one table: one category per method, one bar group per hardware, the published values, cited', () => {
     const fig = publishedSpeedPanel(data.rows, 'stable-fast-sd15-512-its');
@@ -282,11 +283,6 @@ describe('published speed panels', () => {
     assert.throws(() => publishedSpeedPanel(data.rows, 'ort-sd15-512-50steps', 'FID'), /metric/);
   });
 
-  test('citationText gives source, table and URL (or arXiv id)', () => {
-    assert.equal(citationText({ citation: { source: 'S', table: 'Table 1', arxiv: '2310.04378' } }), 'S, Table 1 (arXiv:2310.04378)');
-    assert.equal(citationText({ citation: { source: 'S', table: 'T', url: 'https://x' } }), 'S, T (https://x)');
-    assert.throws(() => citationText({} as never), InvalidArgumentError);
-  });
 });
 
 describe('stageBreakdown', () => {
