@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { benchmark } from '../bench/benchmark.js';
-import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
+import { requireFinite, requireInteger } from '../core/errors.js';
 import { imageGrid } from '../image/grid.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import {
@@ -39,6 +39,7 @@ import {
 } from '../quality/sceneEvaluator.js';
 import { psnr } from '../metrics/psnr.js';
 import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
+import { generateImageSet } from '../onnx/imageSet.js';
 import { loadPipeline, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { SchedulerConfig } from '../samplers/types.js';
 import { sceneDataset } from '../scenes/scene.js';
@@ -241,18 +242,9 @@ ${Object.entries(acc).map(([k, v]) => `| ${k} | ${pct(v)} |`).join('\n')}
 `);
 }
 
-/** Generates one image per prompt (seed seedBase + i, 1000 + i by default) for a row, in batches of 25; returns the PNGs. */
+/** Generates one image per prompt (seed seedBase + i, 1000 + i by default) for a row, in batches of 25; refuses unknown words. */
 export async function generateRow(pipe: TextToImagePipeline, row: EvalRowSpec, prompts: readonly string[], seedBase = 1000): Promise<Uint8Array[]> {
-  const pngs: Uint8Array[] = [];
-  for (let s = 0; s < prompts.length; s += 25) {
-    const batch = prompts.slice(s, s + 25);
-    const r = await pipe.generate({ prompts: [...batch], seeds: batch.map((_, i) => seedBase + s + i), steps: row.steps, guidance: row.guidance, scheduler: row.scheduler });
-    r.unknownWords.forEach((u, i) => {
-      if (u.length) throw new InvalidArgumentError('prompt', batch[i], `no unknown words; the tokenizer reported ${u.join(', ')}`);
-    });
-    pngs.push(...r.images);
-  }
-  return pngs;
+  return generateImageSet(pipe, prompts, { steps: row.steps, guidance: row.guidance, scheduler: row.scheduler, firstSeed: seedBase, rejectUnknownWords: true });
 }
 
 async function reconstructionPsnr(teacherDir: string, real: Float32Array, n: number, size: number): Promise<number> {

@@ -5,12 +5,9 @@
  * the point of diminishing returns of a quality-vs-steps curve.
  */
 import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
-import { decodeImage } from '../image/tensorPng.js';
 import { cached } from '../lecture/cache.js';
-import { psnr } from '../metrics/psnr.js';
-import { ssim } from '../metrics/ssim.js';
 import { scoreImages, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
-import { generateForPrompts, methodFingerprint, PipelineCache, prepareMethod, type MethodSpec } from './measure.js';
+import { generateForPrompts, methodFingerprint, pairQuality, PipelineCache, prepareMethod, type MethodSpec } from './measure.js';
 
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
 export interface DistillationMethodInfo {
@@ -78,40 +75,6 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     citations: ['Liu, Gong, Liu, ICLR 2023, arXiv 2209.03003', 'Liu et al., ICLR 2024, arXiv 2309.06380'],
   },
 ]);
-
-/** Mean PSNR (dB, data range 255) and mean SSIM of image k against reference k, over the references given. */
-export interface PairQuality {
-  psnrDb: number;
-  ssim: number;
-  /** Number of image pairs. */
-  pairs: number;
-}
-
-/** PSNR of identical images is infinite; means use this cap so that they stay finite. */
-export const PSNR_CAP_DB = 100;
-
-/**
- * Compares `images[k]` with `references[k]` for every reference (same prompt and seed): mean PSNR
- * (capped at PSNR_CAP_DB) and mean SSIM (Wang et al. 2004; `ssim`) on the 8-bit RGB pixels.
- */
-export async function pairQuality(images: readonly Uint8Array[], references: readonly Uint8Array[]): Promise<PairQuality> {
-  if (!Array.isArray(references) || references.length === 0) throw new InvalidArgumentError('references', references, 'a non-empty array of PNGs');
-  if (!Array.isArray(images) || images.length < references.length) {
-    throw new InvalidArgumentError('images', images?.length, `at least one image per reference (${references.length})`);
-  }
-  let psnrSum = 0;
-  let ssimSum = 0;
-  for (let k = 0; k < references.length; k++) {
-    const a = await decodeImage(images[k], { channels: 3 });
-    const b = await decodeImage(references[k], { channels: 3 });
-    if (a.width !== b.width || a.height !== b.height) {
-      throw new InvalidArgumentError(`images[${k}]`, `${a.width}x${a.height}`, `the size of references[${k}] (${b.width}x${b.height})`);
-    }
-    psnrSum += Math.min(PSNR_CAP_DB, psnr(a.data, b.data, { dataRange: 255 }));
-    ssimSum += ssim(a.data, b.data, { width: a.width, height: a.height, channels: 3, layout: 'hwc', dataRange: 255 });
-  }
-  return { psnrDb: psnrSum / references.length, ssim: ssimSum / references.length, pairs: references.length };
-}
 
 /** Quality of one sampling method (JSON data only, so that it can be cached). */
 export interface QualityRow {

@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import type { GenerateOptions, TextToImagePipeline } from '../onnx/pipeline.js';
 import { pngsToPixels, promptAdherence, type Adherence, type SceneEvaluator } from '../quality/sceneEvaluator.js';
 import { parseScenePrompt, sceneCaption, SCENE_ATTRIBUTES, type SceneSpec } from '../scenes/scene.js';
 import { packageRoot } from './plan.js';
@@ -361,29 +360,6 @@ export function complexityPrompts(counts: number | readonly number[], n: number,
 }
 
 // ---------------------------------------------------------------- generating and scoring image sets
-
-/** The settings of `generateForExercise` (everything of GenerateOptions but the prompts and seeds). */
-export type ExerciseGenerateSettings = Omit<GenerateOptions, 'prompt' | 'prompts' | 'seed' | 'seeds' | 'batchSize' | 'callback' | 'previews'> & {
-  /** Images per generate() call (default 16). */
-  batchSize?: number;
-  /** Seed of image 0 (default 1000, as npm run eval:models); image i gets firstSeed + i. */
-  firstSeed?: number;
-};
-
-/** One image per prompt, image i with seed firstSeed + i (default 1000 + i, as eval:models), in batches; returns the PNGs in prompt order. */
-export async function generateForExercise(pipe: TextToImagePipeline, prompts: readonly string[], settings: ExerciseGenerateSettings = {}): Promise<Buffer[]> {
-  if (!Array.isArray(prompts) || prompts.length === 0) throw new InvalidArgumentError('prompts', prompts, 'a non-empty array of prompts');
-  const { batchSize = 16, firstSeed = 1000, ...rest } = settings;
-  requireInteger('batchSize', batchSize, 1, 64);
-  requireInteger('firstSeed', firstSeed, 0);
-  const out: Buffer[] = [];
-  for (let s = 0; s < prompts.length; s += batchSize) {
-    const chunk = prompts.slice(s, s + batchSize);
-    const r = await pipe.generate({ ...rest, prompts: chunk, seeds: chunk.map((_, i) => firstSeed + s + i) });
-    out.push(...r.images);
-  }
-  return out;
-}
 
 /** Prompt adherence of PNGs (image i made for prompts[i]) as the scene evaluator sees them at `size` px (default 64). */
 export async function adherenceOfImages(evaluator: SceneEvaluator, pngs: readonly Uint8Array[], prompts: readonly string[], size = 64): Promise<Adherence> {

@@ -11,9 +11,10 @@ import * as path from 'node:path';
 import { benchmark } from '../bench/benchmark.js';
 import { benchmarkInterleaved } from '../bench/interleaved.js';
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
-import { pngToTensor } from '../image/tensorPng.js';
+import { decodeImage } from '../image/tensorPng.js';
 import { cached, modelFingerprint } from '../lecture/cache.js';
 import { psnr } from '../metrics/psnr.js';
+import { ssim } from '../metrics/ssim.js';
 import { paretoFrontIndices } from '../pareto/front.js';
 import { kneePoint } from '../pareto/knee.js';
 import type { PlotlyFigure } from '../plots/figure.js';
@@ -22,6 +23,7 @@ import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
 import { loadPipeline, type LoadPipelineOptions, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { SchedulerConfig } from '../samplers/types.js';
 import { scoreImages, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
+import { generateImageSet } from '../onnx/imageSet.js';
 import { COURSE_PROMPT, DPM_SOLVER_PP, packageRoot, type CoursePlan } from './plan.js';
 import { citationText, type PublishedResult } from './published.js';
 
@@ -178,39 +180,52 @@ export function removePreparedFolders(specs: readonly MethodSpec[]): void {
 }
 
 /** Decodes a PNG into [0, 1] values. */
-async function pngPixels(png: Uint8Array): Promise<Float32Array> {
-  return (await pngToTensor(png, { range: [0, 1], layout: 'chw' })).data;
+/** Mean PSNR (dB, data range 255) and mean SSIM of image k against reference k, over the references given. */
+export interface PairQuality {
+  psnrDb: number;
+  ssim: number;
+  /** Number of image pairs. */
+  pairs: number;
 }
 
-/** Mean PSNR (dB, data range 1) of `images[k]` against `references[k]` over the references given. */
-export async function meanPsnr(images: readonly Uint8Array[], references: readonly Uint8Array[]): Promise<number> {
-  if (references.length === 0 || images.length < references.length) {
-    throw new InvalidArgumentError('references', references.length, `between 1 and the number of images (${images.length})`);
+/** PSNR of identical images is infinite; means use this cap so that they stay finite. */
+export const PSNR_CAP_DB = 100;
+
+/**
+ * Compares `images[k]` with `references[k]` for every reference (same prompt and seed): mean PSNR
+ * (capped at PSNR_CAP_DB) and mean SSIM (Wang et al. 2004; `ssim`; NaN with `{ ssim: false }`) on
+ * the 8-bit RGB pixels.
+ */
+export async function pairQuality(images: readonly Uint8Array[], references: readonly Uint8Array[], options: { ssim?: boolean } = {}): Promise<PairQuality> {
+  if (!Array.isArray(references) || references.length === 0) throw new InvalidArgumentError('references', references, 'a non-empty array of PNGs');
+  if (!Array.isArray(images) || images.length < references.length) {
+    throw new InvalidArgumentError('images', images?.length, `at least one image per reference (${references.length})`);
   }
-  let total = 0;
+  let psnrSum = 0;
+  let ssimSum = 0;
   for (let k = 0; k < references.length; k++) {
-    const value = psnr(await pngPixels(images[k]), await pngPixels(references[k]), { dataRange: 1 });
-    total += Math.min(value, 100); // identical images give Infinity; cap so that means stay finite
+    const a = await decodeImage(images[k], { channels: 3 });
+    const b = await decodeImage(references[k], { channels: 3 });
+    if (a.width !== b.width || a.height !== b.height) {
+      throw new InvalidArgumentError(`images[${k}]`, `${a.width}x${a.height}`, `the size of references[${k}] (${b.width}x${b.height})`);
+    }
+    psnrSum += Math.min(PSNR_CAP_DB, psnr(a.data, b.data, { dataRange: 255 }));
+    if (options.ssim !== false) ssimSum += ssim(a.data, b.data, { width: a.width, height: a.height, channels: 3, layout: 'hwc', dataRange: 255 });
   }
-  return total / references.length;
+  return { psnrDb: psnrSum / references.length, ssim: options.ssim === false ? NaN : ssimSum / references.length, pairs: references.length };
+}
+
+/** Mean PSNR (dB) of `images[k]` against `references[k]` over the references given (pairQuality without SSIM). */
+export async function meanPsnr(images: readonly Uint8Array[], references: readonly Uint8Array[]): Promise<number> {
+  return (await pairQuality(images, references, { ssim: false })).psnrDb;
 }
 
 /**
- * Generates one image per prompt, image i with seed 1000 + i (as `npm run eval:models` does), in
- * batches of `batchSize`, at `size` x `size` pixels (default: the model's native size).
+ * Generates one image per prompt for a method, image i with seed 1000 + i (as `npm run eval:models`
+ * does; generateImageSet), in batches of `batchSize`, at `size` x `size` pixels (default: native).
  */
 export async function generateForPrompts(pipe: TextToImagePipeline, spec: MethodSpec, prompts: readonly string[], batchSize = 25, size?: number): Promise<Uint8Array[]> {
-  requireInteger('batchSize', batchSize, 1, 1000);
-  const pngs: Uint8Array[] = [];
-  for (let s = 0; s < prompts.length; s += batchSize) {
-    const batch = prompts.slice(s, s + batchSize);
-    const r = await pipe.generate({
-      prompts: [...batch], seeds: batch.map((_, i) => 1000 + s + i), steps: spec.steps, guidance: spec.guidance,
-      scheduler: spec.scheduler, width: size, height: size,
-    });
-    pngs.push(...r.images);
-  }
-  return pngs;
+  return generateImageSet(pipe, prompts, { steps: spec.steps, guidance: spec.guidance, scheduler: spec.scheduler, width: size, height: size, batchSize });
 }
 
 /**

@@ -12,6 +12,7 @@ export * from './onnxSchema.js';
 export * from './safetensors.js';
 export * from './lora.js';
 export * from './loraFolder.js';
+export * from './imageSet.js';
 export * from './download.js';
 export * from './registry.js';
 export * from './cudaSetup.js';

@@ -10,6 +10,7 @@ import {
   measuredParetoChart,
   measuredPoints,
   meanPsnr,
+  pairQuality,
   PipelineCache,
   prepareMethod,
   removePreparedFolders,
@@ -113,7 +114,7 @@ describe('prepareMethod', () => {
 
 describe('meanPsnr', () => {
   const grey = (v: number) => rawImageToPng({ data: new Uint8Array(8 * 8 * 3).fill(v), width: 8, height: 8, channels: 3 });
-  test('is 20 log10(255 / 10) = 28.13 dB for grey levels 128 and 138 (PSNR definition, data range 1)', async () => {
+  test('is 20 log10(255 / 10) = 28.13 dB for grey levels 128 and 138 (PSNR definition on 8-bit levels)', async () => {
     const got = await meanPsnr([await grey(128)], [await grey(138)]);
     assert.ok(Math.abs(got - 20 * Math.log10(255 / 10)) < 1e-6, `${got}`);
   });
@@ -121,6 +122,13 @@ describe('meanPsnr', () => {
     const a = await grey(128);
     const got = await meanPsnr([a, await grey(128), await grey(0)], [a, await grey(138)]);
     assert.ok(Math.abs(got - (100 + 20 * Math.log10(25.5)) / 2) < 1e-6, `${got}`);
+  });
+  test('is pairQuality without SSIM: the same PSNR, SSIM not computed (NaN)', async () => {
+    const q = await pairQuality([await grey(128)], [await grey(138)], { ssim: false });
+    assert.equal(q.psnrDb, await meanPsnr([await grey(128)], [await grey(138)]));
+    assert.ok(Number.isNaN(q.ssim));
+    const big = (v: number) => rawImageToPng({ data: new Uint8Array(16 * 16 * 3).fill(v), width: 16, height: 16, channels: 3 });
+    assert.ok((await pairQuality([await big(128)], [await big(138)])).ssim < 1, 'with SSIM (needs 11x11 windows): computed');
   });
   test('rejects an empty reference list or fewer images than references', async () => {
     await assert.rejects(meanPsnr([await grey(1)], []), InvalidArgumentError);
