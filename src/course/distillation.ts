@@ -6,8 +6,8 @@
  */
 import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
 import { cached } from '../lecture/cache.js';
-import { scoreImages, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
-import { generateForPrompts, methodFingerprint, pairQuality, PipelineCache, prepareMethod, type MethodSpec } from './measure.js';
+import type { SceneEvaluator, SceneReference } from '../quality/sceneEvaluator.js';
+import { generateForPrompts, methodFingerprint, pairQuality, PipelineCache, prepareMethod, scoreMethodCached, type MethodSpec } from './measure.js';
 
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
 export interface DistillationMethodInfo {
@@ -134,16 +134,20 @@ export async function measureQualityRow(spec: MethodSpec, options: QualityRowOpt
   const keep = requireInteger('keepSamples', options.keepSamples ?? 0, 0, n);
   const t0 = performance.now();
   const pipe = await (options.pipelines ?? sharedPipelines).get(spec.dir);
-  const pngs = await generateForPrompts(pipe, spec, ref.prompts.slice(0, n), options.batchSize ?? 25, options.evaluator ? ref.size : undefined);
   const row: QualityRow = { name: spec.name, family: spec.family, steps: spec.steps, guidance: spec.guidance, images: n, seconds: 0 };
   if (options.evaluator) {
-    const q = await scoreImages(options.evaluator, pngs, ref, options.referenceFeatures);
+    const q = await scoreMethodCached(spec, pipe, ref, options.evaluator, { referenceFeatures: options.referenceFeatures, batchSize: options.batchSize });
     row.frechet = q.frechet;
     row.adherence = q.adherence;
     row.allCorrect = q.allCorrect;
   }
-  if (options.against && options.against.length > 0) Object.assign(row, await pairQuality(pngs, options.against));
-  if (keep > 0) row.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
+  // PSNR/SSIM pairs and kept samples need only the first images (image i is seed 1000 + i).
+  const needed = Math.max(keep, options.against?.length ?? 0);
+  if (needed > 0) {
+    const pngs = await generateForPrompts(pipe, spec, ref.prompts.slice(0, needed), options.batchSize ?? 25, options.evaluator ? ref.size : undefined);
+    if (options.against && options.against.length > 0) Object.assign(row, await pairQuality(pngs, options.against));
+    if (keep > 0) row.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
+  }
   row.seconds = (performance.now() - t0) / 1000;
   return row;
 }

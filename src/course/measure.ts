@@ -22,7 +22,7 @@ import { paretoChart } from '../plots/paretoChart.js';
 import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
 import { loadPipeline, type LoadPipelineOptions, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { SchedulerConfig } from '../samplers/types.js';
-import { scoreImages, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
+import { scoreImages, type ImageSetQuality, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
 import { generateImageSet } from '../onnx/imageSet.js';
 import { COURSE_PROMPT, DPM_SOLVER_PP, packageRoot, type CoursePlan } from './plan.js';
 import { citationText, type PublishedResult } from './published.js';
@@ -229,6 +229,35 @@ export async function generateForPrompts(pipe: TextToImagePipeline, spec: Method
 }
 
 /**
+ * Frechet distance and adherence of a method's image set (one image per reference prompt, seed
+ * 1000 + i) through the measurement cache, keyed by what the numbers depend on: the method's model
+ * fingerprint and sampler settings, the reference (seed, size, count) and the evaluator's
+ * fingerprint, but not the notebook: notebooks that score the same method share the images' score
+ * (05 and 06 both score the PD students and LCM). FEWSTEP_FORCE=1 recomputes.
+ */
+export async function scoreMethodCached(
+  spec: MethodSpec,
+  pipe: TextToImagePipeline,
+  reference: SceneReference,
+  evaluator: SceneEvaluator,
+  options: { referenceFeatures?: Float32Array; batchSize?: number } = {},
+): Promise<ImageSetQuality> {
+  const batchSize = options.batchSize ?? 25;
+  const key = {
+    what: 'imageSetScore',
+    model: await methodFingerprint(spec),
+    steps: spec.steps, guidance: spec.guidance, scheduler: spec.scheduler ?? null,
+    reference: { seed: reference.seed, size: reference.size, n: reference.n },
+    evaluator: await modelFingerprint(evaluator.dir),
+    batchSize,
+  };
+  return cached(key, async () => {
+    const pngs = await generateForPrompts(pipe, spec, reference.prompts, batchSize, reference.size);
+    return scoreImages(evaluator, pngs, reference, options.referenceFeatures);
+  }, { name: 'image-set-score' });
+}
+
+/**
  * Measures one method: time per image (median and IQR of `timingRepeats` batch-1 generate() runs of
  * the timing prompt, via the bench harness) and, when a reference is given, quality of one image per
  * reference prompt (seed 1000 + i): Frechet distance and prompt adherence with the evaluator
@@ -249,16 +278,21 @@ export async function measureMethod(spec: MethodSpec, options: MeasureOptions = 
   const ref = options.reference;
   if (ref) {
     const size = options.evaluator ? ref.size : undefined;
-    const pngs = await generateForPrompts(pipe, spec, ref.prompts, options.batchSize ?? 25, size);
-    result.images = pngs.length;
     if (options.evaluator) {
-      const q = await scoreImages(options.evaluator, pngs, ref, options.referenceFeatures);
+      const q = await scoreMethodCached(spec, pipe, ref, options.evaluator, { referenceFeatures: options.referenceFeatures, batchSize: options.batchSize });
+      result.images = ref.n;
       result.frechet = q.frechet;
       result.adherence = q.adherence;
       result.allCorrect = q.allCorrect;
     }
-    if (options.psnrAgainst) result.psnrDb = await meanPsnr(pngs, options.psnrAgainst);
-    if (keep > 0) result.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
+    // PSNR pairs and kept samples need only the first images (the same seeds: image i is seed 1000 + i).
+    const needed = Math.min(ref.n, Math.max(keep, options.psnrAgainst?.length ?? 0));
+    if (needed > 0) {
+      const pngs = await generateForPrompts(pipe, spec, ref.prompts.slice(0, needed), options.batchSize ?? 25, size);
+      if (!options.evaluator) result.images = pngs.length;
+      if (options.psnrAgainst) result.psnrDb = await meanPsnr(pngs, options.psnrAgainst);
+      if (keep > 0) result.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
+    }
   }
 
   const request = { prompt: options.timingPrompt ?? COURSE_PROMPT, seed: 0, steps: spec.steps, guidance: spec.guidance, scheduler: spec.scheduler };

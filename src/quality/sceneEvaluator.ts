@@ -106,6 +106,8 @@ export class SceneEvaluator {
     private readonly session: ort.InferenceSession,
     readonly heads: EvaluatorHead[],
     readonly featureDim: number,
+    /** The folder it was opened from. */
+    readonly dir: string,
   ) {}
 
   /** Opens `<dir>/model.onnx` and `<dir>/config.json`. */
@@ -114,7 +116,7 @@ export class SceneEvaluator {
     if (!fs.existsSync(file)) throw new MissingResourceError(file, `evaluator ${file} does not exist; train it with models/recipes/scenes/train.py`);
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { heads: EvaluatorHead[]; feature_dim: number };
     const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'] });
-    return new SceneEvaluator(session, config.heads, config.feature_dim);
+    return new SceneEvaluator(session, config.heads, config.feature_dim, dir);
   }
 
   /** Logits and features of `n` CHW RGB images in [0, 1] of size x size, in batches of 100. */

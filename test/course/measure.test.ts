@@ -10,6 +10,7 @@ import {
   measuredParetoChart,
   measuredPoints,
   meanPsnr,
+  scoreMethodCached,
   pairQuality,
   PipelineCache,
   prepareMethod,
@@ -23,6 +24,7 @@ import {
   type MethodSpec,
 } from '../../src/course/measure.js';
 import type { PublishedResult } from '../../src/course/published.js';
+import { measureQualityRow } from '../../src/course/distillation.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { rawImageToPng } from '../../src/image/tensorPng.js';
 import { sceneReference, scoreImages, SceneEvaluator } from '../../src/quality/sceneEvaluator.js';
@@ -202,6 +204,44 @@ describe('measureMethod on the tiny fixture', () => {
 });
 
 describe('measureMethod with the scene evaluator (shipped models)', () => {
+  // The image-set scores go through the measurement cache: keep them out of the project's out/cache.
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-score-cache-'));
+  const before = process.env.FEWSTEP_CACHE_DIR;
+  process.env.FEWSTEP_CACHE_DIR = cacheDir;
+  after(() => {
+    if (before === undefined) delete process.env.FEWSTEP_CACHE_DIR;
+    else process.env.FEWSTEP_CACHE_DIR = before;
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  test('an image set is scored once: the second notebook (here measureQualityRow) gets the cached FD and adherence without generating the set again', async () => {
+    const plan = coursePlan({ env: {}, root });
+    const evaluator = await SceneEvaluator.open(plan.evaluator!);
+    const pipe = await pipes.get(plan.fewStep!.dir);
+    const generate = pipe.generate.bind(pipe);
+    let images = 0;
+    pipe.generate = (o) => {
+      images += o?.prompts?.length ?? 1;
+      return generate(o);
+    };
+    try {
+      const reference = sceneReference(12, 7_000_000);
+      const lcm: MethodSpec = { name: 'LCM 1', family: 'LCM', dir: plan.fewStep!.dir, steps: 1, guidance: 3 };
+      const first = await scoreMethodCached(lcm, pipe, reference, evaluator, { batchSize: 6 });
+      assert.equal(images, 12, 'one image per reference prompt');
+      assert.deepEqual(await scoreMethodCached(lcm, pipe, reference, evaluator, { batchSize: 6 }), first);
+      const row = await measureQualityRow(lcm, { reference, evaluator, batchSize: 6, pipelines: pipes });
+      assert.equal(images, 12, 'nothing generated again');
+      assert.equal(row.frechet, first.frechet);
+      assert.equal(row.adherence, first.adherence);
+      await scoreMethodCached({ ...lcm, steps: 2, name: 'LCM 2' }, pipe, reference, evaluator, { batchSize: 6 });
+      assert.equal(images, 24, 'another step count is another image set');
+    } finally {
+      pipe.generate = generate;
+      await evaluator.release();
+    }
+  });
+
   test('gives the Frechet distance and adherence that scoreImages gives on the same images', async () => {
     const plan = coursePlan({ env: {}, root });
     const evaluator = await SceneEvaluator.open(plan.evaluator!);
