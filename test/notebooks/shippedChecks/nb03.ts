@@ -28,12 +28,13 @@ export function checkShipped03(nb: Notebook): void {
     const s = timing.series(name);
     assert.deepEqual(s.x, STEP_COUNTS, `${name} is timed at every step count`);
     assert.ok(s.y.every((ms) => Number.isFinite(ms) && ms > 0), `${name}: ${s.y}`);
-    // Time grows with steps. Neighbouring step counts can swap on a busy machine (1 vs 2 steps differ
-    // by one UNet call, within the noise of a median of 5), so compare counts at least 4x apart
-    // (1.6x or more apart in time on a quiet machine) with a 20% allowance, and 50 steps with 1 step
+    // Time grows with steps. Step counts a few times apart can swap on a busy machine (1 vs 4 steps
+    // differ by three ~2 ms UNet calls, and one slow run moves a median of 5: a CI run measured
+    // DPM-Solver++ 1 step at 16.9 ms and 4 steps at 12.9 ms), so compare counts at least 8x apart
+    // (2.5x or more apart in time on a quiet machine) with a 20% allowance, and 50 steps with 1 step
     // (more than 4x on a quiet machine) with a 2x margin; the fitted cost per step is positive.
     STEP_COUNTS.forEach((a, i) => STEP_COUNTS.forEach((b, j) => {
-      if (b >= 4 * a) assert.ok(s.y[j] > 0.8 * s.y[i], `${name}: ${b} steps ${s.y[j]} ms vs ${a} steps ${s.y[i]} ms`);
+      if (b >= 8 * a) assert.ok(s.y[j] > 0.8 * s.y[i], `${name}: ${b} steps ${s.y[j]} ms vs ${a} steps ${s.y[i]} ms`);
     }));
     assert.ok(s.y[6] > 2 * s.y[0], `${name}: 50 steps ${s.y[6]} ms is not well above 1 step ${s.y[0]} ms`);
     assert.ok(speedLineFit(STEP_COUNTS, s.y).msPerStep > 0, `${name}: time does not grow with steps: ${s.y}`);
