@@ -43,7 +43,8 @@ export function checkShipped03(nb: Notebook): void {
   assert.deepEqual(plan.y.slice(4), timing.series('DPM-Solver++').y.slice(4), 'and DPM-Solver++ above');
   const lcm4 = plan.y[2];
   const dpm25 = plan.y[5];
-  assert.ok(lcm4 < dpm25 / 3, `LCM-4 ${lcm4} ms is not under a third of DPM-Solver++ 25 ${dpm25} ms (about 8x on a quiet machine)`);
+  // About 7x on a quiet machine; 2x leaves room for a shared CI machine's noise.
+  assert.ok(lcm4 < dpm25 / 2, `LCM-4 ${lcm4} ms is not under half of DPM-Solver++ 25 ${dpm25} ms (about 7x on a quiet machine)`);
 
   // Preview strips: one denoised estimate per step.
   assert.match(text, /LCM, 4 steps: 4 previews \(one per step\), all shown/);

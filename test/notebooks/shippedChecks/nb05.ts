@@ -80,7 +80,8 @@ export function checkShipped05(nb: Notebook): void {
   for (const distilled of ['PD 4', 'LCM-LoRA 4']) {
     assert.ok(at(distilled).y < at('DDIM 4').y, `${distilled} FD ${at(distilled).y} < teacher DDIM 4 FD ${at('DDIM 4').y}`);
   }
-  assert.ok(at('DDIM 25').ms > 3 * at('PD 4').ms, `PD 4 (${at('PD 4').ms} ms) over 3x faster than DDIM 25 (${at('DDIM 25').ms} ms)`);
+  // About 6x on a quiet machine; 2x leaves room for a shared CI machine's noise.
+  assert.ok(at('DDIM 25').ms > 2 * at('PD 4').ms, `PD 4 (${at('PD 4').ms} ms) over 2x faster than DDIM 25 (${at('DDIM 25').ms} ms)`);
   // The printed verdicts agree with the chart.
   const lcm = at('LCM 4');
   assert.match(text, new RegExp(`LCM 4 vs DDIM 4: .* LCM 4 is ${lcm.y < at('DDIM 4').y ? 'better' : 'worse'}`));
