@@ -52,7 +52,7 @@ const isTeacher = (label: string) => /^(DDIM|DPM-Solver\+\+) /.test(label);
  * measured; the drawn front is exactly the non-dominated set, sorted, with the knee on it; it holds
  * distilled configurations (LCM, LCM-LoRA or PD) at its fast end, while the best Frechet distance
  * belongs to the teacher (the distillation's quality gap); PD 4 and LCM-LoRA 4 beat the teacher's
- * DDIM at 4 steps on FD; PD 4 runs over 3x faster than DDIM 25 (4 unguided UNet evaluations against
+ * DDIM at 4 steps on FD; PD 4 runs over 2x faster than DDIM 25 (4 unguided UNet evaluations against
  * 25 guided ones: about 7x on an idle 2-core CPU by the per-evaluation costs in data/model-eval.json,
  * so the margin covers noisy machines, not a machine at a load average of 10); the distilled models add over 10% to the hypervolume of the teacher's samplers; our
  * 200-image FDs rank the configurations as the 500-image eval:models run does and sit at or above
