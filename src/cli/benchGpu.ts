@@ -33,7 +33,7 @@ import { loadPipeline } from '../onnx/pipeline.js';
 import { chooseProvider, ONNX_DEVICES, type ExecutionProviderName, type OnnxDevice } from '../onnx/providers.js';
 import { OnnxModel, type OnnxFeed } from '../onnx/session.js';
 import { Rng } from '../core/rng.js';
-import { packageRoot } from './generate.js';
+import { packageRoot } from '../core/packageRoot.js';
 import { writeFileAtomicSync } from '../core/atomicFile.js';
 
 /**

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { requireInteger } from '../core/errors.js';
+import { packageRoot } from '../core/packageRoot.js';
 import { runNotebook } from '../runner/index.js';
 
 /** Options of `benchNotebooks`. */
@@ -45,7 +46,7 @@ function median(values: readonly number[]): number {
  */
 export async function benchNotebooks(options: BenchNotebooksOptions = {}): Promise<BenchNotebooksResult> {
   const repeats = requireInteger('repeats', options.repeats ?? 3, 1, 100);
-  const root = options.root ?? path.resolve(__dirname, '..', '..');
+  const root = options.root ?? packageRoot();
   const log = options.log ?? ((l: string) => console.log(l));
   const notebook = path.join(root, 'notebooks', '00-smoke.ipynb');
   log(`benchNotebooks: ${path.relative(root, notebook)}, ${repeats} run(s) per method, ${os.cpus().length} CPU(s), load ${os.loadavg()[0].toFixed(1)}`);

@@ -15,7 +15,7 @@ import { Rng } from '../core/rng.js';
 import { loadPipeline, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { OnnxFeed } from '../onnx/session.js';
 import { vaeOutputToPngs } from '../onnx/vaePng.js';
-import { packageRoot } from './generate.js';
+import { packageRoot } from '../core/packageRoot.js';
 
 /** Milliseconds of orchestration overhead per image set, by where it is spent (medians over repeats). */
 export interface OverheadBreakdown {

@@ -7,7 +7,6 @@
  * Prints the execution provider and the timing breakdown. With --batch n > 1, image i goes to
  * <out>-<i>.png and gets seed + i.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FewstepError, InvalidArgumentError, requireOneOf } from '../core/errors.js';
@@ -15,24 +14,8 @@ import { loadPipeline, type GenerateResult } from '../onnx/pipeline.js';
 import { ONNX_DEVICES, type OnnxDevice } from '../onnx/providers.js';
 import { resolveModel } from '../onnx/registry.js';
 import { writeFileAtomicSync } from '../core/atomicFile.js';
+import { packageRoot } from '../core/packageRoot.js';
 
-/** The repository root: the nearest folder above this file holding fewstep's package.json. */
-export function packageRoot(from: string = __dirname): string {
-  let dir = from;
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (fs.existsSync(pj)) {
-      try {
-        if (JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'fewstep') return dir;
-      } catch {
-        /* keep looking */
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
 
 /** Default model of `npm run generate`: the tiny LCM fixture (random weights) until a real model ships. */
 /**

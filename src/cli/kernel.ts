@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../core/errors.js';
+import { packageRoot } from '../core/packageRoot.js';
 
 /** A program and its arguments, to run without a shell. */
 export interface Command {
@@ -95,7 +96,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
     console.error(`kernel: ${(e as Error).message}`);
     return 2;
   }
-  const root = path.resolve(__dirname, '..', '..');
+  const root = packageRoot();
   const install = kernelInstallCommand(root, python);
   console.log(`kernel: ${install.command} ${install.args.join(' ')}`);
   const ran = spawnSync(install.command, install.args, { stdio: 'inherit' });

@@ -10,6 +10,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FewstepError, InvalidArgumentError, requireFinite } from '../core/errors.js';
+import { packageRoot } from '../core/packageRoot.js';
 import { LectureHtmlExporter } from '../lecture/exporter.js';
 import { NotebookCellError, runNotebook, type RunNotebookResult } from '../runner/index.js';
 
@@ -40,10 +41,8 @@ export type LectureSink = (result: RunNotebookResult, notebook: LectureNotebook)
 /** Cells that take at least this long are reported as they finish. */
 export const SLOW_CELL_MS = 5000;
 
-/** The project root: two levels above this compiled file (dist/cli/lecture.js). */
-export function projectRoot(): string {
-  return path.resolve(__dirname, '..', '..');
-}
+/** The project root (packageRoot). */
+export const projectRoot = (): string => packageRoot();
 
 /** Parses `argv` (without node and script); unknown options and bad values throw InvalidArgumentError. */
 export function parseLectureArgs(argv: readonly string[], root = projectRoot()): LectureOptions {

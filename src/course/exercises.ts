@@ -12,7 +12,7 @@ import { InvalidArgumentError, requireFinite, requireInteger } from '../core/err
 import { Rng } from '../core/rng.js';
 import { pngsToPixels, promptAdherence, type Adherence, type SceneEvaluator } from '../quality/sceneEvaluator.js';
 import { parseScenePrompt, sceneCaption, SCENE_ATTRIBUTES, type SceneSpec } from '../scenes/scene.js';
-import { packageRoot } from './plan.js';
+import { packageRoot } from '../core/packageRoot.js';
 
 // ---------------------------------------------------------------- the measured summary (notebook 07)
 

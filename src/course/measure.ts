@@ -24,7 +24,8 @@ import { loadPipeline, type LoadPipelineOptions, type TextToImagePipeline } from
 import type { SchedulerConfig } from '../samplers/types.js';
 import { scoreImages, type ImageSetQuality, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
 import { generateImageSet } from '../onnx/imageSet.js';
-import { COURSE_PROMPT, DPM_SOLVER_PP, packageRoot, type CoursePlan } from './plan.js';
+import { COURSE_PROMPT, DPM_SOLVER_PP, type CoursePlan } from './plan.js';
+import { packageRoot } from '../core/packageRoot.js';
 import { citationText, type PublishedResult } from './published.js';
 
 /** One point of a sweep: which model folder samples, with which scheduler, how many steps and what guidance. */

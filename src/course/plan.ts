@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../core/errors.js';
+import { packageRoot } from '../core/packageRoot.js';
 import { FAMILY_DEFAULTS, modelDefaults, type ModelDefaults } from '../onnx/modelDefaults.js';
 import { detectModelFamily, resolveModel, type ModelFamily } from '../onnx/registry.js';
 import type { SchedulerConfig } from '../samplers/types.js';
@@ -74,20 +75,6 @@ export interface CoursePlanOptions {
   root?: string;
 }
 
-/**
- * The package root: the nearest folder above this file whose package.json is fewstep's (this file
- * runs as dist/course/plan.js, or .build/src/course/plan.js in the tests).
- */
-export function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    try {
-      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'fewstep') return dir;
-    } catch {
-      // no package.json here: keep going up
-    }
-    if (path.dirname(dir) === dir) return path.resolve(__dirname, '..', '..');
-  }
-}
 
 function readIndex(dir: string): Record<string, unknown> {
   try {

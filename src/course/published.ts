@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, MissingResourceError } from '../core/errors.js';
-import { packageRoot } from './plan.js';
+import { packageRoot } from '../core/packageRoot.js';
 
 /** Where a published number comes from. */
 export interface PublishedCitation {

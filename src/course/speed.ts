@@ -20,7 +20,7 @@ const { linearRegression, rSquared } = require('simple-statistics') as {
 };
 import { groupedBarChart } from '../plots/barChart.js';
 import type { PlotlyFigure } from '../plots/figure.js';
-import { packageRoot } from './plan.js';
+import { packageRoot } from '../core/packageRoot.js';
 import { citationText, type PublishedResult } from './published.js';
 
 /** One configuration of a timing sweep: which method, how many steps, what size, how many images per call. */
@@ -317,13 +317,9 @@ export interface CountOnnxFlopsOptions {
   timeoutS?: number;
 }
 
-/** models/recipes/count_flops.py in the first folder above this file that has it (dist/ and .build/ sit inside the package). */
+/** The package's models/recipes/count_flops.py. */
 function defaultFlopCounter(): string {
-  const rel = path.join('models', 'recipes', 'count_flops.py');
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (nodeFs.existsSync(path.join(dir, rel))) return path.join(dir, rel);
-    if (path.dirname(dir) === dir) return path.join(packageRoot(), rel);
-  }
+  return path.join(packageRoot(), 'models', 'recipes', 'count_flops.py');
 }
 
 /**

@@ -1,5 +1,6 @@
+import { packageRoot } from '../core/packageRoot.js';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomicFile.js';
@@ -47,29 +48,12 @@ export function cacheKeyHash(key: object): string {
   return createHash('sha256').update(`fewstep-cache-v${CACHE_FORMAT}\n${canonicalJson(key, 'key')}`).digest('hex');
 }
 
-/** The project root: the nearest folder above this file whose package.json is fewstep's; else the working directory. */
-function projectRootOf(start: string): string {
-  let dir = start;
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'fewstep') return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
 
 /** Where cached measurements live by default: $FEWSTEP_CACHE_DIR, else `out/cache` in the project root (whatever the working directory). */
 export function defaultCacheDir(): string {
   const env = process.env.FEWSTEP_CACHE_DIR;
   if (env !== undefined && env.trim() !== '') return path.resolve(env);
-  return path.join(projectRootOf(__dirname), 'out', 'cache');
+  return path.join(packageRoot(), 'out', 'cache');
 }
 
 /** Options of `cached`. */
