@@ -61,13 +61,46 @@ function toMatrix(flat: ArrayLike<number>, dim: number): Matrix {
   return m;
 }
 
+/** A Frechet distance with what was done to it. */
+export interface FrechetResult {
+  /** The distance, >= 0. */
+  distance: number;
+  /** The formula's value before clamping (may be slightly negative from round-off). */
+  raw: number;
+  /** True when `raw` was below 0 and `distance` is 0 (round-off: the true distance is never negative). */
+  clamped: boolean;
+}
+
+/**
+ * Relative size below which a negative eigenvalue counts as round-off: covariances computed from
+ * features are PSD in exact arithmetic, and symmetric eigensolvers return about -1e-16 x the largest
+ * eigenvalue per unit of conditioning for their zero eigenvalues.
+ */
+export const PSD_TOLERANCE = 1e-9;
+
+/** Throws InvalidArgumentError naming `field` when the symmetric eigenvalues hold one clearly below zero. */
+function requirePsd(field: string, values: readonly number[]): void {
+  let largest = 0;
+  for (const l of values) largest = Math.max(largest, Math.abs(l));
+  const lowest = Math.min(...values);
+  if (lowest < -PSD_TOLERANCE * largest) {
+    throw new InvalidArgumentError(
+      field,
+      `a matrix with eigenvalue ${lowest.toPrecision(4)}`,
+      `expected a covariance (symmetric positive semi-definite: eigenvalues >= 0, here below -${PSD_TOLERANCE} x the largest, ${largest.toPrecision(4)})`,
+    );
+  }
+}
+
 /**
  * Frechet distance between Gaussians N(mu1, S1) and N(mu2, S2) (Dowson & Landau 1982; the FID of
- * Heusel et al. 2017): |mu1 - mu2|^2 + Tr(S1) + Tr(S2) - 2 Tr((S1 S2)^{1/2}). The last trace is
- * computed stably as Tr((S1^{1/2} S2 S1^{1/2})^{1/2}), which has the same eigenvalues, from two
- * symmetric eigendecompositions; eigenvalues below zero from round-off are clamped to zero.
+ * Heusel et al. 2017): |mu1 - mu2|^2 + Tr(S1) + Tr(S2) - 2 Tr((S1 S2)^{1/2}), with the details: the
+ * last trace is computed stably as Tr((S1^{1/2} S2 S1^{1/2})^{1/2}), which has the same eigenvalues,
+ * from symmetric eigendecompositions; eigenvalues below zero from round-off are clamped to zero, a
+ * covariance with a clearly negative eigenvalue (not PSD) throws InvalidArgumentError, and a
+ * negative total (round-off when the sets nearly coincide) is returned as 0 with `clamped: true`.
  */
-export function frechetDistanceFromMoments(a: FeatureMoments, b: FeatureMoments): number {
+export function frechetDistanceDetails(a: FeatureMoments, b: FeatureMoments): FrechetResult {
   const dim = a.dim;
   if (b.dim !== dim) throw new InvalidArgumentError('b.dim', b.dim, `expected ${dim} (a.dim)`);
   for (const [name, m] of [['a', a], ['b', b]] as const) {
@@ -86,18 +119,29 @@ export function frechetDistanceFromMoments(a: FeatureMoments, b: FeatureMoments)
     meanTerm += (a.mu[i] - b.mu[i]) ** 2;
     traceTerm += a.sigma[i * dim + i] + b.sigma[i * dim + i];
   }
+  const s2 = toMatrix(b.sigma, dim);
   // S1^{1/2} = V diag(sqrt(lambda)) V^T
   const e1 = symmetricEigen(toMatrix(a.sigma, dim));
+  requirePsd('a.sigma', e1.values);
+  requirePsd('b.sigma', symmetricEigen(s2).values);
   const sqrtDiag = Matrix.diag(e1.values.map((l) => Math.sqrt(Math.max(l, 0))));
   const sqrtS1 = e1.vectors.mmul(sqrtDiag).mmul(e1.vectors.transpose());
-  const inner = sqrtS1.mmul(toMatrix(b.sigma, dim)).mmul(sqrtS1);
+  const inner = sqrtS1.mmul(s2).mmul(sqrtS1);
   const innerSym = inner.add(inner.transpose()).mul(0.5);
   const e2 = symmetricEigen(innerSym);
   let traceSqrt = 0;
   for (const l of e2.values) traceSqrt += Math.sqrt(Math.max(l, 0));
-  const d = meanTerm + traceTerm - 2 * traceSqrt;
-  if (!Number.isFinite(d)) throw new NumericalError('frechetDistance', `the distance came out ${d}`);
-  return d;
+  const raw = meanTerm + traceTerm - 2 * traceSqrt;
+  if (!Number.isFinite(raw)) throw new NumericalError('frechetDistance', `the distance came out ${raw}`);
+  return { distance: Math.max(raw, 0), raw, clamped: raw < 0 };
+}
+
+/**
+ * Frechet distance between Gaussians N(mu1, S1) and N(mu2, S2), >= 0: `frechetDistanceDetails`'s
+ * distance (a negative round-off total is returned as 0; a non-PSD covariance throws).
+ */
+export function frechetDistanceFromMoments(a: FeatureMoments, b: FeatureMoments): number {
+  return frechetDistanceDetails(a, b).distance;
 }
 
 /**

@@ -56,6 +56,11 @@ function filterValid(plane: Float64Array, w: number, h: number, g: Float64Array)
   return out;
 }
 
+/** num / den, or 1 for 0 / 0 (only when C1 or C2 underflowed to 0: equal zero moments, the limit is 1). */
+function ratioOrOne(num: number, den: number): number {
+  return num === 0 && den === 0 ? 1 : num / den;
+}
+
 /**
  * Mean structural similarity (Wang, Bovik, Sheikh, Simoncelli 2004, eq. 13 and the mean SSIM of
  * eq. 17), as in the authors' MATLAB ssim_index: an 11x11 Gaussian window with sigma 1.5,
@@ -79,8 +84,13 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, options: SsimOp
   if (a.length !== n * channels) {
     throw new InvalidArgumentError('a.length', a.length, `expected width * height * channels = ${n * channels}`);
   }
-  const C1 = (SSIM_K1 * L) ** 2;
-  const C2 = (SSIM_K2 * L) ** 2;
+  // SSIM is unchanged when the pixels and L are divided by the same s (C1, C2 scale as L^2, like the
+  // moments). Dividing by the largest of L and |pixel| keeps every square finite at any value range
+  // (1e200 would overflow to Infinity and give Infinity / Infinity = NaN).
+  let s = L;
+  for (let i = 0; i < a.length; i++) s = Math.max(s, Math.abs(a[i]), Math.abs(b[i]));
+  const C1 = (SSIM_K1 * (L / s)) ** 2;
+  const C2 = (SSIM_K2 * (L / s)) ** 2;
   const g = gaussian1d();
   let total = 0;
   for (let c = 0; c < channels; c++) {
@@ -88,8 +98,8 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, options: SsimOp
     const y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const at = layout === 'chw' ? c * n + i : i * channels + c;
-      x[i] = a[at];
-      y[i] = b[at];
+      x[i] = a[at] / s;
+      y[i] = b[at] / s;
     }
     const xx = new Float64Array(n);
     const yy = new Float64Array(n);
@@ -109,9 +119,8 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, options: SsimOp
       const sigmaX2 = eXX[i] - muX[i] * muX[i];
       const sigmaY2 = eYY[i] - muY[i] * muY[i];
       const sigmaXY = eXY[i] - muX[i] * muY[i];
-      sum +=
-        ((2 * muX[i] * muY[i] + C1) * (2 * sigmaXY + C2)) /
-        ((muX[i] * muX[i] + muY[i] * muY[i] + C1) * (sigmaX2 + sigmaY2 + C2));
+      const luminance = ratioOrOne(2 * muX[i] * muY[i] + C1, muX[i] * muX[i] + muY[i] * muY[i] + C1);
+      sum += luminance * ratioOrOne(2 * sigmaXY + C2, sigmaX2 + sigmaY2 + C2);
     }
     total += sum / muX.length;
   }

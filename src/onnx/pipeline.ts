@@ -485,7 +485,17 @@ export class TextToImagePipeline {
     if (override !== undefined && (typeof override !== 'object' || override === null)) {
       throw new InvalidArgumentError('scheduler', override, 'expected a scheduler config object (e.g. {_class_name: "EulerDiscreteScheduler"}) or a Scheduler');
     }
-    return createScheduler({ ...this.schedulerConfig, ...(override ?? {}) });
+    try {
+      return createScheduler({ ...this.schedulerConfig, ...(override ?? {}) });
+    } catch (e) {
+      // A bad key read from the model's own scheduler_config.json: name the file, not just the key.
+      const key = e instanceof InvalidArgumentError ? e.field.split(/[.[]/)[0] : undefined;
+      if (e instanceof InvalidArgumentError && key !== undefined && !(override && key in override) && key in this.schedulerConfig) {
+        const file = path.join(this.modelDir, 'scheduler', 'scheduler_config.json');
+        throw new InvalidArgumentError(`${file} ${e.field}`, e.value, e.allowed);
+      }
+      throw e;
+    }
   }
 
   private sessionRunMs(): number {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
-import { interpolateSigmas, karrasSigmas, sigmaToTimestep, vpSigmaTable } from '../schedules/sigmas.js';
-import { spacedTimesteps } from '../schedules/timesteps.js';
+import { checkKarrasRange, interpolateSigmas, karrasSigmas, sigmaToTimestep, vpSigmaTable } from '../schedules/sigmas.js';
+import { checkTimestepsInRange, spacedTimesteps } from '../schedules/timesteps.js';
 import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
 import { checkNumSteps, checkPredictionType, checkSpacing, checkStepArgs, checkStepIndex, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
@@ -56,6 +56,7 @@ export function eulerSigmaGrid(alphasCumprod: Float64Array, spacing: TimestepSpa
   const f = Math.fround;
   const n = numInferenceSteps;
   let timesteps = spacedTimesteps(spacing, alphasCumprod.length, n, { stepsOffset: opts.stepsOffset, integer: false });
+  checkTimestepsInRange(timesteps, alphasCumprod.length, opts.stepsOffset);
   const table = vpSigmaTable(alphasCumprod);
   let sigmas = interpolateSigmas(timesteps, table);
   if (opts.useKarrasSigmas) {
@@ -162,6 +163,7 @@ class EulerSampler extends SigmaGridScheduler {
       sigmaMax: cfg.sigma_max == null ? null : requireFinite('sigma_max', cfg.sigma_max, 0),
       finalSigmasType: requireOneOf('final_sigmas_type', cfg.final_sigmas_type, ['zero', 'sigma_min'] as const),
     };
+    if (gridOptions.sigmaMin !== null && gridOptions.sigmaMax !== null) checkKarrasRange(gridOptions.sigmaMin, gridOptions.sigmaMax);
     super(cfg, gridOptions, raw);
   }
 

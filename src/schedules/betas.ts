@@ -1,4 +1,4 @@
-import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
+import { InvalidArgumentError, requireInteger, requireOneOf } from '../core/errors.js';
 
 export const BETA_SCHEDULES = ['linear', 'scaled_linear', 'squaredcos_cap_v2'] as const;
 export type BetaSchedule = (typeof BETA_SCHEDULES)[number];
@@ -35,16 +35,31 @@ export function betasFor(cfg: BetaConfig): Float64Array {
       throw new InvalidArgumentError('trained_betas', cfg.trainedBetas, `expected an array of ${n} numbers in (0, 1)`);
     }
     const out = Float64Array.from(cfg.trainedBetas);
-    out.forEach((b, i) => requireFinite(`trained_betas[${i}]`, b, 0, 1));
+    out.forEach((b, i) => requireBeta(`trained_betas[${i}]`, b));
     return out;
   }
   const schedule = requireOneOf('beta_schedule', cfg.betaSchedule, BETA_SCHEDULES);
   if (schedule === 'squaredcos_cap_v2') return cosineBetas(n, 0.999);
-  const betaStart = requireFinite('beta_start', cfg.betaStart, 0, 1);
-  const betaEnd = requireFinite('beta_end', cfg.betaEnd, 0, 1);
+  const betaStart = requireBeta('beta_start', cfg.betaStart);
+  const betaEnd = requireBeta('beta_end', cfg.betaEnd);
+  if (betaStart > betaEnd) {
+    throw new InvalidArgumentError('beta_start', betaStart, `expected beta_start <= beta_end = ${betaEnd} (scheduler_config.json: the noise grows over training)`);
+  }
   if (schedule === 'linear') return roundToFloat32(linspace(betaStart, betaEnd, n));
   const roots = linspace(Math.sqrt(betaStart), Math.sqrt(betaEnd), n);
   return roundToFloat32(roots.map((r) => Math.fround(r) * Math.fround(r)));
+}
+
+/**
+ * A beta of a variance-preserving schedule: a finite number strictly inside (0, 1). beta = 1 makes
+ * alpha = 0, so alphaBar and every later alphaBar are 0 and sigma = sqrt((1 - alphaBar) / alphaBar)
+ * is infinite; beta = 0 adds no noise at that step. `field` is the scheduler_config.json key.
+ */
+export function requireBeta(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 1) {
+    throw new InvalidArgumentError(field, value, 'expected a number strictly between 0 and 1 (scheduler_config.json key; beta = 1 would make alphaBar 0 and sigma infinite)');
+  }
+  return value;
 }
 
 /** Cosine schedule: beta_i = min(1 - abar((i+1)/N) / abar(i/N), maxBeta), abar(t) = cos(((t + 0.008) / 1.008) * pi / 2)^2. */

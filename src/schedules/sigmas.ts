@@ -1,3 +1,4 @@
+import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { interp, linspace } from './betas.js';
 
 /**
@@ -22,10 +23,26 @@ export function interpolateSigmas(timesteps: readonly number[], sigmaTable: Floa
 }
 
 /**
+ * Throws InvalidArgumentError (fields `sigma_min`, `sigma_max`, the scheduler_config.json keys) unless
+ * 0 <= sigma_min <= sigma_max < infinity: the Karras ramp runs from sigma_max down to sigma_min, and
+ * swapped ends would make the sampler add noise instead of removing it.
+ */
+export function checkKarrasRange(sigmaMin: number, sigmaMax: number): void {
+  requireFinite('sigma_min', sigmaMin, 0);
+  requireFinite('sigma_max', sigmaMax, 0);
+  if (sigmaMin > sigmaMax) {
+    throw new InvalidArgumentError('sigma_min', sigmaMin, `expected sigma_min <= sigma_max = ${sigmaMax} (the Karras ramp runs from sigma_max down to sigma_min)`);
+  }
+}
+
+/**
  * Karras et al. 2022, eq. 5: sigma_i = (sigmaMax^(1/rho) + i/(n-1) (sigmaMin^(1/rho) - sigmaMax^(1/rho)))^rho, rho = 7.
  * Returns n sigmas from sigmaMax down to sigmaMin (float64).
  */
 export function karrasSigmas(sigmaMin: number, sigmaMax: number, n: number, rho = 7): Float64Array {
+  checkKarrasRange(sigmaMin, sigmaMax);
+  requireInteger('n', n, 1);
+  requireFinite('rho', rho, Number.MIN_VALUE);
   const ramp = linspace(0, 1, n);
   const minInvRho = sigmaMin ** (1 / rho);
   const maxInvRho = sigmaMax ** (1 / rho);
