@@ -176,7 +176,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2), note
   const html = new LectureHtmlExporter(options.outDir);
   const t0 = Date.now();
   try {
-    html.plan(await listLectureNotebooks(notebooksDir, options.only, options.solutions));
+    // Every notebook that exists is "known": with --only, the index keeps the others' earlier rows.
+    html.plan(await listLectureNotebooks(notebooksDir, options.only, options.solutions), await listLectureNotebooks(notebooksDir, [], true));
     await runLecture(options, notebooksDir, [html.sink]);
     await html.writeIndex(Date.now() - t0);
     return 0;

@@ -9,6 +9,17 @@ import { renderLectureIndex, type LectureIndexEntry } from './indexPage.js';
 import { MarkdownRenderer } from './markdown.js';
 import { pagePathFor, renderNotebookPage, type NotebookPage } from './page.js';
 
+/** The rows of the last index, read back so that a partial run (`--only`) keeps the others. */
+export const INDEX_MANIFEST = 'index.json';
+
+/** Lecture order: the top-level notebooks by name, then those in subfolders (solutions/) by path. */
+function lectureOrder(a: string, b: string): number {
+  const da = a.split('/').length;
+  const db = b.split('/').length;
+  if (da !== db) return da - db;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** A notebook of the lecture: its path relative to the notebooks folder (e.g. "01-x.ipynb", "solutions/01-x.ipynb"). */
 export interface LectureNotebookRef {
   relative: string;
@@ -30,9 +41,17 @@ export class LectureHtmlExporter {
     private readonly log: (line: string) => void = (l) => console.log(l),
   ) {}
 
-  /** The notebooks the lecture will run, in order: the index lists those without a page as "not run". */
-  plan(notebooks: readonly LectureNotebookRef[]): void {
+  private known: Set<string> | undefined;
+
+  /**
+   * The notebooks the lecture will run, in order: the index lists those without a page as "not run".
+   * `known` (default: the planned ones) are all the notebooks that exist: rows of earlier runs
+   * (`index.json` beside the index) for known notebooks not run this time stay in the index, so
+   * `lecture --only X` adds X without dropping the others.
+   */
+  plan(notebooks: readonly LectureNotebookRef[], known?: readonly LectureNotebookRef[]): void {
     this.planned = notebooks.map((n) => n.relative);
+    this.known = known === undefined ? undefined : new Set(known.map((n) => n.relative));
   }
 
   /** A runLecture sink: exports each executed notebook as soon as it ran. */
@@ -53,7 +72,8 @@ export class LectureHtmlExporter {
     const file = path.join(this.outDir, ...pageRelative.split('/'));
     await writeFileAtomic(file, page.html);
     const bytes = Buffer.byteLength(page.html);
-    this.entries.set(relative, { relative, page: pageRelative, title: page.title, status: 'ok', totalMs: timing.totalMs, codeCells: page.codeCells, bytes });
+    const ranAt = new Date().toISOString();
+    this.entries.set(relative, { relative, page: pageRelative, title: page.title, status: 'ok', totalMs: timing.totalMs, codeCells: page.codeCells, bytes, ranAt });
     this.log(`  html: ${this.show(file)} (${formatBytes(bytes)}; ${page.plots} chart${page.plots === 1 ? '' : 's'}, ${page.images} image${page.images === 1 ? '' : 's'}, ${page.math} formula${page.math === 1 ? '' : 's'})`);
     for (const w of page.warnings) this.log(`  html warning: ${relative} ${w.where}: ${w.message}`);
     return page;
@@ -63,24 +83,62 @@ export class LectureHtmlExporter {
   recordFailure(relative: string, error: unknown, totalMs?: number): void {
     const detail = error instanceof Error ? error.message : String(error);
     const title = this.entries.get(relative)?.title ?? path.posix.basename(relative).replace(/\.ipynb$/i, '');
-    this.entries.set(relative, { relative, title, status: 'failed', totalMs, detail });
+    this.entries.set(relative, { relative, title, status: 'failed', totalMs, detail, ranAt: new Date().toISOString() });
   }
 
-  /** Writes index.html over the planned notebooks (plus any exported outside the plan). Returns its path. */
+  /**
+   * Writes index.html over the planned notebooks (plus any exported outside the plan, and the rows
+   * of earlier runs kept for known notebooks not run now), in lecture order, and `index.json` (the
+   * rows, read back by the next run). Returns the index path.
+   */
   async writeIndex(totalMs?: number): Promise<string> {
     await this.ensureAssets();
-    const order = [...this.planned, ...[...this.entries.keys()].filter((r) => !this.planned.includes(r))];
-    const rows = order.map((relative) => this.entries.get(relative) ?? {
-      relative,
-      title: path.posix.basename(relative).replace(/\.ipynb$/i, ''),
-      status: 'not run' as const,
+    const earlier = await this.earlierEntries();
+    const current = [...this.planned, ...[...this.entries.keys()].filter((r) => !this.planned.includes(r))];
+    const order = [...current, ...[...earlier.keys()].filter((r) => !current.includes(r) && (this.known?.has(r) ?? false))];
+    order.sort(lectureOrder);
+    const rows = order.map((relative): LectureIndexEntry => {
+      const now = this.entries.get(relative);
+      if (now) return now;
+      const before = earlier.get(relative);
+      if (before) return { ...before, earlier: true };
+      return { relative, title: path.posix.basename(relative).replace(/\.ipynb$/i, ''), status: 'not run' };
     });
     const file = path.join(this.outDir, 'index.html');
     const html = renderLectureIndex(rows, { totalMs });
+    const kept = rows.filter((r) => r.status !== 'not run').map(({ earlier: _e, ...r }) => r);
+    await writeFileAtomic(path.join(this.outDir, INDEX_MANIFEST), JSON.stringify({ version: 1, entries: kept }, null, 1) + '\n');
     await writeFileAtomic(file, html);
-    const ok = rows.filter((r) => r.status === 'ok').length;
-    this.log(`  html: ${this.show(file)} (${rows.length} notebook${rows.length === 1 ? '' : 's'}, ${ok} ok) - open it in a browser`);
+    const ok = rows.filter((r) => r.status === 'ok' && !r.earlier).length;
+    const old = rows.filter((r) => r.earlier).length;
+    this.log(`  html: ${this.show(file)} (${rows.length} notebook${rows.length === 1 ? '' : 's'}, ${ok} ok${old ? `, ${old} from an earlier run` : ''}) - open it in a browser`);
     return file;
+  }
+
+  /** Rows of earlier runs from index.json whose page still exists (failed rows have none); empty when unreadable. */
+  private async earlierEntries(): Promise<Map<string, LectureIndexEntry>> {
+    const out = new Map<string, LectureIndexEntry>();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await fsp.readFile(path.join(this.outDir, INDEX_MANIFEST), 'utf8'));
+    } catch {
+      return out;
+    }
+    const entries = (parsed as { entries?: unknown })?.entries;
+    if (!Array.isArray(entries)) return out;
+    for (const e of entries as LectureIndexEntry[]) {
+      if (!e || typeof e.relative !== 'string' || typeof e.title !== 'string' || (e.status !== 'ok' && e.status !== 'failed')) continue;
+      if (e.page !== undefined) {
+        if (typeof e.page !== 'string' || e.page.includes('..')) continue;
+        try {
+          await fsp.access(path.join(this.outDir, ...e.page.split('/')));
+        } catch {
+          continue;
+        }
+      }
+      out.set(e.relative, e);
+    }
+    return out;
   }
 
   private async ensureAssets(): Promise<void> {

@@ -17,6 +17,10 @@ export interface LectureIndexEntry {
   bytes?: number;
   /** For a failure: the error message (shown folded). */
   detail?: string;
+  /** When the notebook ran (ISO 8601). */
+  ranAt?: string;
+  /** True when the row comes from an earlier run (e.g. `lecture --only` ran other notebooks this time). */
+  earlier?: boolean;
 }
 
 /** Options of renderLectureIndex. */
@@ -34,11 +38,13 @@ export interface LectureIndexOptions {
  */
 export function renderLectureIndex(entries: readonly LectureIndexEntry[], options: LectureIndexOptions = {}): string {
   const generatedAt = options.generatedAt ?? new Date();
-  const ok = entries.filter((e) => e.status === 'ok').length;
+  const ok = entries.filter((e) => e.status === 'ok' && !e.earlier).length;
+  const earlier = entries.filter((e) => e.earlier).length;
   const rows = entries.map((e, k) => {
     const title = e.page === undefined ? escapeHtml(e.title) : `<a href="${escapeHtml(e.page)}">${escapeHtml(e.title)}</a>`;
     const statusClass = `status-${e.status.replace(' ', '-')}`;
     const detail = e.detail === undefined ? '' : `<details><summary>error</summary><pre>${escapeHtml(e.detail)}</pre></details>`;
+    const when = e.earlier ? ` <span class="earlier-run">(earlier run${e.ranAt ? `, ${escapeHtml(e.ranAt.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' '))}` : ''})</span>` : '';
     return [
       '<tr>',
       `<td class="num">${k + 1}</td>`,
@@ -46,11 +52,13 @@ export function renderLectureIndex(entries: readonly LectureIndexEntry[], option
       `<td class="num">${e.totalMs === undefined ? '' : escapeHtml(formatDuration(e.totalMs))}</td>`,
       `<td class="num">${e.codeCells === undefined ? '' : e.codeCells}</td>`,
       `<td class="num">${e.bytes === undefined ? '' : escapeHtml(formatBytes(e.bytes))}</td>`,
-      `<td><span class="${statusClass}">${escapeHtml(e.status)}</span>${detail}</td>`,
+      `<td><span class="${statusClass}">${escapeHtml(e.status)}</span>${when}${detail}</td>`,
       '</tr>',
     ].join('');
   });
-  const summary = `${ok} of ${entries.length} notebook${entries.length === 1 ? '' : 's'} ran${options.totalMs === undefined ? '' : ` in ${formatDuration(options.totalMs)}`}.`;
+  const summary =
+    `${ok} of ${entries.length} notebook${entries.length === 1 ? '' : 's'} ran${options.totalMs === undefined ? '' : ` in ${formatDuration(options.totalMs)}`}` +
+    (earlier > 0 ? `; ${earlier} ${earlier === 1 ? 'row is' : 'rows are'} from an earlier run.` : '.');
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
