@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { FewstepError, InvalidArgumentError, requireFinite } from '../core/errors.js';
 import { packageRoot } from '../core/packageRoot.js';
 import { LectureHtmlExporter } from '../lecture/exporter.js';
-import { NotebookCellError, runNotebook, type RunNotebookResult } from '../runner/index.js';
+import { exitOnSignals, exitWithParent, NotebookCellError, runNotebook, type RunNotebookResult } from '../runner/index.js';
 
 /** Parsed command line of `npm run lecture`. */
 export interface LectureOptions {
@@ -204,7 +204,10 @@ async function writeIndexAfterFailure(html: LectureHtmlExporter, notebooksDir: s
 }
 
 if (require.main === module) {
-  // Ctrl-C, kill, hang-up: leave through process.exit so the runner's exit hook kills the kernel.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => process.exit(code));
+  // Ctrl-C, kill, hang-up: leave through process.exit so the runner's exit hook kills the kernel and
+  // removes its connection folder. Under `npm run lecture`, also leave when npm goes (npm does not pass
+  // on a SIGKILL, and its shell may die of a SIGTERM without passing it on either).
+  exitOnSignals();
+  if (process.env.npm_lifecycle_event) exitWithParent();
   main().then((code) => process.exit(code));
 }

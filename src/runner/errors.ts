@@ -10,7 +10,7 @@ export class NotebookFileError extends FewstepError {
 }
 
 /** What went wrong with one cell: the kernel replied 'error' or 'abort', the cell timed out, or the kernel died. */
-export type CellFailureKind = 'error' | 'abort' | 'timeout' | 'kernel-died';
+export type CellFailureKind = 'error' | 'abort' | 'timeout' | 'kernel-died' | 'async-error';
 
 /**
  * A code cell failed while a notebook ran. `cellIndex` is the 0-based index in the notebook's
@@ -29,6 +29,7 @@ export class NotebookCellError extends FewstepError {
       abort: 'was aborted by the kernel (execute_reply status "abort")',
       timeout: 'timed out',
       'kernel-died': 'killed the kernel',
+      'async-error': 'raised an asynchronous error (an uncaught exception in a callback or an unhandled promise rejection)',
     };
     const lines = [`${notebookPath}: cell ${cellIndex} ${what[kind]}${detail ? `: ${detail}` : ''}`, `  first line: ${firstLine}`];
     if (stderr.trim()) lines.push('  stderr:', ...withoutKernelFrames(stderr).map((l) => `    ${l}`));

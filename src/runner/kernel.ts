@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import * as zmq from 'zeromq';
 import { endpoint, newConnectionInfo, writeConnectionFile, type ConnectionInfo } from './connection.js';
 import { KernelError } from './errors.js';
+import { KERNEL_ENV, type KernelReport } from './kernelProcess.js';
 import type { NotebookOutput } from './notebookFile.js';
 import { CellOutputCollector, type DisplayRegistry } from './outputs.js';
 import { decodeMessage, encodeMessage, newHeader, type JupyterMessage } from './wire.js';
@@ -57,9 +58,11 @@ interface Pending {
 }
 
 const live = new Set<ChildProcess>();
+/** Connection folders of kernels this process started and has not removed yet. */
+const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 
-/** Kills every kernel this process started that is still running (runs on process exit). */
+/** Kills every kernel this process started that is still running and removes their connection folders (runs on process exit). */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -71,7 +74,41 @@ function installExitHook(): void {
         // already gone
       }
     }
+    for (const dir of liveDirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // best effort
+      }
+    }
   });
+}
+
+/** The kernel process entry (parent-death watch, cleanup, async-error reports; see kernelProcess.ts). */
+export function kernelProcessScript(): string {
+  return path.join(__dirname, 'kernelProcess.js');
+}
+
+/**
+ * Makes SIGINT, SIGTERM and SIGHUP end this process through `process.exit` (exit codes 130, 143,
+ * 129), so the exit hook kills its kernels and removes their connection folders. For CLIs that run
+ * notebooks (Node's default for these signals ends the process without running exit handlers).
+ */
+export function exitOnSignals(): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => process.exit(code));
+}
+
+/**
+ * Exits (code 129, as for a hang-up) when this process's parent goes away, checked every
+ * `intervalMs`: for a CLI started by `npm run`, whose SIGKILL or SIGTERM npm does not pass on.
+ * The timer does not keep the process alive.
+ */
+export function exitWithParent(intervalMs = 500): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(129);
+  }, intervalMs).unref();
 }
 
 /** The default tslab launcher: `bin/tslab` of the tslab package this project depends on. */
@@ -101,6 +138,8 @@ export class TslabKernel {
   private executing = false;
   private closed = false;
   private kernelStderr = '';
+  private reports: KernelReport[] = [];
+  private reportBuffer = '';
   /** Why the kernel is dead, once it is. */
   deathReason: string | undefined;
 
@@ -117,10 +156,13 @@ export class TslabKernel {
     const info = await newConnectionInfo();
     const connectionFile = await writeConnectionFile(info);
     const bin = options.tslabBin ?? defaultTslabBin();
-    const child = spawn(process.execPath, [bin, 'kernel', '--config-path', connectionFile], {
+    const dir = path.dirname(connectionFile);
+    liveDirs.add(dir);
+    // fd 3: a pipe the kernel watches (closed = we are gone) and reports asynchronous errors on.
+    const child = spawn(process.execPath, [kernelProcessScript(), 'kernel', '--config-path', connectionFile], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...(options.env ?? process.env), [KERNEL_ENV.pipeFd]: '3', [KERNEL_ENV.cleanup]: dir, [KERNEL_ENV.tslabBin]: bin },
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
     live.add(child);
     const kernel = new TslabKernel(child, info, connectionFile, {
@@ -159,6 +201,9 @@ export class TslabKernel {
     };
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
+    const reports = this.child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+    reports?.on('data', (chunk: Buffer) => this.onReportData(chunk));
+    reports?.on('error', () => {});
     this.child.on('error', (e) => this.markDead(`could not start the kernel process: ${e.message}`));
     this.child.on('exit', (code, signal) => {
       live.delete(this.child);
@@ -246,6 +291,31 @@ export class TslabKernel {
       }
     }, this.options.heartbeatIntervalMs);
     this.hbTimer.unref();
+  }
+
+  private onReportData(chunk: Buffer): void {
+    this.reportBuffer += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = this.reportBuffer.indexOf('\n')) >= 0) {
+      const line = this.reportBuffer.slice(0, nl);
+      this.reportBuffer = this.reportBuffer.slice(nl + 1);
+      try {
+        const r = JSON.parse(line) as KernelReport;
+        if (r && typeof r.message === 'string') this.reports.push(r);
+      } catch {
+        // not a report line
+      }
+    }
+  }
+
+  /**
+   * Asynchronous errors the kernel reported since the last call (an uncaught exception in a
+   * callback, an unhandled promise rejection), oldest first; tslab itself only prints them.
+   */
+  takeAsyncErrors(): KernelReport[] {
+    const out = this.reports;
+    this.reports = [];
+    return out;
   }
 
   private markDead(reason: string): void {
@@ -396,6 +466,7 @@ export class TslabKernel {
     for (const s of [this.shell, this.control, this.iopub, this.hb]) s.close();
     live.delete(this.child);
     await fsp.rm(path.dirname(this.connectionFile), { recursive: true, force: true });
+    liveDirs.delete(path.dirname(this.connectionFile));
   }
 
   private waitExit(ms: number): Promise<void> {

@@ -13,6 +13,11 @@ export interface RunNotebookOptions {
   outFile?: string;
   /** Kernel start options other than the working directory (which is the notebook's folder). */
   kernel?: Omit<KernelOptions, 'cwd'>;
+  /**
+   * How long to wait after the last cell for asynchronous errors (a throw in a setTimeout, an
+   * unawaited rejected promise) before declaring the notebook done (ms, default 300).
+   */
+  asyncGraceMs?: number;
   /** Called after each code cell with its index in `cells` and the time it took. */
   onCell?: (cellIndex: number, ms: number) => void;
 }
@@ -51,10 +56,23 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
   const startMs = Date.now() - t0;
   const cellMs: (number | undefined)[] = new Array(notebook.cells.length).fill(undefined);
   const displays: DisplayRegistry = new Map();
+  const asyncGraceMs = requireFinite('asyncGraceMs', options.asyncGraceMs ?? 300, 0, 60_000);
+  let lastCode = -1;
+  // An asynchronous error is reported against the cell that was running when it arrived or, between
+  // cells, the cell that ran last (its callbacks are the likely source): the message says which.
+  const failOnAsyncErrors = (cellIndex: number, when: string) => {
+    const errors = kernel.takeAsyncErrors();
+    if (errors.length === 0 || cellIndex < 0) return;
+    const cell = notebook.cells[cellIndex];
+    const stderr = errors.map((e) => `${e.type}: ${e.message}`).join('\n');
+    throw new NotebookCellError(file, cellIndex, firstSourceLine(cell.source), 'async-error', when, stderr);
+  };
   try {
     for (let i = 0; i < notebook.cells.length; i++) {
       const cell = notebook.cells[i];
       if (cell.cell_type !== 'code') continue;
+      failOnAsyncErrors(lastCode, 'reported after the cell finished, before the next cell started');
+      lastCode = i;
       const code = joinSource(cell.source);
       const c0 = Date.now();
       const outcome = await kernel.execute(code, { timeoutMs: cellTimeoutS * 1000, displays });
@@ -69,6 +87,11 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
         if (kind === 'kernel-died' && kernel.processOutput.trim()) stderr += (stderr ? '\n' : '') + kernel.processOutput;
         throw new NotebookCellError(file, i, firstSourceLine(cell.source), kind, outcome.detail, stderr);
       }
+      failOnAsyncErrors(i, 'reported while the cell ran (it may come from an earlier cell\'s callback)');
+    }
+    if (lastCode >= 0) {
+      await new Promise((resolve) => setTimeout(resolve, asyncGraceMs));
+      failOnAsyncErrors(lastCode, `reported within ${asyncGraceMs} ms after the last cell finished`);
     }
   } finally {
     await kernel.shutdown();
