@@ -62,13 +62,16 @@ export function findJupyterPython(lookup: PythonLookup = realLookup): string {
 }
 
 /**
- * The `tslab install` command that registers the kernel for the current user: tslab's launcher
- * given by absolute path (Jupyter starts it as `<binary> kernel --config-path <file>`), installed
- * with `python`'s jupyter_client.
+ * The `tslab install` command that registers the kernel for the current user, installed with
+ * `python`'s jupyter_client. The kernelspec's binary is `bin/fewstep-tslab` (absolute path; Jupyter
+ * starts it as `<binary> kernel --config-path <file>`): tslab behind fewstep's kernel process
+ * wrapper, which retries zeromq's "Socket is blocked by a bind or unbind operation" start-up race
+ * and exits when the Jupyter server that started it is gone.
  */
 export function kernelInstallCommand(projectRoot: string, python: string): Command {
   const tslab = path.resolve(projectRoot, 'node_modules', '.bin', 'tslab');
-  return { command: tslab, args: ['install', `--binary=${tslab}`, `--python=${python}`, '--user'] };
+  const binary = path.resolve(projectRoot, 'bin', 'fewstep-tslab');
+  return { command: tslab, args: ['install', `--binary=${binary}`, `--python=${python}`, '--user'] };
 }
 
 /** The command that prints where the "tslab" kernelspec is installed, using `python`'s jupyter_client. */
@@ -108,7 +111,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
   const loc = spawnSync(where.command, where.args, { encoding: 'utf8' });
   const dir = loc.status === 0 ? loc.stdout.trim() : '(unknown: `jupyter kernelspec list` shows it)';
   console.log(`kernel: the "tslab" (TypeScript) kernelspec is in ${dir}`);
-  console.log(`kernel: it starts ${path.join(root, 'node_modules', '.bin', 'tslab')}, which needs \`node\` on the PATH Jupyter sees.`);
+  console.log(`kernel: it starts ${path.join(root, 'bin', 'fewstep-tslab')} (tslab behind fewstep's kernel wrapper), which needs \`node\` on the PATH Jupyter sees.`);
   console.log('kernel: open the course with `jupyter lab notebooks/` (JupyterLab is not packaged by Debian: `pipx install jupyterlab`),');
   console.log('        pick the "TypeScript" kernel; run `npm run build` after changing src/ (notebooks import ../dist).');
   console.log('        Headless: `npm run lecture`.');

@@ -12,7 +12,8 @@ describe('npm run kernel', () => {
   test('installs with tslab install, the absolute launcher path as --binary, the chosen python, for the user', () => {
     const cmd = kernelInstallCommand('/proj', '/usr/bin/python3');
     const tslab = path.resolve('/proj/node_modules/.bin/tslab');
-    assert.deepEqual(cmd, { command: tslab, args: ['install', `--binary=${tslab}`, '--python=/usr/bin/python3', '--user'] });
+    const binary = path.resolve('/proj/bin/fewstep-tslab');
+    assert.deepEqual(cmd, { command: tslab, args: ['install', `--binary=${binary}`, '--python=/usr/bin/python3', '--user'] });
   });
 
   test("uses the python in jupyter's #! line", () => {

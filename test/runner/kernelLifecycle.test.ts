@@ -36,8 +36,10 @@ async function waitUntil(what: () => boolean, ms: number): Promise<boolean> {
 const HOLDER = `
   const r = require(${JSON.stringify(RUNNER)});
   const fs = require('fs'), os = require('os'), path = require('path');
-  r.exitOnSignals();
-  if (process.env.WATCH_PARENT) r.exitWithParent(200);
+  // (as the lecture CLI does; before exitOnSignals existed the lecture installed the same handlers inline)
+  if (r.exitOnSignals) r.exitOnSignals();
+  else for (const [s, c] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) process.on(s, () => process.exit(c));
+  if (process.env.WATCH_PARENT && r.exitWithParent) r.exitWithParent(200);
   (async () => {
     const before = new Set(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('fewstep-kernel-')));
     const k = await r.TslabKernel.start({ cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'fewstep-holder-')) });
