@@ -27,8 +27,8 @@ export interface CliSpec<T extends Record<string, CliOption> = Record<string, Cl
   /** One line saying what the command does. */
   summary: string;
   options: T;
-  /** Positional arguments (none when omitted). */
-  positionals?: { name: string; min: number; max: number };
+  /** Positional arguments (none when omitted): `name` is the field errors name, `value` what usage shows. */
+  positionals?: { name: string; value?: string; min: number; max: number };
 }
 
 type OptionValue<O extends CliOption> = O['type'] extends 'boolean'
@@ -59,7 +59,8 @@ function synopsisOf(name: string, o: CliOption): string {
 /** The usage line: `npm run x -- <repo> [--a <n>] [--b]... [--help]`. */
 export function usageLine(spec: CliSpec): string {
   const pos = spec.positionals;
-  const posText = pos ? (pos.min > 0 ? `<${pos.name}>` : `[${pos.name}]`) + (pos.max > 1 ? '...' : '') : '';
+  const shown = pos?.value ?? pos?.name;
+  const posText = pos ? (pos.min > 0 ? `<${shown}>` : `[${shown}]`) + (pos.max > 1 ? '...' : '') : '';
   const opts = Object.entries(spec.options).map(([n, o]) => synopsisOf(n, o));
   return ['usage:', spec.command, posText, ...opts, '[--help]'].filter((s) => s !== '').join(' ');
 }
@@ -120,7 +121,7 @@ export function parseCli<T extends Record<string, CliOption>>(spec: CliSpec<T>, 
   }
   if (pos && (positionals.length < pos.min || positionals.length > pos.max)) {
     const count = pos.min === pos.max ? `exactly ${pos.min}` : `${pos.min} to ${pos.max}`;
-    throw new InvalidArgumentError(pos.name, positionals.join(' ') || undefined, `${count} ${pos.name} argument(s); ${usageLine(spec)}`);
+    throw new InvalidArgumentError(pos.name, positionals.join(' ') || undefined, `${count} ${pos.value ?? pos.name} argument(s); ${usageLine(spec)}`);
   }
   const { values } = parseArgs({ args: [...argv], options: nodeOptions, strict: true, allowPositionals: true });
   delete (values as Record<string, unknown>).help;

@@ -183,7 +183,7 @@ export function benchPipelineHook(log: (line: string) => void = console.log, fil
 export const BENCH_CLI = defineCli({
   command: 'npm run bench --',
   summary: `Times the library: suites ${BENCH_SUITES.join(', ')} (default all = pareto and scheduler).`,
-  positionals: { name: BENCH_SUITES.join('|'), min: 0, max: 1 },
+  positionals: { name: 'suite', value: BENCH_SUITES.join('|'), min: 0, max: 1 },
   options: {
     json: { type: 'string', value: 'file', help: 'also write the records as JSON (e.g. out/bench.json)' },
     repeats: { type: 'string', value: 'N', help: 'timed repeats per case, 1..1000' },

@@ -11,7 +11,7 @@ import { defineCli, parseCli, runCli } from './args.js';
 export const FETCH_MODEL_CLI = defineCli({
   command: 'npm run fetch-model --',
   summary: `Downloads an ONNX text-to-image pipeline from the hub (HF_ENDPOINT, default https://huggingface.co; HF_TOKEN for gated repos) into models/<name>/. Known names: ${KNOWN_MODELS.map((m) => m.name).join(', ')}.`,
-  positionals: { name: 'owner/repo | registry name', min: 1, max: 1 },
+  positionals: { name: 'repo', value: 'owner/repo | registry name', min: 1, max: 1 },
   options: {
     revision: { type: 'string', value: 'R', help: 'branch, tag or commit (default main, or the registry entry\'s)' },
     subfolder: { type: 'string', value: 'S', help: 'take only the files under this folder of the repo' },
