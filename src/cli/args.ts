@@ -123,8 +123,18 @@ export function parseCli<T extends Record<string, CliOption>>(spec: CliSpec<T>, 
     const count = pos.min === pos.max ? `exactly ${pos.min}` : `${pos.min} to ${pos.max}`;
     throw new InvalidArgumentError(pos.name, positionals.join(' ') || undefined, `${count} ${pos.value ?? pos.name} argument(s); ${usageLine(spec)}`);
   }
-  const { values } = parseArgs({ args: [...argv], options: nodeOptions, strict: true, allowPositionals: true });
-  delete (values as Record<string, unknown>).help;
+  // values from the checked tokens (node's strict mode would also refuse negative numbers such as `--guidance -1`)
+  const values: Record<string, unknown> = {};
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const o = spec.options[t.name] as CliOption;
+    const v = o.type === 'boolean' ? true : t.value;
+    if (o.multiple) ((values[t.name] as unknown[] | undefined) ?? (values[t.name] = [])).push(v);
+    else values[t.name] = v;
+  }
+  for (const [name, o] of Object.entries(spec.options)) {
+    if (values[name] === undefined && o.default !== undefined) values[name] = Array.isArray(o.default) ? [...o.default] : o.default;
+  }
   return { values: values as CliValues<T>, positionals };
 }
 

@@ -135,8 +135,10 @@ export async function encodeForPath(png: Buffer, file: string): Promise<Buffer> 
  */
 export function writeAllOrNone(files: readonly string[], data: readonly Uint8Array[]): void {
   const tmps: string[] = [];
+  let current = 0;
   try {
     files.forEach((f, i) => {
+      current = i;
       fs.mkdirSync(path.dirname(path.resolve(f)), { recursive: true });
       const tmp = path.join(path.dirname(path.resolve(f)), `.${path.basename(f)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
       tmps.push(tmp);
@@ -144,7 +146,7 @@ export function writeAllOrNone(files: readonly string[], data: readonly Uint8Arr
     });
   } catch (e) {
     for (const t of tmps) fs.rmSync(t, { force: true });
-    throw new FewstepError('E_WRITE', `could not write ${files[tmps.length - 1]}: ${(e as Error).message}; no image was written`);
+    throw new FewstepError('E_WRITE', `could not write ${files[current]}: ${(e as Error).message}; no image was written`);
   }
   const done: string[] = [];
   try {
