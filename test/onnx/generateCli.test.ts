@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadPipeline } from '../../src/onnx/pipeline.js';
 import { modelFolderFor, outputPaths, writeAllOrNone } from '../../src/cli/generate.js';
-import { FewstepError } from '../../src/core/errors.js';
+import { FewstepError, InvalidArgumentError } from '../../src/core/errors.js';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'models', 'fixtures');
 const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli', 'generate.js');
@@ -196,5 +196,21 @@ describe('npm run generate: reliability and hygiene (issue 11, items 1 and 8)', 
     const debug = cli(['--steps', 'x'], { env: { ...process.env, FEWSTEP_DEBUG: '1' } });
     assert.equal(debug.code, 2);
     assert.match(debug.stderr, /^\s+at /m);
+  });
+});
+
+describe('TextToImagePipeline seeds and steps (issue 11, item 8)', () => {
+  test('a batch whose last seed (seed + i) would pass 2^53 - 1 is refused on seed, saying why; steps report the scheduler\'s own limit', async () => {
+    const pipe = await loadPipeline(path.join(FIXTURES, 'tiny-lcm'), { device: 'cpu', log: () => {} });
+    try {
+      await assert.rejects(pipe.generate({ seed: Number.MAX_SAFE_INTEGER, batchSize: 2, steps: 1 }), (e: unknown) =>
+        e instanceof InvalidArgumentError && e.field === 'seed' && /\[0, 9007199254740990\]; image i gets seed \+ i, and seed \+ 1 must stay <= 2\^53 - 1/.test(e.message));
+      await assert.rejects(pipe.generate({ seed: 2 ** 53, steps: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'seed' && /9007199254740991/.test(e.message));
+      await assert.rejects(pipe.generate({ seed: 1, steps: 1001 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps' && /\[1, 50\] \(LCMScheduler/.test(e.message));
+      const ok = await pipe.generate({ seed: Number.MAX_SAFE_INTEGER - 1, batchSize: 2, steps: 1 });
+      assert.deepEqual(ok.seeds, [Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER]);
+    } finally {
+      await pipe.release();
+    }
   });
 });
