@@ -32,8 +32,12 @@ export interface CliSpec<T extends Record<string, CliOption> = Record<string, Cl
 }
 
 type OptionValue<O extends CliOption> = O['type'] extends 'boolean'
-  ? O['multiple'] extends true ? boolean[] : boolean
-  : O['multiple'] extends true ? string[] : string;
+  ? O['multiple'] extends true
+    ? boolean[]
+    : boolean
+  : O['multiple'] extends true
+    ? string[]
+    : string;
 
 /** Parsed option values (undefined when absent and without a default). */
 export type CliValues<T extends Record<string, CliOption>> = { [K in keyof T]: OptionValue<T[K]> | undefined };
@@ -74,11 +78,21 @@ export function helpText(spec: CliSpec): string {
   });
   rows.push(['-h, --help', 'print this help and exit']);
   const width = Math.max(...rows.map((r) => r[0].length));
-  return [spec.summary, '', usageLine(spec), '', 'options:', ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`)].join('\n');
+  return [
+    spec.summary,
+    '',
+    usageLine(spec),
+    '',
+    'options:',
+    ...rows.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
+  ].join('\n');
 }
 
 function allowedOptions(spec: CliSpec): string {
-  return Object.entries(spec.options).map(([n, o]) => synopsisOf(n, o)).concat('[--help]').join(' ');
+  return Object.entries(spec.options)
+    .map(([n, o]) => synopsisOf(n, o))
+    .concat('[--help]')
+    .join(' ');
 }
 
 /**
@@ -86,14 +100,31 @@ function allowedOptions(spec: CliSpec): string {
  * repeatable), missing values, values given to switches and unexpected positionals throw
  * InvalidArgumentError naming the flag and listing the allowed ones; `--help` / `-h` throws HelpRequested.
  */
-export function parseCli<T extends Record<string, CliOption>>(spec: CliSpec<T>, argv: readonly string[]): { values: CliValues<T>; positionals: string[] } {
-  const nodeOptions: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean | string[] }> = {
+export function parseCli<T extends Record<string, CliOption>>(
+  spec: CliSpec<T>,
+  argv: readonly string[],
+): { values: CliValues<T>; positionals: string[] } {
+  const nodeOptions: Record<
+    string,
+    { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean | string[] }
+  > = {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, o] of Object.entries(spec.options)) {
-    nodeOptions[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}), ...(o.default !== undefined ? { default: o.default } : {}) };
+    nodeOptions[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+      ...(o.default !== undefined ? { default: o.default } : {}),
+    };
   }
-  const { tokens } = parseArgs({ args: [...argv], options: nodeOptions, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: nodeOptions,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) throw new HelpRequested(helpText(spec));
   const seen = new Set<string>();
   const positionals: string[] = [];
@@ -101,27 +132,54 @@ export function parseCli<T extends Record<string, CliOption>>(spec: CliSpec<T>, 
     if (t.kind === 'positional') positionals.push(t.value);
     if (t.kind !== 'option') continue;
     const o = spec.options[t.name] as CliOption | undefined;
-    if (!o) throw new InvalidArgumentError('option', t.rawName, `${spec.command.replace(/ --$/, '')} has no such option; expected ${allowedOptions(spec)}`);
-    if (seen.has(t.name) && !o.multiple) throw new InvalidArgumentError(t.rawName, t.value ?? true, 'given twice; give it once');
+    if (!o)
+      throw new InvalidArgumentError(
+        'option',
+        t.rawName,
+        `${spec.command.replace(/ --$/, '')} has no such option; expected ${allowedOptions(spec)}`,
+      );
+    if (seen.has(t.name) && !o.multiple)
+      throw new InvalidArgumentError(t.rawName, t.value ?? true, 'given twice; give it once');
     seen.add(t.name);
     if (o.type === 'boolean' && t.value !== undefined) {
-      throw new InvalidArgumentError(t.rawName, t.value, `no value: ${t.rawName} is a switch (give it, or leave it out)`);
+      throw new InvalidArgumentError(
+        t.rawName,
+        t.value,
+        `no value: ${t.rawName} is a switch (give it, or leave it out)`,
+      );
     }
     if (o.type === 'string') {
-      if (t.value === undefined) throw new InvalidArgumentError(t.rawName, undefined, `a value after ${t.rawName} (${t.rawName} <${o.value ?? 'value'}>)`);
+      if (t.value === undefined)
+        throw new InvalidArgumentError(
+          t.rawName,
+          undefined,
+          `a value after ${t.rawName} (${t.rawName} <${o.value ?? 'value'}>)`,
+        );
       // `--prompt --steps 4` would take "--steps" as the prompt: refuse option-like values unless inline (`--prompt=--x`)
       if (!t.inlineValue && t.value.startsWith('-') && !/^-\d|^-\.\d/.test(t.value)) {
-        throw new InvalidArgumentError(t.rawName, undefined, `a value after ${t.rawName}, not the option ${t.value} (write ${t.rawName}=${t.value} if that is the value)`);
+        throw new InvalidArgumentError(
+          t.rawName,
+          undefined,
+          `a value after ${t.rawName}, not the option ${t.value} (write ${t.rawName}=${t.value} if that is the value)`,
+        );
       }
     }
   }
   const pos = spec.positionals;
   if (!pos && positionals.length > 0) {
-    throw new InvalidArgumentError('argument', positionals[0], `${spec.command.replace(/ --$/, '')} takes no positional arguments; expected ${allowedOptions(spec)}`);
+    throw new InvalidArgumentError(
+      'argument',
+      positionals[0],
+      `${spec.command.replace(/ --$/, '')} takes no positional arguments; expected ${allowedOptions(spec)}`,
+    );
   }
   if (pos && (positionals.length < pos.min || positionals.length > pos.max)) {
     const count = pos.min === pos.max ? `exactly ${pos.min}` : `${pos.min} to ${pos.max}`;
-    throw new InvalidArgumentError(pos.name, positionals.join(' ') || undefined, `${count} ${pos.value ?? pos.name} argument(s); ${usageLine(spec)}`);
+    throw new InvalidArgumentError(
+      pos.name,
+      positionals.join(' ') || undefined,
+      `${count} ${pos.value ?? pos.name} argument(s); ${usageLine(spec)}`,
+    );
   }
   // values from the checked tokens (node's strict mode would also refuse negative numbers such as `--guidance -1`)
   const values: Record<string, unknown> = {};
@@ -133,7 +191,8 @@ export function parseCli<T extends Record<string, CliOption>>(spec: CliSpec<T>, 
     else values[t.name] = v;
   }
   for (const [name, o] of Object.entries(spec.options)) {
-    if (values[name] === undefined && o.default !== undefined) values[name] = Array.isArray(o.default) ? [...o.default] : o.default;
+    if (values[name] === undefined && o.default !== undefined)
+      values[name] = Array.isArray(o.default) ? [...o.default] : o.default;
   }
   return { values: values as CliValues<T>, positionals };
 }
@@ -147,10 +206,20 @@ function rangeText(min: number, max: number): string {
 }
 
 /** A strict decimal integer in [min, max] (no hex, no exponent, no spaces); InvalidArgumentError names the flag. */
-export function parseIntegerArg(flag: string, text: string, min: number, max: number = Number.MAX_SAFE_INTEGER, why = ''): number {
+export function parseIntegerArg(
+  flag: string,
+  text: string,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+  why = '',
+): number {
   const n = Number(text);
   if (!DECIMAL_INTEGER.test(text) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(flag, text, `expected a decimal integer in ${rangeText(min, max)}${why ? ` (${why})` : ''}`);
+    throw new InvalidArgumentError(
+      flag,
+      text,
+      `expected a decimal integer in ${rangeText(min, max)}${why ? ` (${why})` : ''}`,
+    );
   }
   return n;
 }
@@ -178,7 +247,11 @@ export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
  * FEWSTEP_DEBUG=1) and returns the exit code: 0 for HelpRequested (the help goes to stdout), 2 for bad
  * arguments and missing inputs, 1 otherwise.
  */
-export function reportCliError(name: string, e: unknown, io: { log: (s: string) => void; error: (s: string) => void } = console): number {
+export function reportCliError(
+  name: string,
+  e: unknown,
+  io: { log: (s: string) => void; error: (s: string) => void } = console,
+): number {
   if (e instanceof HelpRequested) {
     io.log(e.text);
     return 0;

@@ -13,9 +13,14 @@ export const FETCH_MODEL_CLI = defineCli({
   summary: `Downloads an ONNX text-to-image pipeline from the hub (HF_ENDPOINT, default https://huggingface.co; HF_TOKEN for gated repos) into models/<name>/. Known names: ${KNOWN_MODELS.map((m) => m.name).join(', ')}.`,
   positionals: { name: 'repo', value: 'owner/repo | registry name', min: 1, max: 1 },
   options: {
-    revision: { type: 'string', value: 'R', help: 'branch, tag or commit (default main, or the registry entry\'s)' },
+    revision: { type: 'string', value: 'R', help: "branch, tag or commit (default main, or the registry entry's)" },
     subfolder: { type: 'string', value: 'S', help: 'take only the files under this folder of the repo' },
-    include: { type: 'string', value: 'GLOB', multiple: true, help: 'files to take (default: the ONNX pipeline files)' },
+    include: {
+      type: 'string',
+      value: 'GLOB',
+      multiple: true,
+      help: 'files to take (default: the ONNX pipeline files)',
+    },
     name: { type: 'string', value: 'N', help: 'local folder name under the models folder' },
     'models-dir': { type: 'string', value: 'D', help: 'where <name>/ goes (default models)' },
   },

@@ -5,7 +5,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { checkArgvSize, defineCli, HelpRequested, MAX_ARGV_BYTES, parseCli, parseIntegerArg, parseNumberArg, reportCliError } from '../../src/cli/args.js';
+import {
+  checkArgvSize,
+  defineCli,
+  HelpRequested,
+  MAX_ARGV_BYTES,
+  parseCli,
+  parseIntegerArg,
+  parseNumberArg,
+  reportCliError,
+} from '../../src/cli/args.js';
 
 const SPEC = defineCli({
   command: 'npm run demo --',
@@ -20,12 +29,15 @@ const SPEC = defineCli({
 });
 
 function fails(argv: string[], field: string, message: RegExp): void {
-  assert.throws(() => parseCli(SPEC, argv), (e: unknown) => {
-    assert.ok(e instanceof InvalidArgumentError, String(e));
-    assert.equal(e.field, field);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseCli(SPEC, argv),
+    (e: unknown) => {
+      assert.ok(e instanceof InvalidArgumentError, String(e));
+      assert.equal(e.field, field);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 describe('parseCli: one strict parser for every CLI', () => {
@@ -35,7 +47,11 @@ describe('parseCli: one strict parser for every CLI', () => {
     assert.deepEqual(positionals, ['a']);
   });
   test('an unknown flag is named and the allowed ones are listed', () => {
-    fails(['--bogus'], 'option', /"--bogus" is not allowed: npm run demo has no such option; expected \[--steps <n>\] \[--tag <t>\]\.\.\. \[--quick\] \[--out <file>\] \[--help\]/);
+    fails(
+      ['--bogus'],
+      'option',
+      /"--bogus" is not allowed: npm run demo has no such option; expected \[--steps <n>\] \[--tag <t>\]\.\.\. \[--quick\] \[--out <file>\] \[--help\]/,
+    );
     fails(['-x'], 'option', /"-x"/);
     fails(['--bogus=1'], 'option', /"--bogus"/);
   });
@@ -50,28 +66,41 @@ describe('parseCli: one strict parser for every CLI', () => {
   });
   test('--help and -h throw HelpRequested with the usage line and one line per option', () => {
     for (const flag of ['--help', '-h']) {
-      assert.throws(() => parseCli(SPEC, ['--bogus', flag]), (e: unknown) => {
-        assert.ok(e instanceof HelpRequested);
-        assert.match(e.text, /^A demo command\.\n\nusage: npm run demo -- \[a\|b\] \[--steps <n>\]/);
-        assert.match(e.text, /--out <file>\s+where \(default "x\.json"\)/);
-        assert.match(e.text, /--tag <t>\s+tags \(repeatable\)/);
-        return true;
-      });
+      assert.throws(
+        () => parseCli(SPEC, ['--bogus', flag]),
+        (e: unknown) => {
+          assert.ok(e instanceof HelpRequested);
+          assert.match(e.text, /^A demo command\.\n\nusage: npm run demo -- \[a\|b\] \[--steps <n>\]/);
+          assert.match(e.text, /--out <file>\s+where \(default "x\.json"\)/);
+          assert.match(e.text, /--tag <t>\s+tags \(repeatable\)/);
+          return true;
+        },
+      );
     }
   });
   test('integers and numbers are strict decimals; the message gives the real range', () => {
     assert.equal(parseIntegerArg('--n', '0016', 1), 16);
     for (const bad of ['0x10', '1e3', '', ' 4', '4.0', '-1', '+4', '9007199254740992']) {
-      assert.throws(() => parseIntegerArg('--n', bad, 0), (e: unknown) => e instanceof InvalidArgumentError && /expected a decimal integer in \[0, 2\^53 - 1 = 9007199254740991\]/.test(e.message), bad);
+      assert.throws(
+        () => parseIntegerArg('--n', bad, 0),
+        (e: unknown) =>
+          e instanceof InvalidArgumentError &&
+          /expected a decimal integer in \[0, 2\^53 - 1 = 9007199254740991\]/.test(e.message),
+        bad,
+      );
     }
     assert.throws(() => parseIntegerArg('--steps', '51', 1, 50, 'the LCM grid'), /\[1, 50\] \(the LCM grid\)/);
     assert.equal(parseNumberArg('--g', '7.5'), 7.5);
     assert.equal(parseNumberArg('--g', '-.5e1'), -5);
-    for (const bad of ['0x2', 'Infinity', '1,5', '', '.']) assert.throws(() => parseNumberArg('--g', bad), InvalidArgumentError, bad);
+    for (const bad of ['0x2', 'Infinity', '1,5', '', '.'])
+      assert.throws(() => parseNumberArg('--g', bad), InvalidArgumentError, bad);
   });
   test('the command line is limited below the size that crashes ONNX Runtime 1.29', () => {
     checkArgvSize(['node', 'x', 'a'.repeat(MAX_ARGV_BYTES - 20)]);
-    assert.throws(() => checkArgvSize(['node', 'x', 'a'.repeat(MAX_ARGV_BYTES)], 'use a file'), /command line = "\d+ bytes" is not allowed: at most 16384 bytes.*; use a file/);
+    assert.throws(
+      () => checkArgvSize(['node', 'x', 'a'.repeat(MAX_ARGV_BYTES)], 'use a file'),
+      /command line = "\d+ bytes" is not allowed: at most 16384 bytes.*; use a file/,
+    );
   });
   test('reportCliError: one line for every error (the stack only with FEWSTEP_DEBUG=1), exit 2 for bad input and 1 otherwise', () => {
     const lines: string[] = [];
@@ -82,7 +111,11 @@ describe('parseCli: one strict parser for every CLI', () => {
       assert.equal(reportCliError('demo', new InvalidArgumentError('--n', 'x', 'a number'), io), 2);
       assert.equal(reportCliError('demo', new TypeError('boom'), io), 1);
       assert.equal(reportCliError('demo', new HelpRequested('help text'), io), 0);
-      assert.deepEqual(lines, ['err demo: --n = "x" is not allowed: a number', 'err demo: TypeError: boom (FEWSTEP_DEBUG=1 shows the stack)', 'out help text']);
+      assert.deepEqual(lines, [
+        'err demo: --n = "x" is not allowed: a number',
+        'err demo: TypeError: boom (FEWSTEP_DEBUG=1 shows the stack)',
+        'out help text',
+      ]);
       process.env.FEWSTEP_DEBUG = '1';
       lines.length = 0;
       reportCliError('demo', new TypeError('boom'), io);
@@ -97,9 +130,18 @@ describe('parseCli: one strict parser for every CLI', () => {
 const DIST = path.resolve(__dirname, '..', '..', 'src', 'cli');
 /** Every CLI, as `node dist/cli/<file>.js`, with the name its messages start with. */
 const CLIS: Array<[string, string]> = [
-  ['generate', 'generate'], ['fetchModel', 'fetch-model'], ['setupCuda', 'setup:cuda'], ['doctor', 'doctor'], ['bench', 'bench'],
-  ['benchGpu', 'bench:gpu'], ['evalModels', 'eval:models'], ['lecture', 'lecture'], ['kernel', 'kernel'], ['exportScenes', 'exportScenes'],
-  ['benchNotebooks', 'benchNotebooks'], ['benchPipeline', 'benchPipeline'],
+  ['generate', 'generate'],
+  ['fetchModel', 'fetch-model'],
+  ['setupCuda', 'setup:cuda'],
+  ['doctor', 'doctor'],
+  ['bench', 'bench'],
+  ['benchGpu', 'bench:gpu'],
+  ['evalModels', 'eval:models'],
+  ['lecture', 'lecture'],
+  ['kernel', 'kernel'],
+  ['exportScenes', 'exportScenes'],
+  ['benchNotebooks', 'benchNotebooks'],
+  ['benchPipeline', 'benchPipeline'],
 ];
 
 describe('every compiled CLI rejects unknown flags and answers --help (issue 11, item 8)', () => {
@@ -122,14 +164,26 @@ describe('every compiled CLI rejects unknown flags and answers --help (issue 11,
   }
   test('bad values exit 2 with one clean line (eval:models, bench, lecture, exportScenes)', () => {
     const cases: Array<[string, string[], RegExp]> = [
-      ['evalModels', ['--count', '0x10'], /^eval:models: --count = "0x10" is not allowed: expected a decimal integer in \[10, 100000\]/],
+      [
+        'evalModels',
+        ['--count', '0x10'],
+        /^eval:models: --count = "0x10" is not allowed: expected a decimal integer in \[10, 100000\]/,
+      ],
       ['bench', ['pareto', '--repeats', '1e2'], /^bench: --repeats = "1e2" is not allowed/],
       ['lecture', ['--timeout', '0x10'], /^lecture: --timeout = "0x10" is not allowed: expected a decimal number/],
       ['exportScenes', ['--count', '3', '--out', 'x.bin', '--size', '0x20'], /^exportScenes: --size = "0x20"/],
-      ['setupCuda', ['extra'], /^setup:cuda: argument = "extra" is not allowed: npm run setup:cuda takes no positional arguments/],
+      [
+        'setupCuda',
+        ['extra'],
+        /^setup:cuda: argument = "extra" is not allowed: npm run setup:cuda takes no positional arguments/,
+      ],
     ];
     for (const [file, args, message] of cases) {
-      const r = spawnSync(process.execPath, [path.join(DIST, `${file}.js`), ...args], { encoding: 'utf8', cwd, timeout: 60_000 });
+      const r = spawnSync(process.execPath, [path.join(DIST, `${file}.js`), ...args], {
+        encoding: 'utf8',
+        cwd,
+        timeout: 60_000,
+      });
       assert.equal(r.status, 2, `${file}: ${r.stderr}`);
       assert.match(r.stderr, message);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
