@@ -16,8 +16,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError, requireInteger, requireOneOf } from '../core/errors.js';
+import { defineCli, parseCli, parseIntegerArg, runCli } from './args.js';
+import { requireOneOf } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { benchmarkSync } from '../bench/benchmark.js';
 import { type BenchRecord, benchRecord, machineInfo, softwareVersions } from '../bench/record.js';
@@ -179,26 +179,24 @@ export function benchPipelineHook(log: (line: string) => void = console.log, fil
   return benchModuleHook('pipeline', file, 'benchPipeline', log);
 }
 
+/** The command line of `npm run bench`. */
+export const BENCH_CLI = defineCli({
+  command: 'npm run bench --',
+  summary: `Times the library: suites ${BENCH_SUITES.join(', ')} (default all = pareto and scheduler).`,
+  positionals: { name: 'suite', value: BENCH_SUITES.join('|'), min: 0, max: 1 },
+  options: {
+    json: { type: 'string', value: 'file', help: 'also write the records as JSON (e.g. out/bench.json)' },
+    repeats: { type: 'string', value: 'N', help: 'timed repeats per case, 1..1000' },
+    quick: { type: 'boolean', default: false, help: 'fewer repeats and smaller cases' },
+  },
+});
+
 /** Parses the command line and runs the chosen suites. Returns the records (also written with --json). */
 export async function main(argv: string[] = process.argv.slice(2), log: (line: string) => void = console.log): Promise<BenchRecord[]> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'string' },
-      repeats: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    log('usage: npm run bench -- [pareto|scheduler|notebooks|pipeline|all] [--json out/bench.json] [--repeats N] [--quick]');
-    return [];
-  }
-  if (positionals.length > 1) throw new InvalidArgumentError('suite', positionals, 'expected at most one of ' + BENCH_SUITES.join(', '));
+  const { values, positionals } = parseCli(BENCH_CLI, argv);
   const suite = requireOneOf('suite', positionals[0] ?? 'all', BENCH_SUITES);
   const settings: BenchCliSettings = { ...(values.quick ? QUICK_SETTINGS : FULL_SETTINGS) };
-  if (values.repeats !== undefined) settings.repeats = requireInteger('--repeats', Number(values.repeats), 1, 1000);
+  if (values.repeats !== undefined) settings.repeats = parseIntegerArg('--repeats', values.repeats, 1, 1000);
 
   const m = machineInfo();
   const v = softwareVersions();
@@ -217,8 +215,7 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-    process.exitCode = 1;
+  runCli('bench', async () => {
+    await main();
   });
 }

@@ -21,9 +21,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCli, parseCli, runCli } from './args.js';
 import * as ort from 'onnxruntime-node';
-import { FewstepError, InvalidArgumentError, requireOneOf } from '../core/errors.js';
+import { InvalidArgumentError, requireOneOf } from '../core/errors.js';
 import { benchmark } from '../bench/benchmark.js';
 import { machineInfo, softwareVersions, type MachineInfo } from '../bench/record.js';
 import type { BenchStats } from '../bench/stats.js';
@@ -103,8 +103,8 @@ export function benchFileName(date: Date, host: string, quick: boolean): string 
 export function parseIntList(field: string, s: string): number[] {
   const parts = s.split(',').map((x) => x.trim());
   const out = parts.map(Number);
-  if (parts.length === 0 || out.some((n, i) => parts[i] === '' || !Number.isInteger(n) || n < 1)) {
-    throw new InvalidArgumentError(field, s, 'expected a comma list of positive integers, e.g. 1,4,8');
+  if (parts.length === 0 || out.some((n, i) => !/^[0-9]+$/.test(parts[i]) || !Number.isSafeInteger(n) || n < 1)) {
+    throw new InvalidArgumentError(field, s, 'expected a comma list of positive decimal integers, e.g. 1,4,8');
   }
   return out;
 }
@@ -330,28 +330,28 @@ export interface BenchGpuOptions {
   sdOnCpu: boolean;
 }
 
-export const BENCH_GPU_USAGE = 'usage: npm run bench:gpu -- [--device auto|cpu|cuda] [--model DIR]... [--sd-scale DIR] [--quick] [--parts model,sd] [--out FILE] [--steps 1,4,8,50] [--batches 1,4,16] [--sd-batches 1,2] [--sd-dtypes fp16,fp32] [--sd-on-cpu]';
+/** The command line of `npm run bench:gpu`. */
+export const BENCH_GPU_CLI = defineCli({
+  command: 'npm run bench:gpu --',
+  summary: 'Times the shipped models and an SD-scale UNet on the GPU (and CPU) and writes a record under data/.',
+  options: {
+    device: { type: 'string', value: 'auto|cpu|cuda', default: 'auto', help: 'execution provider' },
+    model: { type: 'string', value: 'DIR', multiple: true, help: 'model folder to time (default: the shipped models)' },
+    'sd-scale': { type: 'string', value: 'DIR', help: 'folder of the SD-scale UNet exports' },
+    quick: { type: 'boolean', default: false, help: 'fewer repeats' },
+    parts: { type: 'string', value: 'model,sd', default: 'model,sd', help: 'what to time' },
+    out: { type: 'string', value: 'FILE', help: 'record file (default data/gpu-bench-<date>-<host>.json)' },
+    steps: { type: 'string', value: '1,4,8,50', help: 'step counts' },
+    batches: { type: 'string', value: '1,4,16', help: 'batch sizes' },
+    'sd-batches': { type: 'string', value: '1,2', default: '1,2', help: 'SD-scale batch sizes' },
+    'sd-dtypes': { type: 'string', value: 'fp16,fp32', default: 'fp16,fp32', help: 'SD-scale dtypes' },
+    'sd-on-cpu': { type: 'boolean', default: false, help: 'time SD-scale on the CPU too (slow)' },
+  },
+});
 
 /** Parses argv (without node and script). */
 export function parseBenchGpuArgs(argv: string[], root: string = packageRoot(), now: Date = new Date(), host: string = os.hostname()): BenchGpuOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      device: { type: 'string', default: 'auto' },
-      model: { type: 'string', multiple: true },
-      'sd-scale': { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      parts: { type: 'string', default: 'model,sd' },
-      out: { type: 'string' },
-      steps: { type: 'string' },
-      batches: { type: 'string' },
-      'sd-batches': { type: 'string', default: '1,2' },
-      'sd-dtypes': { type: 'string', default: 'fp16,fp32' },
-      'sd-on-cpu': { type: 'boolean', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { values } = parseCli(BENCH_GPU_CLI, argv);
   const device = requireOneOf('--device', values.device, ONNX_DEVICES) as OnnxDevice;
   const parts = values.parts!.split(',').map((p) => requireOneOf('--parts', p.trim(), ['model', 'sd'] as const));
   const sdDtypes = values['sd-dtypes']!.split(',').map((p) => requireOneOf('--sd-dtypes', p.trim(), ['fp16', 'fp32'] as const));
@@ -431,26 +431,7 @@ export async function benchGpu(o: BenchGpuOptions, log: (s: string) => void = co
 }
 
 if (require.main === module) {
-  (async () => {
-    const argv = process.argv.slice(2);
-    if (argv.includes('--help') || argv.includes('-h')) {
-      console.log(BENCH_GPU_USAGE);
-      return 0;
-    }
-    await benchGpu(parseBenchGpuArgs(argv));
-    return 0;
-  })()
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((e) => {
-      if (e instanceof FewstepError || (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) {
-        console.error(`bench:gpu: ${(e as Error).message}`);
-        console.error(BENCH_GPU_USAGE);
-        process.exitCode = 2;
-      } else {
-        console.error(e);
-        process.exitCode = 1;
-      }
-    });
+  runCli('bench:gpu', async () => {
+    await benchGpu(parseBenchGpuArgs(process.argv.slice(2)));
+  });
 }

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCli, parseCli, parseIntegerArg, runCli } from './args.js';
 import { requireInteger } from '../core/errors.js';
 import { packageRoot } from '../core/packageRoot.js';
 import { runNotebook } from '../runner/index.js';
@@ -85,12 +85,22 @@ export async function benchNotebooks(options: BenchNotebooksOptions = {}): Promi
   return result;
 }
 
+/** The command line of `node dist/cli/benchNotebooks.js`. */
+export const BENCH_NOTEBOOKS_CLI = defineCli({
+  command: 'node dist/cli/benchNotebooks.js',
+  summary: 'Times running a notebook with the project runner and with nbconvert.',
+  options: {
+    repeats: { type: 'string', value: 'N', help: 'runs of each, 1..1000' },
+    'no-nbconvert': { type: 'boolean', help: 'do not time nbconvert' },
+  },
+});
+
 if (require.main === module) {
   // Ctrl-C, kill, hang-up: leave through process.exit so the runner's exit hook kills the kernel.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => process.exit(code));
-  const { values } = parseArgs({ options: { repeats: { type: 'string' }, 'no-nbconvert': { type: 'boolean' } }, strict: true });
-  benchNotebooks({ repeats: values.repeats === undefined ? undefined : Number(values.repeats), nbconvert: !values['no-nbconvert'] }).catch((e) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
+  runCli('benchNotebooks', async () => {
+    const { values } = parseCli(BENCH_NOTEBOOKS_CLI, process.argv.slice(2));
+    const repeats = values.repeats === undefined ? undefined : parseIntegerArg('--repeats', values.repeats, 1, 1000);
+    await benchNotebooks({ repeats, nbconvert: !values['no-nbconvert'] });
   });
 }

@@ -8,7 +8,7 @@
  *   node dist/cli/benchPipeline.js [--model folder] [--repeats n]
  */
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCli, parseCli, parseIntegerArg, runCli } from './args.js';
 import * as ort from 'onnxruntime-node';
 import { requireInteger } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
@@ -240,10 +240,20 @@ export async function benchPipeline(options: { model?: string; repeats?: number;
   return { model, provider: cached.provider, repeats, rows, png: pngRows, ortJsLayerUs: jsLayer };
 }
 
+/** The command line of `node dist/cli/benchPipeline.js`. */
+export const BENCH_PIPELINE_CLI = defineCli({
+  command: 'node dist/cli/benchPipeline.js',
+  summary: 'Breaks the pipeline time down by stage (tokenizer, text encoder, UNet, scheduler, VAE, PNG).',
+  options: {
+    model: { type: 'string', value: 'folder', help: 'model folder (default: the shipped scenes LCM)' },
+    repeats: { type: 'string', value: 'N', help: 'timed repeats, 1..1000' },
+  },
+});
+
 if (require.main === module) {
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { model: { type: 'string' }, repeats: { type: 'string' } } });
-  benchPipeline({ model: values.model, repeats: values.repeats ? Number(values.repeats) : undefined }).catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
+  runCli('benchPipeline', async () => {
+    const { values } = parseCli(BENCH_PIPELINE_CLI, process.argv.slice(2));
+    const repeats = values.repeats === undefined ? undefined : parseIntegerArg('--repeats', values.repeats, 1, 1000);
+    await benchPipeline({ model: values.model, repeats });
   });
 }

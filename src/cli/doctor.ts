@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cudaProviderStatus, defaultOrtRoot } from '../onnx/cudaSetup.js';
 import { detectModelFamily, KNOWN_MODELS, type ModelFamily } from '../onnx/registry.js';
+import { defineCli, parseCli, runCli } from './args.js';
 
 /** Libraries the CUDA provider needs from the system (CUDA runtime, cuBLAS, cuDNN, ...). */
 export const CUDA_SYSTEM_LIBRARIES = ['libcudart', 'libcublas', 'libcublasLt', 'libcurand', 'libcufft', 'libcudnn', 'libnvinfer'] as const;
@@ -139,6 +140,18 @@ export function formatDoctorReport(r: DoctorReport): string {
   return lines.join('\n');
 }
 
+/** The command line of `npm run doctor`. */
+export const DOCTOR_CLI = defineCli({
+  command: 'npm run doctor --',
+  summary: 'Says what this machine can run: Node and ONNX Runtime versions, execution providers, CUDA libraries, and the models found.',
+  options: {
+    'models-dir': { type: 'string', value: 'dir', default: 'models', help: 'where to look for models' },
+  },
+});
+
 if (require.main === module) {
-  console.log(formatDoctorReport(collectDoctorReport()));
+  runCli('doctor', () => {
+    const { values } = parseCli(DOCTOR_CLI, process.argv.slice(2));
+    console.log(formatDoctorReport(collectDoctorReport({ modelsDir: values['models-dir'] })));
+  });
 }

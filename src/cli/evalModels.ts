@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCli, parseCli, parseIntegerArg, runCli } from './args.js';
 import * as ort from 'onnxruntime-node';
 import { benchmark } from '../bench/benchmark.js';
 import { requireFinite, requireInteger } from '../core/errors.js';
@@ -351,21 +351,26 @@ export async function sweepLcmGuidance(modelsDir: string, guidances: readonly nu
   return out;
 }
 
+/** The command line of `npm run eval:models`. */
+export const EVAL_MODELS_CLI = defineCli({
+  command: 'npm run eval:models --',
+  summary: 'Scores the scenes model family (Frechet distance and prompt adherence with the scene evaluator) and writes data/model-eval.json.',
+  options: {
+    count: { type: 'string', value: 'n', default: '500', help: 'images per row, 10..100000' },
+    models: { type: 'string', value: 'dir', default: 'models', help: 'models folder' },
+    out: { type: 'string', value: 'file', default: path.join('data', 'model-eval.json'), help: 'result file' },
+    grids: { type: 'boolean', default: false, help: 'write sample grids' },
+    cards: { type: 'boolean', default: false, help: 'rewrite the model cards' },
+    'no-speed': { type: 'boolean', default: false, help: 'skip the speed measurements' },
+    'sweep-lcm-guidance': { type: 'string', value: 'g1,g2,...', help: 'only sweep LCM guidance on validation prompts' },
+    'sweep-steps': { type: 'string', value: 's1,s2,...', default: '4', help: 'steps of the sweep' },
+    rows: { type: 'string', value: 'prefix', help: 'only rows whose name starts with this' },
+  },
+});
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      count: { type: 'string', default: '500' },
-      models: { type: 'string', default: 'models' },
-      out: { type: 'string', default: path.join('data', 'model-eval.json') },
-      grids: { type: 'boolean', default: false },
-      cards: { type: 'boolean', default: false },
-      'no-speed': { type: 'boolean', default: false },
-      'sweep-lcm-guidance': { type: 'string' },
-      'sweep-steps': { type: 'string', default: '4' },
-      rows: { type: 'string' },
-    },
-  });
-  const n = requireInteger('count', Number(values.count), 10, 100_000);
+  const { values } = parseCli(EVAL_MODELS_CLI, process.argv.slice(2));
+  const n = parseIntegerArg('--count', values.count!, 10, 100_000);
   const modelsDir = values.models!;
   if (values['sweep-lcm-guidance'] !== undefined) {
     // Validation sweep only (writes nothing under data/ unless --out names a file other than the default).
@@ -487,8 +492,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
-    process.exit(1);
-  });
+  runCli('eval:models', main);
 }

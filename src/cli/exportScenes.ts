@@ -7,7 +7,7 @@
  * and `<file>.json` the sidecar: { count, seed, size, layout, captions[], attributes[] }.
  * Scene i is `sceneDataset(count, seed, size)[i]`, so held-out sets simply use other seeds.
  */
-import { parseArgs } from 'node:util';
+import { defineCli, parseCli, parseIntegerArg, runCli } from './args.js';
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
 import { sceneDataset, type SceneSpec } from '../scenes/scene.js';
 import { writeFileAtomicSync } from '../core/atomicFile.js';
@@ -47,19 +47,25 @@ export function exportScenes(count: number, seed: number, size: number): { pixel
   return { pixels, sidecar: { count, seed, size, layout: 'uint8 NCHW', captions, attributes } };
 }
 
+/** The command line of `node dist/cli/exportScenes.js`. */
+export const EXPORT_SCENES_CLI = defineCli({
+  command: 'node dist/cli/exportScenes.js',
+  summary: 'Writes scene images (uint8 NCHW) and a JSON sidecar of captions and attributes for the model recipes.',
+  options: {
+    count: { type: 'string', value: 'n', help: 'number of scenes, 1..1000000 (required)' },
+    seed: { type: 'string', value: 's', default: '0', help: 'dataset seed' },
+    size: { type: 'string', value: 'px', default: '32', help: 'image size, 16..1024' },
+    out: { type: 'string', value: 'file', help: 'output file, e.g. models/recipes/.work/train.bin (required)' },
+  },
+});
+
 function main(): void {
-  const { values } = parseArgs({
-    options: {
-      count: { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      size: { type: 'string', default: '32' },
-      out: { type: 'string' },
-    },
-  });
-  if (!values.out) throw new InvalidArgumentError('out', values.out, 'a file path, e.g. models/recipes/.work/train.bin');
-  const count = requireInteger('count', Number(values.count), 1, 1_000_000);
-  const seed = requireInteger('seed', Number(values.seed), 0);
-  const size = requireInteger('size', Number(values.size), 16, 1024);
+  const { values } = parseCli(EXPORT_SCENES_CLI, process.argv.slice(2));
+  if (!values.out) throw new InvalidArgumentError('--out', values.out, 'a file path, e.g. models/recipes/.work/train.bin');
+  if (values.count === undefined) throw new InvalidArgumentError('--count', undefined, 'a decimal integer in [1, 1000000]');
+  const count = parseIntegerArg('--count', values.count, 1, 1_000_000);
+  const seed = parseIntegerArg('--seed', values.seed!, 0);
+  const size = parseIntegerArg('--size', values.size!, 16, 1024);
   const t0 = Date.now();
   const { pixels, sidecar } = exportScenes(count, seed, size);
   // Each file goes through a temporary name and a rename, so a crash leaves nothing half-written.
@@ -69,10 +75,5 @@ function main(): void {
 }
 
 if (require.main === module) {
-  try {
-    main();
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  }
+  runCli('exportScenes', main);
 }

@@ -3,44 +3,46 @@
  *  [--name N] [--models-dir D]`: downloads an ONNX pipeline from the hub (HF_ENDPOINT, HF_TOKEN) into
  * models/<name>/, resumably and hash-checked (see src/onnx/download.ts).
  */
-import { InvalidArgumentError } from '../core/errors.js';
 import { fetchModel, type FetchModelOptions } from '../onnx/download.js';
 import { findKnownModel, KNOWN_MODELS } from '../onnx/registry.js';
+import { defineCli, parseCli, runCli } from './args.js';
 
-const USAGE = `usage: npm run fetch-model -- <owner/repo | ${KNOWN_MODELS.map((m) => m.name).join(' | ')}> [--revision R] [--subfolder S] [--include GLOB]... [--name N] [--models-dir D]`;
+/** The command line of `npm run fetch-model`. */
+export const FETCH_MODEL_CLI = defineCli({
+  command: 'npm run fetch-model --',
+  summary: `Downloads an ONNX text-to-image pipeline from the hub (HF_ENDPOINT, default https://huggingface.co; HF_TOKEN for gated repos) into models/<name>/. Known names: ${KNOWN_MODELS.map((m) => m.name).join(', ')}.`,
+  positionals: { name: 'repo', value: 'owner/repo | registry name', min: 1, max: 1 },
+  options: {
+    revision: { type: 'string', value: 'R', help: "branch, tag or commit (default main, or the registry entry's)" },
+    subfolder: { type: 'string', value: 'S', help: 'take only the files under this folder of the repo' },
+    include: {
+      type: 'string',
+      value: 'GLOB',
+      multiple: true,
+      help: 'files to take (default: the ONNX pipeline files)',
+    },
+    name: { type: 'string', value: 'N', help: 'local folder name under the models folder' },
+    'models-dir': { type: 'string', value: 'D', help: 'where <name>/ goes (default models)' },
+  },
+});
 
 /** Parses the command line into the repo and fetchModel options; registry names fill in repo, revision, subfolder and name. */
 export function parseFetchModelArgs(argv: string[]): { repo: string; options: FetchModelOptions } {
+  const { values, positionals } = parseCli(FETCH_MODEL_CLI, argv);
   const options: FetchModelOptions = {};
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new InvalidArgumentError(flag, v, `a value after ${flag}`);
-      return v;
-    };
-    switch (flag) {
-      case '--revision': options.revision = value(); break;
-      case '--subfolder': options.subfolder = value(); break;
-      case '--include': (options.include ??= []).push(value()); break;
-      case '--name': options.name = value(); break;
-      case '--models-dir': options.modelsDir = value(); break;
-      default:
-        if (flag.startsWith('--')) throw new InvalidArgumentError('option', flag, '--revision, --subfolder, --include, --name, --models-dir');
-        positional.push(arg);
-    }
-  }
-  if (positional.length !== 1) throw new InvalidArgumentError('repo', positional.join(' ') || undefined, `exactly one repo id or registry name; ${USAGE}`);
-  const known = findKnownModel(positional[0]);
+  if (values.revision !== undefined) options.revision = values.revision;
+  if (values.subfolder !== undefined) options.subfolder = values.subfolder;
+  if (values.include !== undefined) options.include = values.include;
+  if (values.name !== undefined) options.name = values.name;
+  if (values['models-dir'] !== undefined) options.modelsDir = values['models-dir'];
+  const known = findKnownModel(positionals[0]);
   if (known) {
     options.revision ??= known.revision;
     options.subfolder ??= known.subfolder;
     options.name ??= known.name;
     return { repo: known.repo, options };
   }
-  return { repo: positional[0], options };
+  return { repo: positionals[0], options };
 }
 
 async function main(): Promise<void> {
@@ -62,8 +64,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e: Error) => {
-    console.error(`fetch-model: ${e.message}`);
-    process.exitCode = 1;
-  });
+  runCli('fetch-model', main);
 }

@@ -7,8 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '../core/errors.js';
+import { defineCli, parseCli, reportCliError } from './args.js';
 import { packageRoot } from '../core/packageRoot.js';
 
 /** A program and its arguments, to run without a shell. */
@@ -80,14 +79,17 @@ export function kernelspecLocationCommand(python: string): Command {
   return { command: python, args: ['-c', code] };
 }
 
-/** Parses `--python <path>`; unknown options throw InvalidArgumentError. */
+/** The command line of `npm run kernel` (src/cli/args.ts parses it). */
+export const KERNEL_CLI = defineCli({
+  command: 'npm run kernel --',
+  summary: 'Registers the tslab TypeScript kernel with Jupyter.',
+  options: { python: { type: 'string', value: 'python with jupyter_client', help: 'the Python whose Jupyter gets the kernel' } },
+});
+
+/** Parses `--python <path>`; unknown options throw InvalidArgumentError, --help HelpRequested. */
 export function parseKernelArgs(argv: readonly string[], lookup: PythonLookup = realLookup): { python: string } {
-  try {
-    const { values } = parseArgs({ args: [...argv], options: { python: { type: 'string' } }, strict: true, allowPositionals: false });
-    return { python: values.python ?? findJupyterPython(lookup) };
-  } catch (e) {
-    throw new InvalidArgumentError('arguments', argv.join(' '), `${(e as Error).message}; expected [--python <python with jupyter_client>]`);
-  }
+  const { values } = parseCli(KERNEL_CLI, argv);
+  return { python: values.python ?? findJupyterPython(lookup) };
 }
 
 /** CLI entry: runs the install, prints the kernelspec folder and how to open the notebooks. */
@@ -96,8 +98,7 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
   try {
     ({ python } = parseKernelArgs(argv));
   } catch (e) {
-    console.error(`kernel: ${(e as Error).message}`);
-    return 2;
+    return reportCliError('kernel', e);
   }
   const root = packageRoot();
   const install = kernelInstallCommand(root, python);

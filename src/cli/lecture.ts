@@ -8,8 +8,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { FewstepError, InvalidArgumentError, requireFinite } from '../core/errors.js';
+import { defineCli, parseCli, parseNumberArg, reportCliError } from './args.js';
+import { FewstepError, InvalidArgumentError } from '../core/errors.js';
 import { packageRoot } from '../core/packageRoot.js';
 import { LectureHtmlExporter } from '../lecture/exporter.js';
 import { exitOnSignals, exitWithParent, NotebookCellError, runNotebook, type RunNotebookResult } from '../runner/index.js';
@@ -44,25 +44,22 @@ export const SLOW_CELL_MS = 5000;
 /** The project root (packageRoot). */
 export const projectRoot = (): string => packageRoot();
 
-/** Parses `argv` (without node and script); unknown options and bad values throw InvalidArgumentError. */
+/** The command line of `npm run lecture` (src/cli/args.ts parses it). */
+export const LECTURE_CLI = defineCli({
+  command: 'npm run lecture --',
+  summary: 'Runs the course notebooks headless on the tslab kernel and writes executed notebooks and HTML pages.',
+  options: {
+    only: { type: 'string', value: 'glob', multiple: true, help: 'only notebooks whose file name matches (e.g. 03-*)' },
+    timeout: { type: 'string', value: 'seconds', help: 'per-cell timeout (default 120)' },
+    out: { type: 'string', value: 'dir', help: 'output folder (default out/lecture)' },
+    solutions: { type: 'boolean', help: 'also run the exercise solutions' },
+  },
+});
+
+/** Parses `argv` (without node and script); unknown options and bad values throw InvalidArgumentError, --help HelpRequested. */
 export function parseLectureArgs(argv: readonly string[], root = projectRoot()): LectureOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        only: { type: 'string', multiple: true },
-        timeout: { type: 'string' },
-        out: { type: 'string' },
-        solutions: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new InvalidArgumentError('arguments', argv.join(' '), `${(e as Error).message}; expected [--only <glob>]... [--timeout <seconds>] [--out <dir>] [--solutions]`);
-  }
-  const timeoutS = values.timeout === undefined ? 120 : requireFinite('--timeout', Number(values.timeout), 0.001);
+  const { values } = parseCli(LECTURE_CLI, argv);
+  const timeoutS = values.timeout === undefined ? 120 : parseNumberArg('--timeout', values.timeout, 0.001);
   return {
     only: values.only ?? [],
     timeoutS,
@@ -170,8 +167,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), note
   try {
     options = parseLectureArgs(argv);
   } catch (e) {
-    console.error(`lecture: ${(e as Error).message}`);
-    return 2;
+    return reportCliError('lecture', e);
   }
   const html = new LectureHtmlExporter(options.outDir);
   const t0 = Date.now();

@@ -39,6 +39,18 @@ export class MissingResourceError extends FewstepError {
   }
 }
 
+/**
+ * A model file exists but is malformed (JSON of the wrong shape, a truncated or corrupt .onnx): the
+ * message names the file and what is wrong. A MissingResourceError, so callers that handle a missing
+ * model handle a broken one the same way.
+ */
+export class ModelFileError extends MissingResourceError {
+  constructor(path: string, message: string) {
+    super(path, message);
+    (this as { code: string }).code = 'E_MODEL_FILE';
+  }
+}
+
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
@@ -54,7 +66,8 @@ export function formatValue(value: unknown): string {
 /** Throws InvalidArgumentError unless `value` is an integer in [min, max]. */
 export function requireInteger(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
+    const tooBig = typeof value === 'number' && value > max;
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}${tooBig ? ' and <= 2^53 - 1 = 9007199254740991' : ''}` : `an integer in [${min}, ${max}]`;
     throw new InvalidArgumentError(field, value, `expected ${range}`);
   }
   return value;

@@ -21,8 +21,6 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { FewstepError, InvalidArgumentError, MissingResourceError } from '../core/errors.js';
 
 /** A downloaded file failed its size or hash check (it was deleted). */
@@ -68,8 +66,28 @@ export interface HubOptions {
   timeoutMs?: number;
 }
 
-function endpointOf(o: HubOptions): string {
-  return (o.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
+/** The hub used when neither the endpoint option nor HF_ENDPOINT names one. */
+export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+/**
+ * The hub's base URL: the endpoint option, else HF_ENDPOINT (empty counts as unset), else the default.
+ * InvalidArgumentError names the option or the variable when it is not an http(s) URL.
+ */
+export function endpointOf(o: HubOptions): string {
+  const env = process.env.HF_ENDPOINT;
+  const field = o.endpoint !== undefined ? 'endpoint' : env ? 'HF_ENDPOINT' : 'endpoint';
+  const raw = o.endpoint ?? (env || DEFAULT_HUB_ENDPOINT);
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    const where = field === 'HF_ENDPOINT' ? ' (the environment variable; unset it for the default hub)' : '';
+    throw new InvalidArgumentError(field, raw, `an http:// or https:// URL of a Hugging Face-compatible hub, such as ${DEFAULT_HUB_ENDPOINT} or http://127.0.0.1:8080${where}`);
+  }
+  return raw.replace(/\/+$/, '');
 }
 
 const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
@@ -118,9 +136,36 @@ function request(url: string, options: HubOptions, headers: Record<string, strin
   });
 }
 
-async function readBody(res: Response): Promise<string> {
+/** Largest file listing read (bytes): a hub listing is a few hundred KB even for repos with thousands of files. */
+export const MAX_LISTING_BYTES = 16 * 1024 * 1024;
+
+/** Largest error body read (bytes); only its start goes into messages. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads a response body of at most `maxBytes`. Over it: `truncate` keeps the first maxBytes (error
+ * bodies), `throw` stops reading and throws DownloadError (the listing), checking Content-Length first.
+ */
+async function readBody(res: Response, url: string, maxBytes = MAX_ERROR_BODY_BYTES, over: 'truncate' | 'throw' = 'truncate', what = 'the answer'): Promise<string> {
+  const tooBig = (n: string) => new DownloadError(url, `${what} is ${n} bytes, more than the ${maxBytes}-byte limit; is the endpoint (HF_ENDPOINT) a Hugging Face-compatible hub?`);
+  const declared = Number(res.headers['content-length']);
+  if (over === 'throw' && Number.isFinite(declared) && declared > maxBytes) {
+    res.body.destroy();
+    throw tooBig(String(declared));
+  }
   const chunks: Buffer[] = [];
-  for await (const c of res.body) chunks.push(c as Buffer);
+  let total = 0;
+  for await (const c of res.body) {
+    const chunk = c as Buffer;
+    total += chunk.length;
+    if (total > maxBytes) {
+      res.body.destroy();
+      if (over === 'throw') throw tooBig(`over ${maxBytes}`);
+      chunks.push(chunk.subarray(0, chunk.length - (total - maxBytes)));
+      break;
+    }
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -130,7 +175,7 @@ export async function listHubFiles(repo: string, options: HubOptions = {}): Prom
   const revision = options.revision ?? 'main';
   const url = `${endpointOf(options)}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
   const res = await request(url, options);
-  const body = await readBody(res);
+  const body = res.status === 200 ? await readBody(res, url, MAX_LISTING_BYTES, 'throw', `the file listing of ${repo}`) : await readBody(res, url);
   const code = String(res.headers['x-error-code'] ?? '');
   if (code === 'RevisionNotFound' || (res.status === 404 && /revision|rev id/i.test(body) && code !== 'RepoNotFound')) {
     throw new InvalidArgumentError('revision', revision, `a branch, tag or commit of ${repo} (the hub at ${endpointOf(options)} answered ${res.status}: ${body.slice(0, 200)})`);
@@ -172,6 +217,8 @@ export interface DownloadFileOptions extends HubOptions {
   /** attempts per file when the connection drops (each resumes from the .partial file); default 3 */
   attempts?: number;
   onProgress?: (received: number, total: number | undefined) => void;
+  /** Where notes go (a file that could not be verified). */
+  log?: (line: string) => void;
 }
 
 async function hashFile(file: string, algorithm: 'sha256' | 'sha1', prefix?: string): Promise<string> {
@@ -224,30 +271,56 @@ async function downloadOnce(url: string, partial: string, expected: HubFile, opt
     throw new MissingResourceError(url, `${url} was not found (HTTP 404)`);
   }
   if (res.status !== 200 && res.status !== 206) {
-    const body = await readBody(res);
+    const body = await readBody(res, url);
     throw new DownloadError(url, `HTTP ${res.status}: ${body.slice(0, 200)}`);
   }
+  // the size the server states (Content-Range of a resume, else Content-Length) fills in what the listing did not give
+  const contentRange = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers['content-range'] ?? ''));
+  if (res.status === 206 && (!contentRange || Number(contentRange[1]) !== start)) {
+    res.body.resume();
+    fs.rmSync(partial, { force: true });
+    throw new DownloadError(url, `the resume from byte ${start} was answered with Content-Range ${JSON.stringify(res.headers['content-range'] ?? null)}; the partial file was discarded`);
+  }
+  const contentLength = Number(res.headers['content-length'] ?? NaN);
+  const stated = contentRange ? Number(contentRange[3]) : res.status === 200 && Number.isSafeInteger(contentLength) ? contentLength : undefined;
+  if (expected.size === undefined && stated !== undefined) expected.size = stated;
   const append = res.status === 206 && start > 0;
   const total = expected.size;
   let received = append ? start : 0;
   const out = fs.createWriteStream(partial, { flags: append ? 'a' : 'w' });
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+  // Every byte received is written before the error is reported (a plain pipeline would destroy the file
+  // stream with writes still queued, and the next attempt would resume from fewer bytes than arrived).
+  const failure = await new Promise<Error | undefined>((resolve) => {
+    let failed: Error | undefined;
+    let ended = false;
+    const finish = (e?: Error) => {
+      failed ??= e;
+      if (ended) return;
+      ended = true;
+      out.end();
+    };
+    res.body.on('data', (chunk: Buffer) => {
       received += chunk.length;
       options.onProgress?.(received, total);
-      done(null, chunk);
-    },
+      if (!out.write(chunk)) {
+        res.body.pause();
+        out.once('drain', () => res.body.resume());
+      }
+    });
+    res.body.on('end', () => finish());
+    res.body.on('error', (e) => finish(e));
+    res.body.on('close', () => finish(res.body.complete ? undefined : new Error('connection closed early')));
+    out.on('error', (e) => {
+      failed ??= e;
+      res.body.destroy();
+    });
+    out.on('close', () => resolve(failed));
   });
-  // a dropped connection may emit 'error' on the response after pipeline gave up on it: keep it handled
-  res.body.on('error', () => undefined);
-  try {
-    await pipeline(res.body, counter, out);
-  } catch (e) {
-    throw new DownloadError(url, `connection failed after ${received} bytes (${(e as Error).message})`);
-  } finally {
-    if (!out.closed) await new Promise<void>((r) => out.once('close', () => r()));
-  }
-  if (total !== undefined && received < total) throw new DownloadError(url, `connection closed after ${received} of ${total} bytes`);
+  // report what the .partial file holds (the next attempt resumes from there)
+  const onDisk = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
+  const of = total !== undefined ? ` of ${total}` : '';
+  if (failure) throw new DownloadError(url, `connection failed with ${onDisk}${of} bytes on disk (${failure.message}); the next run resumes from ${partial}`);
+  if (total !== undefined && onDisk < total) throw new DownloadError(url, `connection closed with ${onDisk}${of} bytes on disk; the next run resumes from ${partial}`);
 }
 
 /**
@@ -277,6 +350,9 @@ export async function downloadHubFile(repo: string, file: HubFile, dest: string,
     }
   }
   await verify(dest, partial, expected);
+  if (expected.size === undefined && !expected.sha256 && !expected.gitOid) {
+    options.log?.(`${file.path}: neither the listing nor the server gave its size or hash; only a clean end of the connection says it is whole (${fs.statSync(partial).size} bytes)`);
+  }
   fs.renameSync(partial, dest);
   return 'downloaded';
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, MissingResourceError, NumericalError, requireFinite, requireInteger } from '../core/errors.js';
+import { InvalidArgumentError, MissingResourceError, ModelFileError, NumericalError, requireFinite, requireInteger } from '../core/errors.js';
 import { Rng, type NoiseSource } from '../core/rng.js';
 import { guidanceScaleEmbedding } from '../samplers/guidanceEmbedding.js';
 import { modelDefaults } from './modelDefaults.js';
@@ -113,13 +113,20 @@ export interface GenerateResult {
   timings: PipelineTimings;
 }
 
+/** Reads a JSON file that must hold an object; ModelFileError names the file when it is not JSON or not an object. */
 function readJsonFile(file: string, what: string): Record<string, unknown> {
   if (!fs.existsSync(file)) throw new MissingResourceError(file, `${what} ${file} does not exist; ${FETCH_HINT}`);
+  let parsed: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new MissingResourceError(file, `${what} ${file} cannot be parsed: ${(e as Error).message}; ${FETCH_HINT}`);
+    throw new ModelFileError(file, `${what} ${file} cannot be parsed: ${(e as Error).message}; ${FETCH_HINT}`);
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    throw new ModelFileError(file, `${what} ${file} holds ${got}; expected a JSON object ({"key": value, ...}); ${FETCH_HINT}`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 function optionalJson(file: string): Record<string, unknown> {
@@ -152,6 +159,35 @@ class PerImageNoise implements NoiseSource {
     this.rngs.forEach((rng, i) => out.set(rng.normal(per), i * per));
     return out;
   }
+}
+
+/**
+ * scheduler.setTimesteps(steps), with the scheduler's own limit reported against `steps` (LCM allows at
+ * most original_inference_steps, the others num_train_timesteps).
+ */
+function setSchedulerSteps(scheduler: Scheduler, steps: number): void {
+  const max = maxInferenceSteps(scheduler);
+  if (steps > max) {
+    const why = max < scheduler.numTrainTimesteps
+      ? `LCM timesteps are a subset of the original_inference_steps = ${max} distillation grid`
+      : `num_train_timesteps = ${max}`;
+    throw new InvalidArgumentError('steps', steps, `expected an integer in [1, ${max}] (${scheduler.className}: ${why})`);
+  }
+  try {
+    scheduler.setTimesteps(steps);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError && e.field === 'numInferenceSteps') {
+      throw new InvalidArgumentError('steps', steps, `${e.allowed} (limit of ${scheduler.className})`);
+    }
+    throw e;
+  }
+}
+
+/** Most steps `scheduler` can take: LCM's original_inference_steps, else num_train_timesteps. */
+export function maxInferenceSteps(scheduler: Scheduler): number {
+  const original = scheduler.config.original_inference_steps;
+  if (scheduler.className === 'LCMScheduler' && typeof original === 'number') return Math.min(original, scheduler.numTrainTimesteps);
+  return scheduler.numTrainTimesteps;
 }
 
 /** Most-recently-used map with a cap on entries (oldest evicted first). */
@@ -317,7 +353,7 @@ export class TextToImagePipeline {
     const pooled = options.scheduler === undefined;
     const scheduler = pooled ? this.schedulerPool.pop() ?? this.makeScheduler(undefined) : this.makeScheduler(options.scheduler);
     try {
-      scheduler.setTimesteps(steps);
+      setSchedulerSteps(scheduler, steps);
       const lh = height / this.vaeScaleFactor;
       const lw = width / this.vaeScaleFactor;
       const perImage = this.latentChannels * lh * lw;
@@ -531,11 +567,17 @@ export class TextToImagePipeline {
       if (o.seed !== undefined) throw new InvalidArgumentError('seed', o.seed, 'give either seed or seeds, not both');
       seeds = o.seeds.map((s, i) => requireInteger(`seeds[${i}]`, s, 0));
     } else {
-      const first = o.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : requireInteger('seed', o.seed, 0);
+      // image i gets seed + i, so the first seed leaves room for the batch below the generator's 2^53 - 1
+      const maxFirst = Number.MAX_SAFE_INTEGER - (batch - 1);
+      if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isInteger(o.seed) || o.seed < 0 || o.seed > maxFirst)) {
+        const why = batch > 1 ? `; image i gets seed + i, and seed + ${batch - 1} must stay <= 2^53 - 1 (the generator's largest seed)` : " (the generator's seeds)";
+        throw new InvalidArgumentError('seed', o.seed, `expected an integer in [0, ${maxFirst}]${why}`);
+      }
+      const first = o.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : o.seed;
       seeds = Array.from({ length: batch }, (_, i) => first + i);
     }
-    const trainSteps = Number(this.schedulerConfig.num_train_timesteps ?? 1000);
-    const steps = requireInteger('steps', o.steps ?? this.defaults.steps, 1, trainSteps);
+    // the upper limit is the scheduler's (LCM: original_inference_steps; others: num_train_timesteps), see setSchedulerSteps
+    const steps = requireInteger('steps', o.steps ?? this.defaults.steps, 1);
     const guidance = requireFinite('guidance', o.guidance ?? this.defaults.guidance, 0, 50);
     const size = (field: string, v: unknown): number => {
       const n = requireInteger(field, v ?? this.nativeSize, 1);

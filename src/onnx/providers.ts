@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FewstepError, requireOneOf } from '../core/errors.js';
+import { FewstepError, ModelFileError, requireOneOf } from '../core/errors.js';
 
 /** Where to run: `auto` tries CUDA and falls back to the CPU; `cuda` insists; `cpu` never tries CUDA. */
 export type OnnxDevice = 'auto' | 'cpu' | 'cuda';
@@ -67,6 +67,7 @@ export async function chooseProvider<T>(
     const value = await open(['cuda']);
     return { provider: 'cuda', reason: `CUDA provider loaded from ${lib.path}`, value };
   } catch (e) {
+    if (e instanceof ModelFileError) throw e; // the model file is bad, whatever the provider
     const msg = firstLine((e as Error).message);
     if (device === 'cuda') {
       throw new ProviderUnavailableError('cuda', `${lib.path} is installed but a session could not use it: ${msg} (check the GPU driver, CUDA 13 and cuDNN 9, or rerun \`npm run setup:cuda\`)`);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { InvalidArgumentError, MissingResourceError } from '../core/errors.js';
+import { InvalidArgumentError, MissingResourceError, ModelFileError } from '../core/errors.js';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from './float16.js';
 import { chooseProvider, type OnnxDevice, type ExecutionProviderName } from './providers.js';
 
@@ -92,7 +92,13 @@ export class OnnxModel {
     if (!fs.existsSync(modelPath)) {
       throw new MissingResourceError(modelPath, `${component}: model file ${modelPath} does not exist (get a model with \`npm run fetch-model -- <repo>\`)`);
     }
-    const create = (executionProviders: string[]) => ort.InferenceSession.create(modelPath, { executionProviders, graphOptimizationLevel: 'all' });
+    const create = async (executionProviders: string[]) => {
+      try {
+        return await ort.InferenceSession.create(modelPath, { executionProviders, graphOptimizationLevel: 'all' });
+      } catch (e) {
+        throw modelLoadError(modelPath, component, e);
+      }
+    };
     if (options.executionProviders) {
       const eps = options.executionProviders;
       const session = await create(eps);
@@ -178,6 +184,31 @@ export class OnnxModel {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** ONNX Runtime's words for a model file it cannot parse (truncated, corrupt, not ONNX). */
+const MODEL_FILE_FAILURE = /^Load model from|Protobuf parsing failed|ModelProto|INVALID_PROTOBUF|external data/i;
+
+/**
+ * The error of a failed session creation: ModelFileError naming the file, its size and what ONNX Runtime
+ * found wrong when the file itself is bad; other errors (provider, memory) unchanged.
+ */
+export function modelLoadError(modelPath: string, component: string, e: unknown): unknown {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!MODEL_FILE_FAILURE.test(message)) return e;
+  const reason = message
+    .split('\n')[0]
+    .replace(/^Load model from .*? failed:/, '')
+    .replace(/^\S+:\d+ \S+::\S+\(.*\) /, '')
+    .trim();
+  let size = '';
+  try {
+    size = ` (${fs.statSync(modelPath).size} bytes)`;
+  } catch {
+    // the size is only a hint
+  }
+  return new ModelFileError(modelPath, `${component}: ${modelPath}${size} is not a loadable ONNX model: ${reason || 'ONNX Runtime refused it'}; ` +
+    'the file is truncated, corrupt or not ONNX: download it again (`npm run fetch-model -- <repo>`) or rebuild it');
 }
 
 function feedType(feed: OnnxFeed): string {

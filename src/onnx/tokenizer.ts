@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, MissingResourceError } from '../core/errors.js';
+import { InvalidArgumentError, MissingResourceError, ModelFileError } from '../core/errors.js';
 
 /** The part of @huggingface/tokenizers' Tokenizer this module uses. */
 interface HfTokenizer {
@@ -107,12 +107,18 @@ function tokenContent(t: string | { content: string } | undefined): string | und
   return typeof t === 'string' ? t : t.content;
 }
 
-function readJson(file: string): unknown {
+/** Reads a JSON file that must hold an object (ModelFileError names the file otherwise). */
+function readJson(file: string): Record<string, unknown> {
+  let parsed: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new MissingResourceError(file, `cannot read ${file}: ${(e as Error).message}`);
+    throw new ModelFileError(file, `cannot read ${file}: ${(e as Error).message}`);
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ModelFileError(file, `${file} holds ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}; expected a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
 }
 
 /**

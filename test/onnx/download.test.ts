@@ -1,15 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
-import { DownloadIntegrityError, downloadHubFile, fetchModel, globToRegExp, listHubFiles } from '../../src/onnx/download.js';
+import { FewstepError, InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
+import { DownloadIntegrityError, downloadHubFile, fetchModel, globToRegExp, listHubFiles, MAX_LISTING_BYTES } from '../../src/onnx/download.js';
 import { parseFetchModelArgs } from '../../src/cli/fetchModel.js';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
 /** A fake hub on 127.0.0.1: repo listing, resolve with LFS redirects and Range, and failure switches. */
@@ -218,8 +218,10 @@ describe('fetch-model command line', () => {
     assert.throws(() => parseFetchModelArgs(['a/b', 'c/d']), InvalidArgumentError);
     assert.throws(() => parseFetchModelArgs(['a/b', '--force']), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'option');
     assert.throws(() => parseFetchModelArgs(['a/b', '--revision']), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--revision');
+    assert.throws(() => parseFetchModelArgs(['a/b', '--revision', '--name', 'x']), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--revision');
+    assert.throws(() => parseFetchModelArgs(['a/b', '--name', 'x', '--name', 'y']), (e: unknown) => e instanceof InvalidArgumentError && /given twice/.test(e.message));
   });
-  test('the compiled command downloads from HF_ENDPOINT and exits 0; a bad revision exits 1 naming it', async () => {
+  test('the compiled command downloads from HF_ENDPOINT and exits 0; a bad revision exits 2 naming it', async () => {
     const modelsDir = reset();
     const cli = join(__dirname, '..', '..', 'src', 'cli', 'fetchModel.js');
     const env = { ...process.env, HF_ENDPOINT: endpoint };
@@ -227,6 +229,109 @@ describe('fetch-model command line', () => {
     assert.match(stdout, /acme\/tiny-sd -> .*tiny-sd: 2 downloaded/);
     assert.deepEqual(listTree(join(modelsDir, 'tiny-sd')), ['fetch.json', 'unet/config.json', 'unet/model.onnx']);
     await assert.rejects(promisify(execFile)(process.execPath, [cli, 'acme/tiny-sd', '--revision', 'nope', '--models-dir', modelsDir], { env }), (e: { code?: number; stderr?: string }) =>
-      e.code === 1 && /revision = "nope"/.test(e.stderr ?? ''));
+      e.code === 2 && /revision = "nope"/.test(e.stderr ?? ''));
+  });
+});
+
+/** A second local server whose answers each test scripts: one handler per request, in order. */
+describe('fetch-model against a misbehaving server (issue 11, item 5)', () => {
+  type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  let queue: Handler[] = [];
+  let srv: http.Server;
+  let base = '';
+  before(async () => {
+    srv = http.createServer((req, res) => {
+      const h = queue.shift();
+      if (h) h(req, res);
+      else res.writeHead(500).end('no handler');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => srv.close(() => r())));
+  const noInfo = { path: 'f.bin', size: undefined, sha256: undefined, gitOid: undefined };
+  const body = bytes(100_000, 9);
+  /** Content-Length stated, 30 000 bytes sent, then the connection drops. */
+  const cutWithLength: Handler = (_req, res) => {
+    res.writeHead(200, { 'content-length': String(body.length) });
+    res.write(body.subarray(0, 30_000), () => setTimeout(() => res.destroy(), 20));
+  };
+  /** A close-delimited answer (no length, no Content-Range): only the connection's end marks the end. */
+  const rawClose = (status: string, part: Buffer): Handler => (_req, res) => {
+    res.socket!.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    res.socket!.end(part);
+  };
+
+  test('a size stated by Content-Length is kept: a later short, close-delimited answer is not accepted as the file', async () => {
+    for (const second of [rawClose('206 Partial Content', body.subarray(30_000, 50_000)), rawClose('200 OK', body.subarray(0, 50_000))]) {
+      const dest = join(reset(), 'f.bin');
+      queue = [cutWithLength, second];
+      await assert.rejects(downloadHubFile('acme/x', noInfo, dest, { endpoint: base, attempts: 2 }), (e: unknown) => e instanceof FewstepError && /100000 bytes on disk|Content-Range null/.test((e as Error).message));
+      assert.ok(!existsSync(dest), 'no final file');
+    }
+  });
+
+  test('a resume answered from the wrong offset is refused and the partial file discarded', async () => {
+    const dest = join(reset(), 'f.bin');
+    queue = [cutWithLength, (_req, res) => res.writeHead(206, { 'content-range': `bytes 0-${body.length - 1}/${body.length}`, 'content-length': String(body.length) }).end(body)];
+    await assert.rejects(downloadHubFile('acme/x', noInfo, dest, { endpoint: base, attempts: 2 }), /resume from byte 30000 .*Content-Range/);
+    assert.ok(!existsSync(dest));
+  });
+
+  test('without any size, a whole close-delimited file is kept and the log says it could not be verified', async () => {
+    const dest = join(reset(), 'f.bin');
+    queue = [rawClose('200 OK', body)];
+    const lines: string[] = [];
+    assert.equal(await downloadHubFile('acme/x', noInfo, dest, { endpoint: base, log: (l) => lines.push(l) }), 'downloaded');
+    assert.deepEqual(readFileSync(dest), body);
+    assert.match(lines.join('\n'), /f\.bin: neither the listing nor the server gave its size or hash/);
+  });
+
+  test('after a dropped connection the error reports the bytes on disk, not the bytes counted in flight', async () => {
+    const big = Buffer.alloc(48 * 1024 * 1024, 3);
+    for (let k = 0; k < 2; k++) {
+      const dest = join(reset(), 'big.bin');
+      queue = [(_req, res) => {
+        res.writeHead(200, { 'content-length': String(big.length) });
+        res.write(big.subarray(0, 32 * 1024 * 1024), () => res.destroy());
+      }];
+      await assert.rejects(downloadHubFile('acme/x', { ...noInfo, path: 'big.bin' }, dest, { endpoint: base, attempts: 1 }), (e: unknown) => {
+        const m = /with (\d+) of (\d+) bytes on disk/.exec((e as Error).message);
+        assert.ok(m, (e as Error).message);
+        assert.equal(Number(m[1]), statSync(dest + '.partial').size);
+        assert.equal(Number(m[2]), big.length);
+        return true;
+      });
+    }
+  });
+
+  test('a file listing over 16 MiB is refused (declared by Content-Length, or streamed without it)', async () => {
+    const siblings = Array.from({ length: 400_000 }, (_, i) => ({ rfilename: `f/${i}.json`, size: 1, blobId: 'a'.repeat(40) }));
+    const listing = Buffer.from(JSON.stringify({ sha: 'c0ffee', siblings }));
+    assert.ok(listing.length > MAX_LISTING_BYTES);
+    queue = [(_req, res) => res.writeHead(200, { 'content-length': String(listing.length) }).end(listing)];
+    await assert.rejects(listHubFiles('acme/x', { endpoint: base }), /file listing of acme\/x is \d+ bytes, more than the 16777216-byte limit/);
+    queue = [(_req, res) => {
+      res.writeHead(200); // chunked: no length
+      res.end(listing);
+    }];
+    await assert.rejects(listHubFiles('acme/x', { endpoint: base }), /file listing of acme\/x is over 16777216 bytes/);
+  });
+
+  test('HF_ENDPOINT or endpoint that is not an http(s) URL is named, with what is allowed', async () => {
+    await assert.rejects(listHubFiles('acme/x', { endpoint: 'ftp://example.org' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'endpoint');
+    const saved = process.env.HF_ENDPOINT;
+    process.env.HF_ENDPOINT = 'notaurl';
+    try {
+      await assert.rejects(listHubFiles('acme/x'), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'HF_ENDPOINT' && /https?:\/\//.test(e.message));
+    } finally {
+      if (saved === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = saved;
+    }
+    const cli = join(__dirname, '..', '..', 'src', 'cli', 'fetchModel.js');
+    const r = spawnSync(process.execPath, [cli, 'acme/x', '--models-dir', reset()], { env: { ...process.env, HF_ENDPOINT: 'notaurl' }, encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^fetch-model: HF_ENDPOINT = "notaurl" is not allowed: an http:\/\/ or https:\/\/ URL/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   });
 });
