@@ -2,6 +2,7 @@ import type { Data, Layout } from 'plotly.js';
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import type { PlotlyFigure } from './figure.js';
 import { applyProvenance, type ProvenanceOptions } from './provenance.js';
+import { axisLayout } from './axes.js';
 import { axisTitle, escapePlotText, requireNonEmptyArray, requireText } from './validate.js';
 
 /** One candidate configuration on a speed/quality chart. */
@@ -24,6 +25,40 @@ export interface ParetoChartOptions extends ProvenanceOptions {
   logX?: boolean;
   /** Draw the front as a staircase (what the dominated region really looks like) instead of straight segments. */
   staircase?: boolean;
+}
+
+/** Two labels closer than this (fraction of the axis ranges) would overlap. */
+const LABEL_CLEARANCE = 0.09;
+
+/**
+ * Where each front label goes: above its point, alternating above/below when a neighbour is close,
+ * and no label (hover only) when both places near it are taken. Distances are measured as fractions
+ * of the plotted ranges (log10 for a log x axis).
+ */
+export function placeLabels(
+  x: readonly number[], y: readonly number[], labels: readonly string[], logX: boolean, allX: readonly number[] = x, allY: readonly number[] = y,
+): { text: string[]; position: ('top center' | 'bottom center')[] } {
+  const tx = (v: number) => (logX ? Math.log10(Math.max(v, Number.MIN_VALUE)) : v);
+  const span = (vs: number[]) => Math.max(...vs) - Math.min(...vs) || 1;
+  const sx = span(allX.map(tx));
+  const sy = span(allY.slice());
+  const taken: { x: number; y: number; above: boolean }[] = [];
+  const text: string[] = [];
+  const position: ('top center' | 'bottom center')[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const px = tx(x[i]) / sx;
+    const py = y[i] / sy;
+    const near = (above: boolean) => taken.some((t) => t.above === above && Math.abs(t.x - px) < LABEL_CLEARANCE * 2.5 && Math.abs(t.y - py) < LABEL_CLEARANCE);
+    const above = !near(true) ? true : !near(false) ? false : undefined;
+    position.push(above === false ? 'bottom center' : 'top center');
+    if (above === undefined) {
+      text.push('');
+      continue;
+    }
+    taken.push({ x: px, y: py, above });
+    text.push(labels[i]);
+  }
+  return { text, position };
 }
 
 /**
@@ -61,11 +96,12 @@ export function paretoChart(options: ParetoChartOptions): PlotlyFigure {
       hovertemplate, marker: { size: 8, color: '#9e9e9e' },
     },
   ];
+  const placed = placeLabels(front.map((i) => xs[i]), front.map((i) => ys[i]), front.map((i) => labels[i]), options.logX === true, xs, ys);
   if (front.length > 0) {
     data.push({
       type: 'scatter', mode: 'text+lines+markers', name: 'Pareto front',
-      x: front.map((i) => xs[i]), y: front.map((i) => ys[i]), text: front.map((i) => labels[i]),
-      textposition: 'top center', hovertemplate,
+      x: front.map((i) => xs[i]), y: front.map((i) => ys[i]), text: placed.text,
+      textposition: placed.position as unknown as "top center", hovertemplate,
       line: { color: '#ef553b', width: 2, shape: options.staircase ? 'hv' : 'linear' },
       marker: { size: 10, color: '#ef553b' },
     });
@@ -79,7 +115,7 @@ export function paretoChart(options: ParetoChartOptions): PlotlyFigure {
     });
   }
   const layout: Partial<Layout> = {
-    xaxis: { title: axisTitle(options.xTitle), type: options.logX ? 'log' : 'linear' },
+    xaxis: axisLayout({ title: options.xTitle, log: options.logX, values: [xs] }),
     yaxis: { title: axisTitle(options.yTitle) },
     hovermode: 'closest',
   };
