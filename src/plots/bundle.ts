@@ -259,7 +259,14 @@ export function pngSize(png: Uint8Array): { width: number; height: number } {
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-/** A PNG as a display bundle (base64 image/png + text/plain); `displayWidth` scales it on screen. */
+/** Images narrower than this are shown enlarged by default (a 64 px model output is too small to see). */
+export const MIN_DISPLAY_WIDTH = 256;
+
+/**
+ * A PNG as a display bundle (base64 image/png + text/plain). `displayWidth` sets its width on
+ * screen; by default an image narrower than MIN_DISPLAY_WIDTH is shown at the smallest whole
+ * multiple of its width that reaches it (64 px -> 256 px), so pixels stay square blocks.
+ */
 export function pngBundle(png: Uint8Array, displayWidth?: number): DisplayBundle {
   const { width, height } = pngSize(png);
   const metadata: DisplayBundle['metadata'] = {};
@@ -268,6 +275,8 @@ export function pngBundle(png: Uint8Array, displayWidth?: number): DisplayBundle
       throw new InvalidArgumentError('displayWidth', displayWidth, 'expected a positive integer number of pixels');
     }
     metadata['image/png'] = { width: displayWidth };
+  } else if (width > 0 && width < MIN_DISPLAY_WIDTH) {
+    metadata['image/png'] = { width: width * Math.ceil(MIN_DISPLAY_WIDTH / width) };
   }
   return {
     data: { 'image/png': Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64'), 'text/plain': `[PNG image ${width}x${height}]` },

@@ -151,6 +151,18 @@ describe('pngBundle and markdownBundle', () => {
     assert.equal(b.data['text/plain'], '[PNG image 3x2]');
     assert.deepEqual(b.metadata['image/png'], { width: 200 });
   });
+  test('by default a small image is shown enlarged to a whole multiple >= 256 px (a 64 px image at 256 px), a large one as it is', () => {
+    const ihdr = (w: number, h: number) => {
+      const b = Buffer.from(png);
+      b.writeUInt32BE(w, 16);
+      b.writeUInt32BE(h, 20);
+      return b;
+    };
+    assert.deepEqual(pngBundle(ihdr(64, 64)).metadata['image/png'], { width: 256 });
+    assert.deepEqual(pngBundle(ihdr(3, 2)).metadata['image/png'], { width: 258 });
+    assert.deepEqual(pngBundle(ihdr(100, 50)).metadata['image/png'], { width: 300 });
+    assert.deepEqual(pngBundle(ihdr(640, 64)).metadata, {});
+  });
   test('bytes that are not a PNG are refused', () => {
     assert.throws(() => pngBundle(Buffer.from('GIF89a not a png at all....')), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'png');
   });
