@@ -95,7 +95,8 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
     }
     const device = requireOneOf('--device', values.device, ONNX_DEVICES) as OnnxDevice;
     const modelDir = values.model === undefined ? defaultModelDir() : modelFolderFor(values.model);
-    const pipe = await loadPipeline(modelDir, { device, log: io.log, warn: io.error });
+    // generate prints its own lines about words outside the vocabulary (below).
+    const pipe = await loadPipeline(modelDir, { device, log: io.log, warn: io.error, vocabularyNote: false });
     try {
       const seed = num('--seed', values.seed) ?? 42;
       const result = await pipe.generate({

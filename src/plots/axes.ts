@@ -1,4 +1,5 @@
 import type { LayoutAxis } from 'plotly.js';
+import { InvalidArgumentError, requireFinite } from '../core/errors.js';
 import { axisTitle } from './validate.js';
 
 /** Tick values beyond this many distinct integers are left to Plotly (its own spacing is >= 1 there). */
@@ -58,4 +59,18 @@ export function axisLayout(options: AxisOptions): Partial<LayoutAxis> {
     return { ...axis, tickmode: 'array', tickvals, ticktext };
   }
   return axis;
+}
+
+/**
+ * An axis range that holds every finite value of `series` with `padding` (a fraction of the span)
+ * on both sides: for charts that set a fixed range, so nothing drawn is clipped.
+ */
+export function paddedRange(series: readonly (ArrayLike<number | null>)[], padding = 0.06): [number, number] {
+  const values = series.flatMap((s) => Array.from(s)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (values.length === 0) throw new InvalidArgumentError('series', series, 'expected at least one finite value');
+  requireFinite('padding', padding, 0);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = (hi - lo || Math.abs(hi) || 1) * padding;
+  return [lo - pad, hi + pad];
 }

@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axisLayout, logTicks } from '../../src/plots/axes.js';
+import { axisLayout, logTicks, paddedRange } from '../../src/plots/axes.js';
 import { lineChart } from '../../src/plots/lineChart.js';
 import { paretoChart, placeLabels } from '../../src/plots/paretoChart.js';
+import { wrapPlotText } from '../../src/plots/provenance.js';
 
 describe('axes (issue 11 item 15)', () => {
   test('a step axis ticks exactly the step counts (never 1.5 or 2.5)', () => {
@@ -45,5 +46,34 @@ describe('Pareto labels (issue 11 item 15)', () => {
     const front = fig.data[1] as { text: string[] };
     assert.deepEqual(front.text, ['a', 'b', '', 'd']);
     assert.deepEqual((fig.data[0] as { text: string[] }).text, ['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('paddedRange (issue 11 item 15: nb02 clipped its one-path chart at a fixed range)', () => {
+  test('holds every value of every series, with the padding on both sides', () => {
+    assert.deepEqual(paddedRange([[-1.5, 0.2], [1, null, NaN], [0.5]], 0.1), [-1.75, 1.25]);
+  });
+  test('a single value gets a range around it; no finite value is an error', () => {
+    assert.deepEqual(paddedRange([[2]], 0.5), [1, 3]);
+    assert.throws(() => paddedRange([[NaN]]), /finite/);
+  });
+});
+
+describe('long chart titles wrap (issue 11 item 15: nb04 panel titles were cut at 1280 px)', () => {
+  const long = 'Stable-fast README: UNet iterations per second (it/s); SD 1.5, 512x512, batch 1, guided, on the H100 GPU';
+  test('a long title is broken at spaces into lines of at most 70 characters, keeping every word and tag whole', () => {
+    const lines = wrapPlotText(`${long} <span style="color: red">x</span>`, 70);
+    assert.ok(lines.length >= 2);
+    for (const l of lines) assert.ok(l.replace(/<[^>]*>/g, '').length <= 70, l);
+    assert.equal(lines.join(' '), `${long} <span style="color: red">x</span>`);
+    assert.match(lines[lines.length - 1], /H100 GPU/);
+  });
+  test('the chart title carries the breaks and the top margin grows with the lines', () => {
+    const fig = lineChart({ title: long, provenance: 'published', source: 'stable-fast README (2024), table "SD 1.5 on A100 and H100", github.com/chengzeyi/stable-fast', series: [{ name: 'a', x: [1], y: [1] }] });
+    const title = (fig.layout.title as { text: string }).text;
+    assert.ok(title.split('<br>').length >= 3, title);
+    assert.ok((fig.layout.margin as { t: number }).t > 80);
+    const short = lineChart({ title: 'T', provenance: 'measured', series: [{ name: 'a', x: [1], y: [1] }] });
+    assert.equal((short.layout.margin as { t: number }).t, 80);
   });
 });
