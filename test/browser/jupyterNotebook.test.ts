@@ -238,3 +238,12 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     await page.close();
   });
 });
+
+test('the README says classic Notebook 6 (Debian) works with the HTML fallback, next to the JupyterLab instructions', async () => {
+  const readme = await fsp.readFile(path.join(root, 'README.md'), 'utf8');
+  const section = readme.split(/^## /m).find((s) => s.startsWith('Notebooks in JupyterLab')) ?? '';
+  assert.match(section, /Classic Notebook 6 works/);
+  assert.match(section, /apt-get install jupyter-notebook\s+python3-notebook jupyter-client/);
+  assert.match(section, /HTML fallback/);
+  assert.match(section, /fs\.resendPlotlyLibrary\(\)/);
+});
