@@ -47,7 +47,9 @@ export interface AxisOptions {
  */
 export function axisLayout(options: AxisOptions): Partial<LayoutAxis> {
   const axis: Partial<LayoutAxis> = { title: axisTitle(options.title), type: options.log ? 'log' : 'linear' };
-  const values = (options.values ?? []).flatMap((list) => Array.from(list)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const values = (options.values ?? [])
+    .flatMap((list) => Array.from(list))
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const usable = options.log ? values.filter((v) => v > 0) : values;
   if (usable.length === 0) return axis;
   const distinct = Array.from(new Set(usable)).sort((a, b) => a - b);
@@ -65,8 +67,10 @@ export function axisLayout(options: AxisOptions): Partial<LayoutAxis> {
  * An axis range that holds every finite value of `series` with `padding` (a fraction of the span)
  * on both sides: for charts that set a fixed range, so nothing drawn is clipped.
  */
-export function paddedRange(series: readonly (ArrayLike<number | null>)[], padding = 0.06): [number, number] {
-  const values = series.flatMap((s) => Array.from(s)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+export function paddedRange(series: readonly ArrayLike<number | null>[], padding = 0.06): [number, number] {
+  const values = series
+    .flatMap((s) => Array.from(s))
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (values.length === 0) throw new InvalidArgumentError('series', series, 'expected at least one finite value');
   requireFinite('padding', padding, 0);
   const lo = Math.min(...values);

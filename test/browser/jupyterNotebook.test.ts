@@ -19,10 +19,13 @@ import { CHROMIUM_ARGS, chromiumPath, hasChromium, inCi, root, screenshots } fro
 
 const JUPYTER_NOTEBOOK = process.env.JUPYTER_NOTEBOOK ?? '/usr/bin/jupyter-notebook';
 const hasJupyter = existsSync(JUPYTER_NOTEBOOK);
-const skip =
-  inCi ? false
-    : !hasJupyter ? `${JUPYTER_NOTEBOOK} not found (apt-get install jupyter-notebook python3-notebook); runs under CI=true`
-      : !hasChromium ? `${chromiumPath} not found (apt-get install chromium); runs under CI=true` : false;
+const skip = inCi
+  ? false
+  : !hasJupyter
+    ? `${JUPYTER_NOTEBOOK} not found (apt-get install jupyter-notebook python3-notebook); runs under CI=true`
+    : !hasChromium
+      ? `${chromiumPath} not found (apt-get install chromium); runs under CI=true`
+      : false;
 
 // The browser globals the page functions use (the test program compiles without the DOM lib).
 declare const document: any, window: any;
@@ -44,7 +47,9 @@ function testNotebook(): unknown {
       code(chart(TITLES[1], 2)),
       code(chart(TITLES[2], 3)),
       code(`${chart(TITLES[3], 4)}\n${chart(TITLES[4], 5)}`),
-      code("fs.showMarkdown('**Measured** on this machine: LCM at `4` steps ([paper](https://arxiv.org/abs/2310.04378)).');"),
+      code(
+        "fs.showMarkdown('**Measured** on this machine: LCM at `4` steps ([paper](https://arxiv.org/abs/2310.04378)).');",
+      ),
     ],
     metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
     nbformat: 4,
@@ -65,11 +70,15 @@ async function freePort(): Promise<number> {
 
 /** Waits until the kernel is idle and every code cell has an execution count (none pending '*'). */
 async function waitAllRun(page: Page, timeout = 90_000): Promise<void> {
-  await page.waitForFunction(() => {
-    const nb = window.Jupyter?.notebook;
-    if (!nb || !nb.kernel || nb.kernel_busy) return false;
-    return nb.get_cells().every((c: any) => c.cell_type !== 'code' || typeof c.input_prompt_number === 'number');
-  }, undefined, { timeout, polling: 250 });
+  await page.waitForFunction(
+    () => {
+      const nb = window.Jupyter?.notebook;
+      if (!nb || !nb.kernel || nb.kernel_busy) return false;
+      return nb.get_cells().every((c: any) => c.cell_type !== 'code' || typeof c.input_prompt_number === 'number');
+    },
+    undefined,
+    { timeout, polling: 250 },
+  );
 }
 
 interface ChartState {
@@ -81,22 +90,27 @@ interface ChartState {
 
 /** Each chart div of the page: its height, whether Plotly drew it, the fallback text left beside it. */
 async function charts(page: Page): Promise<ChartState[]> {
-  return page.evaluate(() => Array.from(document.querySelectorAll('.output_subarea')).flatMap((area: any) => {
-    const plots = Array.from(area.querySelectorAll('.fewstep-plotly'));
-    const fallbacks = Array.from(area.querySelectorAll('.fewstep-plotly-fallback'));
-    // Untrusted: the sanitizer may drop the classes; find the fallback by its text instead.
-    const text = area.innerText as string;
-    if (plots.length === 0 && !/^chart: /m.test(text)) return [];
-    if (plots.length === 0) {
-      return text.split('\n').filter((l: string) => l.startsWith('chart: ')).map((l: string) => ({ title: l, height: 0, drawn: false, fallback: l }));
-    }
-    return plots.map((p: any, i: number) => ({
-      title: p.querySelector('.gtitle')?.textContent ?? '',
-      height: p.getBoundingClientRect().height,
-      drawn: p.querySelector('.main-svg') !== null,
-      fallback: fallbacks[i] ? (fallbacks[i] as any).innerText : '',
-    }));
-  }));
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('.output_subarea')).flatMap((area: any) => {
+      const plots = Array.from(area.querySelectorAll('.fewstep-plotly'));
+      const fallbacks = Array.from(area.querySelectorAll('.fewstep-plotly-fallback'));
+      // Untrusted: the sanitizer may drop the classes; find the fallback by its text instead.
+      const text = area.innerText as string;
+      if (plots.length === 0 && !/^chart: /m.test(text)) return [];
+      if (plots.length === 0) {
+        return text
+          .split('\n')
+          .filter((l: string) => l.startsWith('chart: '))
+          .map((l: string) => ({ title: l, height: 0, drawn: false, fallback: l }));
+      }
+      return plots.map((p: any, i: number) => ({
+        title: p.querySelector('.gtitle')?.textContent ?? '',
+        height: p.getBoundingClientRect().height,
+        drawn: p.querySelector('.main-svg') !== null,
+        fallback: fallbacks[i] ? (fallbacks[i] as any).innerText : '',
+      }));
+    }),
+  );
 }
 
 describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_000 }, () => {
@@ -107,7 +121,10 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
   let base = '';
 
   before(async () => {
-    assert.ok(hasJupyter, `CI=true but ${JUPYTER_NOTEBOOK} is missing: .ci/run must apt-get install jupyter-notebook python3-notebook`);
+    assert.ok(
+      hasJupyter,
+      `CI=true but ${JUPYTER_NOTEBOOK} is missing: .ci/run must apt-get install jupyter-notebook python3-notebook`,
+    );
     assert.ok(hasChromium, `CI=true but ${chromiumPath} is missing: .ci/run must apt-get install chromium`);
     tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'fewstep-jupyter-ui-'));
     const nbRoot = path.join(tmp, 'root');
@@ -119,21 +136,36 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     const data = path.join(tmp, 'data');
     const tslabBin = path.join(path.dirname(require.resolve('tslab/package.json')), 'bin', 'tslab');
     await fsp.mkdir(path.join(data, 'kernels', 'tslab'), { recursive: true });
-    await fsp.writeFile(path.join(data, 'kernels', 'tslab', 'kernel.json'), JSON.stringify({
-      argv: [process.execPath, tslabBin, 'kernel', '--config-path', '{connection_file}'],
-      display_name: 'TypeScript', language: 'typescript',
-    }));
+    await fsp.writeFile(
+      path.join(data, 'kernels', 'tslab', 'kernel.json'),
+      JSON.stringify({
+        argv: [process.execPath, tslabBin, 'kernel', '--config-path', '{connection_file}'],
+        display_name: 'TypeScript',
+        language: 'typescript',
+      }),
+    );
     const env = {
       ...process.env,
-      JUPYTER_DATA_DIR: data, JUPYTER_PATH: data, JUPYTER_CONFIG_DIR: path.join(tmp, 'config'),
-      JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'), IPYTHONDIR: path.join(tmp, 'ipython'), PYDEVD_DISABLE_FILE_VALIDATION: '1',
+      JUPYTER_DATA_DIR: data,
+      JUPYTER_PATH: data,
+      JUPYTER_CONFIG_DIR: path.join(tmp, 'config'),
+      JUPYTER_RUNTIME_DIR: path.join(tmp, 'runtime'),
+      IPYTHONDIR: path.join(tmp, 'ipython'),
+      PYDEVD_DISABLE_FILE_VALIDATION: '1',
     };
     // A free port can be taken between our probe and the server's bind: try a few.
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
-      const args = [`--ip=127.0.0.1`, `--port=${port}`, '--port-retries=0', '--no-browser', `--notebook-dir=${nbRoot}`,
-        `--NotebookApp.token=${TOKEN}`, '--NotebookApp.open_browser=False'];
+      const args = [
+        `--ip=127.0.0.1`,
+        `--port=${port}`,
+        '--port-retries=0',
+        '--no-browser',
+        `--notebook-dir=${nbRoot}`,
+        `--NotebookApp.token=${TOKEN}`,
+        '--NotebookApp.open_browser=False',
+      ];
       if (process.getuid?.() === 0) args.push('--allow-root');
       serverLog = '';
       const child = spawn(JUPYTER_NOTEBOOK, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -143,7 +175,10 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
       const t0 = Date.now();
       let up = false;
       while (!up && child.exitCode === null && child.signalCode === null && Date.now() - t0 < 60_000) {
-        up = await fetch(`${base}/api/status?token=${TOKEN}`).then((r) => r.ok, () => false);
+        up = await fetch(`${base}/api/status?token=${TOKEN}`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (!up) await new Promise((r) => setTimeout(r, 250));
       }
       if (up) break;
@@ -154,7 +189,10 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     }
     await fsp.mkdir(screenshots, { recursive: true });
     context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
-      executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 },
+      executablePath: chromiumPath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 1000 },
     });
   });
 
@@ -162,7 +200,10 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     await context?.close();
     if (server && server.exitCode === null) {
       server.kill('SIGTERM');
-      await new Promise((r) => { server!.once('exit', r); setTimeout(r, 5_000); });
+      await new Promise((r) => {
+        server!.once('exit', r);
+        setTimeout(r, 5_000);
+      });
       if (server.exitCode === null) server.kill('SIGKILL');
     }
     if (tmp) await fsp.rm(tmp, { recursive: true, force: true });
@@ -173,7 +214,9 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.goto(`${base}/notebooks/notebooks/charts.ipynb?token=${TOKEN}`);
-    await page.waitForFunction(() => window.Jupyter?.notebook?.kernel?.is_connected?.(), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => window.Jupyter?.notebook?.kernel?.is_connected?.(), undefined, {
+      timeout: 60_000,
+    });
     await page.evaluate(() => window.Jupyter.notebook.execute_all_cells());
     await waitAllRun(page);
     // Re-run the first chart cell, then a middle one, through the UI: click into the cell, Ctrl+Enter.
@@ -193,11 +236,17 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     const file = path.join(tmp, 'root', 'notebooks', 'charts.ipynb');
     const saved = await fsp.readFile(file, 'utf8');
     const copies = saved.split('plotly.js, sent once per kernel session by fewstep').length - 1;
-    console.log(`saved notebook: ${(saved.length / 1e6).toFixed(2)} MB, ${copies} cop${copies === 1 ? 'y' : 'ies'} of plotly.js`);
+    console.log(
+      `saved notebook: ${(saved.length / 1e6).toFixed(2)} MB, ${copies} cop${copies === 1 ? 'y' : 'ies'} of plotly.js`,
+    );
     assert.equal(copies, 1, 'exactly one output carries plotly.js');
 
     await page.reload();
-    await page.waitForFunction(() => document.querySelectorAll('.fewstep-plotly .main-svg').length >= 5, undefined, { timeout: 30_000 }).catch(() => undefined);
+    await page
+      .waitForFunction(() => document.querySelectorAll('.fewstep-plotly .main-svg').length >= 5, undefined, {
+        timeout: 30_000,
+      })
+      .catch(() => undefined);
     const after = await charts(page);
     await page.screenshot({ path: path.join(screenshots, 'jupyter-classic-after-rerun-reload.png'), fullPage: true });
     assert.equal(after.length, TITLES.length, JSON.stringify(after));
@@ -221,7 +270,10 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     await page.waitForTimeout(1000);
     const state = await page.evaluate(() => ({
       trusted: window.Jupyter.notebook.trusted,
-      outputs: Array.from(document.querySelectorAll('.output_subarea')).map((a: any) => ({ text: a.innerText, height: a.getBoundingClientRect().height })),
+      outputs: Array.from(document.querySelectorAll('.output_subarea')).map((a: any) => ({
+        text: a.innerText,
+        height: a.getBoundingClientRect().height,
+      })),
     }));
     await page.screenshot({ path: path.join(screenshots, 'jupyter-classic-untrusted.png'), fullPage: true });
     assert.equal(state.trusted, false);
@@ -234,7 +286,10 @@ describe('charts in Jupyter classic Notebook (real UI)', { skip, timeout: 180_00
     }
     const md = state.outputs.find((o) => /Measured/.test(o.text));
     assert.ok(md, 'the markdown output is shown');
-    assert.equal(md.text.trim(), 'Measured on this machine: LCM at 4 steps (paper (https://arxiv.org/abs/2310.04378)).');
+    assert.equal(
+      md.text.trim(),
+      'Measured on this machine: LCM at 4 steps (paper (https://arxiv.org/abs/2310.04378)).',
+    );
     await page.close();
   });
 });

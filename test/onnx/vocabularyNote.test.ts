@@ -8,10 +8,12 @@ import { SCENE_ATTRIBUTES } from '../../src/scenes/scene.js';
 // Issue 11 item 14: the shipped model drew a sunset for "a cat wearing a red hat" without a word.
 const MODEL = path.resolve(__dirname, '..', '..', '..', 'models', 'scenes-lcm');
 
-describe('words outside the shipped model\'s vocabulary', () => {
+describe("words outside the shipped model's vocabulary", () => {
   test('the tokenizer lists the words the model knows: the scene language it was trained on (src/scenes), no BPE pieces', () => {
     const words = loadClipTokenizer(path.join(MODEL, 'tokenizer')).wholeWords();
-    const sceneWords = Object.values(SCENE_ATTRIBUTES).flat().flatMap((p) => p.split(' '));
+    const sceneWords = Object.values(SCENE_ATTRIBUTES)
+      .flat()
+      .flatMap((p) => p.split(' '));
     for (const w of sceneWords) assert.ok(words.includes(w), `${w} in ${words.join(' ')}`);
     for (const piece of ['set', 'rise', 'ains', 'autiful']) assert.ok(!words.includes(piece), piece);
     assert.ok(!words.includes('cat'));
@@ -28,6 +30,12 @@ describe('words outside the shipped model\'s vocabulary', () => {
     assert.match(notes[0], /Words it knows \(from its tokenizer\): .*\bmountains\b.*\bsunset\b/);
   });
   test('no note for a prompt the model understands', () => {
-    assert.equal(vocabularyNote(loadClipTokenizer(path.join(MODEL, 'tokenizer')), 'a night sky over the ocean with stars, flat style, cool colors'), undefined);
+    assert.equal(
+      vocabularyNote(
+        loadClipTokenizer(path.join(MODEL, 'tokenizer')),
+        'a night sky over the ocean with stars, flat style, cool colors',
+      ),
+      undefined,
+    );
   });
 });

@@ -7,19 +7,34 @@ import { wrapPlotText } from '../../src/plots/provenance.js';
 
 describe('axes (issue 11 item 15)', () => {
   test('a step axis ticks exactly the step counts (never 1.5 or 2.5)', () => {
-    const fig = lineChart({ title: 'T', provenance: 'measured', xTitle: 'steps', series: [{ name: 'a', x: [1, 2, 4], y: [3, 2, 1] }, { name: 'b', x: [1, 3], y: [1, 1] }] });
+    const fig = lineChart({
+      title: 'T',
+      provenance: 'measured',
+      xTitle: 'steps',
+      series: [
+        { name: 'a', x: [1, 2, 4], y: [3, 2, 1] },
+        { name: 'b', x: [1, 3], y: [1, 1] },
+      ],
+    });
     const x = fig.layout.xaxis as { tickmode: string; tickvals: number[]; ticktext: string[] };
     assert.equal(x.tickmode, 'array');
     assert.deepEqual(x.tickvals, [1, 2, 3, 4]);
     assert.deepEqual(x.ticktext, ['1', '2', '3', '4']);
   });
   test('a log step axis ticks the measured step counts, labelled in full', () => {
-    const x = axisLayout({ log: true, values: [[1, 2, 4, 8, 15, 25, 50]] }) as { type: string; tickvals: number[]; ticktext: string[] };
+    const x = axisLayout({ log: true, values: [[1, 2, 4, 8, 15, 25, 50]] }) as {
+      type: string;
+      tickvals: number[];
+      ticktext: string[];
+    };
     assert.equal(x.type, 'log');
     assert.deepEqual(x.ticktext, ['1', '2', '4', '8', '15', '25', '50']);
   });
   test('a log axis of measurements gets 1-2-5 ticks with full labels, not bare minor digits', () => {
-    assert.deepEqual(logTicks(3.2, 420), { tickvals: [5, 10, 20, 50, 100, 200], ticktext: ['5', '10', '20', '50', '100', '200'] });
+    assert.deepEqual(logTicks(3.2, 420), {
+      tickvals: [5, 10, 20, 50, 100, 200],
+      ticktext: ['5', '10', '20', '50', '100', '200'],
+    });
     assert.deepEqual(logTicks(0.04, 0.3).ticktext, ['0.05', '0.1', '0.2']);
     // More than 3 decades: powers of ten only.
     assert.deepEqual(logTicks(0.5, 20000).tickvals, [1, 10, 100, 1000, 10000]);
@@ -33,7 +48,14 @@ describe('axes (issue 11 item 15)', () => {
 
 describe('Pareto labels (issue 11 item 15)', () => {
   test('close neighbours alternate above and below; a third crowded label becomes hover-only', () => {
-    const placed = placeLabels([10, 10.5, 11, 100], [0.5, 0.51, 0.52, 0.9], ['a', 'b', 'c', 'd'], false, [0, 100], [0, 1]);
+    const placed = placeLabels(
+      [10, 10.5, 11, 100],
+      [0.5, 0.51, 0.52, 0.9],
+      ['a', 'b', 'c', 'd'],
+      false,
+      [0, 100],
+      [0, 1],
+    );
     assert.deepEqual(placed.position.slice(0, 2), ['top center', 'bottom center']);
     assert.deepEqual(placed.text, ['a', 'b', '', 'd']);
   });
@@ -42,7 +64,17 @@ describe('Pareto labels (issue 11 item 15)', () => {
     assert.deepEqual(placed, { text: ['a', 'b', 'c'], position: ['top center', 'top center', 'top center'] });
   });
   test('the chart uses them, and the hover text still names every point', () => {
-    const fig = paretoChart({ title: 'P', provenance: 'measured', frontIndices: [0, 1, 2, 3], points: [{ x: 10, y: 0.5, label: 'a' }, { x: 10.2, y: 0.5, label: 'b' }, { x: 10.4, y: 0.5, label: 'c' }, { x: 100, y: 0.9, label: 'd' }] });
+    const fig = paretoChart({
+      title: 'P',
+      provenance: 'measured',
+      frontIndices: [0, 1, 2, 3],
+      points: [
+        { x: 10, y: 0.5, label: 'a' },
+        { x: 10.2, y: 0.5, label: 'b' },
+        { x: 10.4, y: 0.5, label: 'c' },
+        { x: 100, y: 0.9, label: 'd' },
+      ],
+    });
     const front = fig.data[1] as { text: string[] };
     assert.deepEqual(front.text, ['a', 'b', '', 'd']);
     assert.deepEqual((fig.data[0] as { text: string[] }).text, ['a', 'b', 'c', 'd']);
@@ -60,7 +92,8 @@ describe('paddedRange (issue 11 item 15: nb02 clipped its one-path chart at a fi
 });
 
 describe('long chart titles wrap (issue 11 item 15: nb04 panel titles were cut at 1280 px)', () => {
-  const long = 'Stable-fast README: UNet iterations per second (it/s); SD 1.5, 512x512, batch 1, guided, on the H100 GPU';
+  const long =
+    'Stable-fast README: UNet iterations per second (it/s); SD 1.5, 512x512, batch 1, guided, on the H100 GPU';
   test('a long title is broken at spaces into lines of at most 70 characters, keeping every word and tag whole', () => {
     const lines = wrapPlotText(`${long} <span style="color: red">x</span>`, 70);
     assert.ok(lines.length >= 2);
@@ -69,7 +102,12 @@ describe('long chart titles wrap (issue 11 item 15: nb04 panel titles were cut a
     assert.match(lines[lines.length - 1], /H100 GPU/);
   });
   test('the chart title carries the breaks and the top margin grows with the lines', () => {
-    const fig = lineChart({ title: long, provenance: 'published', source: 'stable-fast README (2024), table "SD 1.5 on A100 and H100", github.com/chengzeyi/stable-fast', series: [{ name: 'a', x: [1], y: [1] }] });
+    const fig = lineChart({
+      title: long,
+      provenance: 'published',
+      source: 'stable-fast README (2024), table "SD 1.5 on A100 and H100", github.com/chengzeyi/stable-fast',
+      series: [{ name: 'a', x: [1], y: [1] }],
+    });
     const title = (fig.layout.title as { text: string }).text;
     assert.ok(title.split('<br>').length >= 3, title);
     assert.ok((fig.layout.margin as { t: number }).t > 80);
