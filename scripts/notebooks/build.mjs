@@ -9,7 +9,14 @@
 // The text up to the next `#%%` line is the cell, trailing blank lines dropped. The output
 // `notebooks/<name>.ipynb` is nbformat 4.5 with outputs stripped and stable cell ids
 // (<prefix>-<index>), so re-running the build gives the same bytes.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+//
+// It never overwrites work it did not write: a notebook whose bytes are neither what this script
+// last wrote there (recorded in out/.notebook-build-state.json) nor the committed version (git HEAD)
+// holds someone's edits or outputs (Jupyter autosaves): it is left alone, listed, and the exit code
+// is 1. `--force` overwrites it anyway.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +25,61 @@ const args = process.argv.slice(2);
 const outAt = args.indexOf('--out');
 // --out <dir>: write there instead of notebooks/ (the tests check that the committed notebooks are up to date).
 const notebooksDir = outAt >= 0 ? path.resolve(args.splice(outAt, 2)[1]) : path.resolve(here, '..', '..', 'notebooks');
+const forceAt = args.indexOf('--force');
+const force = forceAt >= 0;
+if (force) args.splice(forceAt, 1);
+const unknownFlag = args.find((a) => a.startsWith('-'));
+if (unknownFlag) {
+  console.error(`build.mjs: unknown option ${unknownFlag} (expected --out <dir>, --force and notebook names)`);
+  process.exit(2);
+}
+const repoRoot = path.resolve(here, '..', '..');
+const stateFile = path.join(repoRoot, 'out', '.notebook-build-state.json');
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+
+function readState() {
+  try {
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    return state && typeof state === 'object' && !Array.isArray(state) ? state : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The committed (git HEAD) text of `file`, or undefined (not in git, or no git). */
+function committedText(file) {
+  const rel = path.relative(repoRoot, file).split(path.sep).join('/');
+  if (rel.startsWith('..')) return undefined;
+  try {
+    return execFileSync('git', ['show', `HEAD:${rel}`], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 * 1024 * 1024 });
+  } catch {
+    return undefined;
+  }
+}
+
+const state = readState();
+const refused = [];
+
+/** Writes `text` to `file` unless the file holds changes this script did not make (see the header). */
+function writeNotebook(file, text) {
+  if (existsSync(file)) {
+    const current = readFileSync(file, 'utf8');
+    if (current === text) {
+      state[file] = sha256(text);
+      return 'unchanged';
+    }
+    const ours = state[file] === sha256(current) || committedText(file) === current;
+    if (!ours && !force) {
+      refused.push(file);
+      return 'NOT overwritten';
+    }
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+  state[file] = sha256(text);
+  return 'written';
+}
 
 function parseCells(text, file) {
   const cells = [];
@@ -79,6 +141,18 @@ for (const name of wanted.length ? wanted : sources) {
   const prefix = isSolution ? path.posix.basename(name).split('-')[0] : `nb${name.slice(0, 2)}`;
   const out = path.join(notebooksDir, `${name}.ipynb`);
   if (isSolution) mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(toNotebook(cells, prefix), null, 1) + '\n');
-  console.log(`${name}: ${cells.length} cells (${cells.filter((c) => c.kind === 'code').length} code) -> ${path.relative(process.cwd(), out)}`);
+  const result = writeNotebook(out, JSON.stringify(toNotebook(cells, prefix), null, 1) + '\n');
+  console.log(`${name}: ${cells.length} cells (${cells.filter((c) => c.kind === 'code').length} code) -> ${path.relative(process.cwd(), out)} (${result})`);
+}
+if (outAt < 0) {
+  mkdirSync(path.dirname(stateFile), { recursive: true });
+  writeFileSync(stateFile, JSON.stringify(state, null, 1) + '\n');
+}
+if (refused.length > 0) {
+  console.error([
+    `build.mjs: ${refused.length} notebook(s) hold changes this script did not make (edits, or outputs saved by Jupyter), so they were NOT overwritten:`,
+    ...refused.map((f) => `  ${path.relative(process.cwd(), f)}`),
+    'Save a copy of your work (e.g. File > Make a Copy in Jupyter), then run `node scripts/notebooks/build.mjs --force` to replace them.',
+  ].join('\n'));
+  process.exit(1);
 }

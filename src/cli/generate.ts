@@ -183,7 +183,8 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
     const out = values.out!;
     checkOutputPath(out, batch);
     const modelDir = values.model === undefined ? defaultModelDir() : modelFolderFor(values.model);
-    const pipe = await loadPipeline(modelDir, { device, log: io.log, warn: io.error });
+    // generate prints its own lines about words outside the vocabulary (below).
+    const pipe = await loadPipeline(modelDir, { device, log: io.log, warn: io.error, vocabularyNote: false });
     try {
       const effectiveGuidance = guidance ?? pipe.defaults.guidance;
       if (values.negative !== undefined && (pipe.family === 'lcm' || effectiveGuidance <= 1)) {

@@ -26,7 +26,11 @@ export interface ImageGridOptions {
   background?: string;
   /** Space around cells in pixels, default 6. */
   padding?: number;
-  /** Caption font size in pixels, default 13 (DejaVu Sans). */
+  /**
+   * Caption font size in pixels (DejaVu Sans); default 13, or larger for large cells (a twelfth of
+   * the cell width, up to 24) so that the text stays readable when the notebook shows a wide grid
+   * scaled down. Never below MIN_LABEL_FONT_PX.
+   */
   fontSize?: number;
 }
 
@@ -41,6 +45,33 @@ function checkColor(field: string, value: unknown): string {
 
 function xmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** Captions and titles are never drawn smaller than this (pixels): below it they are unreadable on screen. */
+export const MIN_LABEL_FONT_PX = 11;
+
+/**
+ * Breaks `text` into at most `maxLines` lines of about `maxWidth` pixels at `fontSize` (at spaces when
+ * it can, else mid-word); only what still does not fit ends in an ellipsis.
+ */
+export function wrapText(text: string, maxWidth: number, fontSize: number, maxLines: number): string[] {
+  const maxChars = Math.max(1, Math.floor(maxWidth / (fontSize * 0.6)));
+  const lines: string[] = [];
+  let rest = Array.from(text.trim());
+  while (rest.length > 0 && lines.length < maxLines) {
+    if (rest.length <= maxChars) {
+      lines.push(rest.join(''));
+      rest = [];
+      break;
+    }
+    let cut = rest.lastIndexOf(' ', maxChars);
+    if (cut <= 0) cut = maxChars;
+    lines.push(rest.slice(0, cut).join('').trimEnd());
+    rest = rest.slice(cut);
+    while (rest[0] === ' ') rest = rest.slice(1);
+  }
+  if (rest.length > 0) lines[lines.length - 1] = fitText(lines[lines.length - 1] + ' ' + rest.join(''), maxWidth, fontSize);
+  return lines;
 }
 
 /** Shortens `text` with an ellipsis to about `maxWidth` pixels of DejaVu Sans at `fontSize` (0.6 em per character, a safe overestimate). */
@@ -101,7 +132,7 @@ export async function imageGrid(images: readonly GridImage[], options: ImageGrid
   const n = images.length;
   const columns = requireInteger('columns', options.columns ?? Math.min(n, 8), 1, 1000);
   const padding = requireInteger('padding', options.padding ?? 6, 0, 256);
-  const fontSize = requireInteger('fontSize', options.fontSize ?? 13, 6, 96);
+  const askedFont = options.fontSize === undefined ? undefined : requireInteger('fontSize', options.fontSize, 6, 96);
   const background = checkColor('background', options.background ?? '#ffffff');
   const labels = options.labels;
   if (labels !== undefined) {
@@ -145,12 +176,18 @@ export async function imageGrid(images: readonly GridImage[], options: ImageGrid
   const cells = decoded.map((d) => upscaleNearest(d, scale));
   const cellW = Math.max(...cells.map((c) => c.width));
   const cellH = Math.max(...cells.map((c) => c.height));
-  const captionH = labels ? Math.ceil(fontSize * 1.7) : 0;
+  const fontSize = Math.max(MIN_LABEL_FONT_PX, askedFont ?? Math.min(24, Math.max(13, Math.round(cellW / 12))));
+  const lineH = Math.ceil(fontSize * 1.25);
+  const wrapped = labels ? labels.map((l) => wrapText(l, cellW - 4, fontSize, 2)) : [];
+  const captionLines = Math.max(1, ...wrapped.map((w) => w.length));
+  const captionH = labels ? Math.ceil(fontSize * 0.45) + captionLines * lineH : 0;
   const titleSize = fontSize + 3;
-  const titleH = options.title ? Math.ceil(titleSize * 1.6) : 0;
   const rows = Math.ceil(n / columns);
   const usedColumns = Math.min(columns, n);
   const width = padding + usedColumns * (cellW + padding);
+  const titleLines = options.title ? wrapText(options.title, width - 2 * padding, titleSize, 3) : [];
+  const titleLineH = Math.ceil(titleSize * 1.3);
+  const titleH = options.title ? titleLines.length * titleLineH + Math.ceil(titleSize * 0.4) : 0;
   const height = titleH + padding + rows * (cellH + captionH + padding);
 
   const composites: { input: Buffer; raw?: { width: number; height: number; channels: 4 }; left: number; top: number }[] = [];
@@ -168,13 +205,17 @@ export async function imageGrid(images: readonly GridImage[], options: ImageGrid
       const fill = colors?.[i];
       const cy = y0 + cellH;
       if (fill !== undefined) svg.push(`<rect x="${x0}" y="${cy + 1}" width="${cellW}" height="${captionH - 2}" rx="3" fill="${xmlEscape(fill)}"/>`);
-      const text = xmlEscape(fitText(labels[i], cellW - 4, fontSize));
-      svg.push(`<text x="${x0 + cellW / 2}" y="${cy + captionH / 2}" dominant-baseline="central" text-anchor="middle">${text}</text>`);
+      const lines = wrapped[i];
+      const top = cy + (captionH - lines.length * lineH) / 2;
+      lines.forEach((line, j) => {
+        svg.push(`<text x="${x0 + cellW / 2}" y="${top + (j + 0.5) * lineH}" dominant-baseline="central" text-anchor="middle">${xmlEscape(line)}</text>`);
+      });
     }
   });
   if (options.title) {
-    const text = xmlEscape(fitText(options.title, width - 2 * padding, titleSize));
-    svg.push(`<text x="${padding}" y="${padding + titleH / 2}" dominant-baseline="central" font-size="${titleSize}" font-weight="bold">${text}</text>`);
+    titleLines.forEach((line, j) => {
+      svg.push(`<text x="${padding}" y="${padding + (j + 0.5) * titleLineH}" dominant-baseline="central" font-size="${titleSize}" font-weight="bold">${xmlEscape(line)}</text>`);
+    });
   }
   if (svg.length > 0) {
     const doc = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#111111">${svg.join('')}</svg>`;

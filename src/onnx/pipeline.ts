@@ -37,6 +37,31 @@ export interface LoadPipelineOptions {
    * re-run one prompt interactively may turn it on (timings then report textEmbeddingCached).
    */
   textEmbeddingCache?: number;
+  /**
+   * Where the note about words the model does not understand goes, once per prompt and process
+   * (console.log by default, so a notebook cell shows it under its images); false: no note (the
+   * result's unknownWords/splitWords still say it).
+   */
+  vocabularyNote?: ((line: string) => void) | false;
+}
+
+/** Prompts already noted (vocabulary size + prompt), so each note is said once per process. */
+const notedPrompts = new Set<string>();
+
+/**
+ * The note for a prompt with words the model cannot understand, or undefined when it understands
+ * them all: names the words, and with a word-level vocabulary, the words the model does know.
+ */
+export function vocabularyNote(tokenizer: ClipTokenizer, prompt: string): string | undefined {
+  const missing = tokenizer.wordsNotUnderstood(prompt);
+  if (missing.length === 0) return undefined;
+  const quoted = missing.map((w) => `"${w}"`).join(', ');
+  const lines = [
+    `note: the model does not understand ${quoted} in ${JSON.stringify(prompt.length > 80 ? prompt.slice(0, 77) + '...' : prompt)}: ` +
+      `${missing.length === 1 ? 'that word is' : 'those words are'} outside what it was trained on, so the image ignores ${missing.length === 1 ? 'it' : 'them'}.`,
+  ];
+  if (tokenizer.wordLevel) lines.push(`  Words it knows (from its tokenizer): ${tokenizer.wholeWords().join(', ')}.`);
+  return lines.join('\n');
 }
 
 /** What the per-step callback receives. */
@@ -247,6 +272,8 @@ export class TextToImagePipeline {
   private readonly vaeOutputName: string;
   /** Prompt -> tokenization (prompts that were truncated are not kept, so their warning repeats). */
   private readonly encodings = new LruMap<string, ClipEncoding>(TOKENIZATION_CACHE_ENTRIES);
+  /** Where notes about words outside the model's vocabulary go (false: none). */
+  vocabularyNote: ((line: string) => void) | false;
   /** JSON of the text-encoder's prompt list -> its output. */
   private readonly textEmbeddings: LruMap<string, TextEmbedding>;
   /** Schedulers built from the model's own config, idle between generate() calls (setTimesteps resets them). */
@@ -265,7 +292,7 @@ export class TextToImagePipeline {
     unetConfig: Record<string, unknown>,
     vaeConfig: Record<string, unknown>,
     family?: PipelineFamily,
-    options: { textEmbeddingCache?: number } = {},
+    options: { textEmbeddingCache?: number; vocabularyNote?: ((line: string) => void) | false } = {},
   ) {
     this.provider = unet.provider;
     const className = String(modelIndex._class_name ?? '');
@@ -296,6 +323,7 @@ export class TextToImagePipeline {
     this.textOutputName = textEncoder.outputs.some((o) => o.name === 'last_hidden_state') ? 'last_hidden_state' : textEncoder.outputs[0].name;
     this.vaeInputName = vaeDecoder.inputs[0].name;
     this.vaeOutputName = vaeDecoder.outputs.some((o) => o.name === 'sample') ? 'sample' : vaeDecoder.outputs[0].name;
+    this.vocabularyNote = options.vocabularyNote === undefined ? (line) => console.log(line) : options.vocabularyNote;
     this.textEmbeddings = new LruMap(requireInteger('textEmbeddingCache', options.textEmbeddingCache ?? 0, 0, 1024));
   }
 
@@ -335,6 +363,15 @@ export class TextToImagePipeline {
     const encodings = texts.map((p) => this.encode(p));
     const unknownWords = encodings.slice(doCfg ? batch : 0).map((e) => e.unknownWords.slice());
     const splitWords = encodings.slice(doCfg ? batch : 0).map((e) => e.splitWords.slice());
+    if (this.vocabularyNote) {
+      for (const p of prompts) {
+        const key = `${this.tokenizer.vocabularySize}\u0000${p}`;
+        if (notedPrompts.has(key)) continue;
+        notedPrompts.add(key);
+        const note = vocabularyNote(this.tokenizer, p);
+        if (note !== undefined) this.vocabularyNote(note);
+      }
+    }
     const cacheKey = this.textEmbeddings.maxEntries > 0 ? JSON.stringify(texts) : '';
     let text = cacheKey ? this.textEmbeddings.get(cacheKey) : undefined;
     timings.tokenizerMs = performance.now() - t;
@@ -629,5 +666,6 @@ export async function loadPipeline(modelDir: string, options: LoadPipelineOption
   const vaeConfig = optionalJson(path.join(modelDir, 'vae_decoder', 'config.json'));
   return new TextToImagePipeline(modelDir, modelIndex, schedulerConfig, tokenizer, textEncoder, unet, vaeDecoder, unetConfig, vaeConfig, options.family, {
     textEmbeddingCache: options.textEmbeddingCache,
+    vocabularyNote: options.vocabularyNote,
   });
 }

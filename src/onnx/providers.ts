@@ -42,6 +42,8 @@ export interface ProviderChoice<T> {
   provider: ExecutionProviderName;
   reason: string;
   value: T;
+  /** True when `auto` chose the CPU only because the CUDA provider library is not installed (the usual laptop case). */
+  cudaNotInstalled?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function chooseProvider<T>(
   if (!lib.present) {
     const why = `${cudaProviderLibraryName()} is not in ${binDir} (install it with \`npm run setup:cuda\`)`;
     if (device === 'cuda') throw new ProviderUnavailableError('cuda', why);
-    return { provider: 'cpu', reason: `CUDA not used: ${why}`, value: await open(['cpu']) };
+    return { provider: 'cpu', reason: `CUDA not used: ${why}`, value: await open(['cpu']), cudaNotInstalled: true };
   }
   try {
     const value = await open(['cuda']);

@@ -26,6 +26,15 @@ export interface OnnxFetch {
   type: string;
 }
 
+/** How to add CUDA, said once per process when `auto` runs on the CPU for want of the provider library. */
+const CUDA_HINT = '`npm run setup:cuda` installs the CUDA provider';
+let cudaHintShown = false;
+
+/** Forget that the CUDA hint was shown (for tests). */
+export function resetCudaHint(): void {
+  cudaHintShown = false;
+}
+
 export interface OpenModelOptions {
   device?: OnnxDevice;
   /** Skip the provider choice and use this provider list (the pipeline decides once for all sessions). */
@@ -105,7 +114,17 @@ export class OnnxModel {
       return new OnnxModel(modelPath, component, eps.includes('cuda') ? 'cuda' : 'cpu', session);
     }
     const choice = await chooseProvider(options.device ?? 'auto', create);
-    (options.log ?? console.log)(`onnx: ${component} on ${choice.provider} (${choice.reason})`);
+    const log = options.log ?? console.log;
+    if (choice.cudaNotInstalled) {
+      // The usual laptop case, not an error: say how to get the GPU once per process, then just where it runs.
+      log(`onnx: ${component} on cpu`);
+      if (!cudaHintShown) {
+        cudaHintShown = true;
+        log(`onnx: (info) running on the CPU, which is all the course needs; on a machine with an NVIDIA GPU, ${CUDA_HINT}`);
+      }
+    } else {
+      log(`onnx: ${component} on ${choice.provider} (${choice.reason})`);
+    }
     return new OnnxModel(modelPath, component, choice.provider, choice.value);
   }
 

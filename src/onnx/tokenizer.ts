@@ -135,12 +135,15 @@ export class ClipTokenizer {
   /** Where warnings (truncation) go; console.warn by default. */
   warn: (message: string) => void;
   private readonly tokenizer: HfTokenizer;
+  /** The vocabulary's token strings (from tokenizer.json's model.vocab). */
+  private readonly vocabTokens: string[];
   private readonly splitPattern = new RegExp(CLIP_SPLIT_PATTERN, 'gu');
 
   constructor(tokenizerJson: Record<string, unknown>, config: ClipTokenizerConfig, warn: (message: string) => void = (m) => console.warn(m)) {
     this.tokenizer = new Tokenizer(tokenizerJson, config);
     this.warn = warn;
-    const model = tokenizerJson.model as { unk_token?: string } | undefined;
+    const model = tokenizerJson.model as { unk_token?: string; vocab?: Record<string, number> } | undefined;
+    this.vocabTokens = model?.vocab && typeof model.vocab === 'object' ? Object.keys(model.vocab) : [];
     const bos = tokenContent(config.bos_token) ?? '<|startoftext|>';
     const eos = tokenContent(config.eos_token) ?? '<|endoftext|>';
     this.unkToken = tokenContent(config.unk_token) ?? model?.unk_token ?? eos;
@@ -195,6 +198,41 @@ export class ClipTokenizer {
       if (pieces.length > 1 && !splitWords.includes(word)) splitWords.push(word);
     }
     return { unknownWords, splitWords };
+  }
+
+  /** Number of tokens in the vocabulary. */
+  get vocabularySize(): number {
+    return this.vocabTokens.length;
+  }
+
+  /**
+   * A small, word-level vocabulary (like the shipped scenes model's, under 10,000 tokens): a word
+   * that is not one token was never seen in training, so splitting it into pieces does not help the
+   * model understand it. Real CLIP (49,408 tokens) spells rare words in pieces it does understand.
+   */
+  get wordLevel(): boolean {
+    return this.vocabTokens.length > 0 && this.vocabTokens.length < 10_000;
+  }
+
+  /**
+   * The whole words of the vocabulary, read from it: end-of-word tokens (`sun</w>`) of two or more
+   * letters, less BPE pieces (a token that only ends a longer word, like `set</w>` of `sunset</w>`),
+   * sorted. With a word-level vocabulary these are the words the model was trained on.
+   */
+  wholeWords(): string[] {
+    const words = this.vocabTokens
+      .filter((t) => t.endsWith('</w>'))
+      .map((t) => t.slice(0, -'</w>'.length))
+      .filter((w) => /^\p{L}{2,}$/u.test(w));
+    const set = new Set(words);
+    const isPiece = (w: string) => words.some((longer) => longer.length > w.length && longer.endsWith(w));
+    return [...set].filter((w) => !isPiece(w)).sort();
+  }
+
+  /** Words of `text` the model cannot understand: unknown words, and with a word-level vocabulary, split ones. */
+  wordsNotUnderstood(text: string): string[] {
+    const r = this.wordReport(text);
+    return this.wordLevel ? [...new Set([...r.unknownWords, ...r.splitWords])] : r.unknownWords;
   }
 
   /** The token strings of ids (for display and tests). */

@@ -1,6 +1,7 @@
 import type { Data, Layout } from 'plotly.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { PLOT_PALETTE, type NumberSeries, type PlotlyFigure } from './figure.js';
+import { axisLayout } from './axes.js';
 import { applyProvenance, type ProvenanceOptions } from './provenance.js';
 import { axisTitle, plotFinite, plotNumbers, requireNonEmptyArray, requireText } from './validate.js';
 
@@ -49,7 +50,7 @@ export function groupedBarChart(options: GroupedBarChartOptions): PlotlyFigure {
   const layout: Partial<Layout> = {
     barmode: 'group',
     xaxis: { title: axisTitle(options.xTitle), type: 'category' },
-    yaxis: { title: axisTitle(options.yTitle), type: options.logY ? 'log' : 'linear' },
+    yaxis: axisLayout({ title: options.yTitle, log: options.logY, values: options.logY ? data.map((t) => (t as { y: number[] }).y) : undefined }),
   };
   return { data, layout: applyProvenance(layout, title, options) };
 }

@@ -85,11 +85,64 @@ function plainTitle(fig: PlotlyFigure): string {
     .replace(/&amp;/g, '&');
 }
 
+/** The marker comment at the head of the library script (the lecture exporter and tests look for it). */
+export const PLOTLY_LIBRARY_MARKER = 'plotly.js, sent once per kernel session by fewstep';
+
+/**
+ * The `<script>` that carries plotly.js. Idempotent: when the page already has `window.Plotly` (an
+ * earlier output loaded it), the library is not evaluated again.
+ */
+export function plotlyLibraryScript(): string {
+  const lib = plotlyLibrarySource().replace(/<\/(script)/gi, '<\\/$1');
+  return `<script type="text/javascript">/* ${PLOTLY_LIBRARY_MARKER} */\nif (!(window.Plotly && window.Plotly.newPlot)) {\n${lib}\n}\n</script>`;
+}
+
+/** The message a figure shows when no output of the page carries plotly.js. */
+export const PLOTLY_MISSING_MESSAGE =
+  'plotly.js did not load: no output of this notebook carries it any more. Run fs.resendPlotlyLibrary() in a cell ' +
+  '(it sends the library again), then save the notebook.';
+
+/** Range of the finite numbers of `values` as "a..b", or the count of categories. */
+function describeAxis(values: unknown): string | undefined {
+  if (values === undefined || values === null || typeof values !== 'object') return undefined;
+  const list = Array.from(values as ArrayLike<unknown>);
+  const nums = list.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (nums.length > 0) {
+    const fmt = (v: number) => String(Number(v.toPrecision(4)));
+    return `${fmt(Math.min(...nums))}..${fmt(Math.max(...nums))}`;
+  }
+  const texts = list.filter((v) => typeof v === 'string') as string[];
+  if (texts.length === 0) return undefined;
+  const shown = texts.slice(0, 4).join(', ');
+  return texts.length > 4 ? `${shown}, ... (${texts.length})` : shown;
+}
+
+/**
+ * A text summary of a figure, one line per trace (name, points, x and y ranges): what a reader
+ * sees where the chart cannot be drawn (an untrusted notebook, a terminal).
+ */
+export function figureSummary(fig: PlotlyFigure): string[] {
+  return fig.data.slice(0, 12).map((trace, i) => {
+    const t = trace as unknown as Record<string, unknown>;
+    const name = typeof t.name === 'string' && t.name !== '' ? t.name.replace(/<[^>]*>/g, '') : `trace ${i + 1}`;
+    const ys = t.y as ArrayLike<unknown> | undefined;
+    const n = ys && typeof ys === 'object' ? ys.length : undefined;
+    const parts = [`${typeof t.type === 'string' ? t.type : 'scatter'}${n === undefined ? '' : `, ${n} point${n === 1 ? '' : 's'}`}`];
+    const x = describeAxis(t.x);
+    const y = describeAxis(t.y);
+    if (x !== undefined) parts.push(`x ${x}`);
+    if (y !== undefined) parts.push(`y ${y}`);
+    return `${name}: ${parts.join('; ')}`;
+  }).concat(fig.data.length > 12 ? [`... ${fig.data.length - 12} more traces`] : []);
+}
+
 /**
  * The display_data bundle for a figure: the Plotly JSON (for JupyterLab with jupyterlab-plotly),
  * an HTML div + script that draws it with window.Plotly, waiting for the library if it is still
- * loading (for nbconvert HTML and plain Jupyter), and a text/plain line. Pure apart from reading
- * plotly.min.js when `includeLibrary`.
+ * loading (for nbconvert HTML and plain Jupyter), and a text/plain summary. The HTML holds a
+ * visible fallback (title, one line per trace, how to trust the notebook) that the script removes
+ * once the chart is drawn: an untrusted notebook, whose scripts do not run, shows that instead of
+ * an empty box. Pure apart from reading plotly.min.js when `includeLibrary`.
  */
 export function figureBundle(fig: PlotlyFigure, options: FigureBundleOptions = {}): DisplayBundle {
   const json = figureJson(fig);
@@ -101,22 +154,40 @@ export function figureBundle(fig: PlotlyFigure, options: FigureBundleOptions = {
   if (!/^\d+(\.\d+)?(px|em|vh|%)$/.test(height)) {
     throw new InvalidArgumentError('height', height, "expected a CSS length like '460px'");
   }
+  const title = plainTitle(fig);
+  const summary = figureSummary(fig);
   const parts: string[] = [];
-  if (options.includeLibrary) {
-    const lib = plotlyLibrarySource().replace(/<\/(script)/gi, '<\\/$1');
-    parts.push(`<script type="text/javascript">/* plotly.js, sent once per kernel session by fewstep */\n${lib}\n</script>`);
-  }
+  if (options.includeLibrary) parts.push(plotlyLibraryScript());
   parts.push(
+    `<div id="${divId}-fallback" class="fewstep-plotly-fallback" style="border:1px dashed #999;padding:6px 10px;margin:4px 0;">`,
+    `<p><b>chart: ${escapeHtml(title)}</b> &mdash; not drawn here: this output's script did not run. ` +
+      'In Jupyter, trust the notebook (File &gt; Trust Notebook) to see it interactive.</p>',
+    `<pre>${escapeHtml(summary.join('\n'))}</pre>`,
+    '</div>',
     `<div id="${divId}" class="fewstep-plotly" style="width:100%;height:${height};"></div>`,
     '<script type="text/javascript">',
     '(function () {',
     `  var figure = ${scriptSafe(json)};`,
+    `  var id = ${JSON.stringify(divId)};`,
+    '  function note(text) {',
+    '    var f = document.getElementById(id + "-fallback");',
+    '    if (f) { f.textContent = text; }',
+    '  }',
+    '  note("chart: " + ' + scriptSafe(JSON.stringify(title)) + ' + " (waiting for plotly.js...)");',
     '  function draw(tries) {',
-    `    var el = document.getElementById(${JSON.stringify(divId)});`,
+    '    var el = document.getElementById(id);',
     '    var P = window.Plotly;',
-    '    if (el && P && typeof P.newPlot === "function") { P.newPlot(el, figure.data, figure.layout, figure.config); return; }',
-    '    if (tries < 600) { setTimeout(function () { draw(tries + 1); }, 50); return; }',
-    '    if (el) { el.textContent = "plotly.js did not load: run resendPlotlyLibrary() and show the figure again."; }',
+    '    if (el && P && typeof P.newPlot === "function") {',
+    '      var f = document.getElementById(id + "-fallback");',
+    '      if (f && f.parentNode) { f.parentNode.removeChild(f); }',
+    '      P.newPlot(el, figure.data, figure.layout, figure.config);',
+    '      return;',
+    '    }',
+    // The output may not be in the document yet (classic Notebook runs scripts before inserting them).
+    '    if (!el && tries >= 600) { return; }',
+    `    if (el && tries === 600) { note(${JSON.stringify(PLOTLY_MISSING_MESSAGE)}); }`,
+    // After the message, keep looking now and then: fs.resendPlotlyLibrary() in a later cell brings it.
+    '    setTimeout(function () { draw(tries + 1); }, tries < 600 ? 50 : 1000);',
     '  }',
     '  draw(0);',
     '})();',
@@ -127,16 +198,53 @@ export function figureBundle(fig: PlotlyFigure, options: FigureBundleOptions = {
     data: {
       [PLOTLY_MIME]: JSON.parse(json) as unknown,
       'text/html': parts.join('\n'),
-      'text/plain': `[Plotly figure] ${plainTitle(fig)} (${traces} trace${traces === 1 ? '' : 's'})`,
+      'text/plain': [`[Plotly figure] ${title} (${traces} trace${traces === 1 ? '' : 's'})`, ...summary.map((l) => '  ' + l)].join('\n'),
     },
     metadata: {},
   };
 }
 
-/** Markdown as a display bundle (text/markdown + text/plain). */
+/**
+ * Markdown as plain text that reads well where markdown is not rendered (an untrusted notebook shows
+ * text/plain): emphasis and code marks dropped, links as "text (url)", headings underlined, math kept.
+ */
+export function markdownToPlainText(markdown: string): string {
+  const lines = markdown.replace(/\r\n/g, '\n').split('\n');
+  const out: string[] = [];
+  let fenced = false;
+  for (const raw of lines) {
+    if (/^\s*(```|~~~)/.test(raw)) {
+      fenced = !fenced;
+      continue;
+    }
+    if (fenced) {
+      out.push('    ' + raw);
+      continue;
+    }
+    const heading = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/.exec(raw);
+    let line = heading ? heading[2] : raw;
+    line = line
+      .replace(/!\[([^\]]*)\]\(([^)\s]*)[^)]*\)/g, (_m, alt: string) => `[image${alt ? ': ' + alt : ''}]`)
+      .replace(/\[([^\]]+)\]\(([^)\s]+)[^)]*\)/g, (_m, t: string, u: string) => (t === u ? t : `${t} (${u})`))
+      .replace(/`([^`]+)`/g, '$1')
+      .replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2')
+      .replace(/(^|[^\w*\\$])\*(?=\S)([^*\n]*?\S)\*(?![\w*])/g, '$1$2')
+      .replace(/(^|[^\w\\$])_(?=\S)([^_\n]*?\S)_(?!\w)/g, '$1$2')
+      .replace(/<br\s*\/?>/gi, '\n')
+      .replace(/<\/?[A-Za-z][^>]*>/g, '')
+      .replace(/\\([\\`*_{}\[\]()#+\-.!|>])/g, '$1')
+      .replace(/^(\s*)[*+] /, '$1- ')
+      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    out.push(line);
+    if (heading) out.push((heading[1].length <= 1 ? '=' : '-').repeat(Math.min(80, Math.max(3, line.length))));
+  }
+  return out.join('\n');
+}
+
+/** Markdown as a display bundle: text/markdown, and text/plain that reads well where markdown is not rendered. */
 export function markdownBundle(text: string): DisplayBundle {
   if (typeof text !== 'string') throw new InvalidArgumentError('text', text, 'expected a markdown string');
-  return { data: { 'text/markdown': text, 'text/plain': text }, metadata: {} };
+  return { data: { 'text/markdown': text, 'text/plain': markdownToPlainText(text) }, metadata: {} };
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -151,7 +259,14 @@ export function pngSize(png: Uint8Array): { width: number; height: number } {
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-/** A PNG as a display bundle (base64 image/png + text/plain); `displayWidth` scales it on screen. */
+/** Images narrower than this are shown enlarged by default (a 64 px model output is too small to see). */
+export const MIN_DISPLAY_WIDTH = 256;
+
+/**
+ * A PNG as a display bundle (base64 image/png + text/plain). `displayWidth` sets its width on
+ * screen; by default an image narrower than MIN_DISPLAY_WIDTH is shown at the smallest whole
+ * multiple of its width that reaches it (64 px -> 256 px), so pixels stay square blocks.
+ */
 export function pngBundle(png: Uint8Array, displayWidth?: number): DisplayBundle {
   const { width, height } = pngSize(png);
   const metadata: DisplayBundle['metadata'] = {};
@@ -160,6 +275,8 @@ export function pngBundle(png: Uint8Array, displayWidth?: number): DisplayBundle
       throw new InvalidArgumentError('displayWidth', displayWidth, 'expected a positive integer number of pixels');
     }
     metadata['image/png'] = { width: displayWidth };
+  } else if (width > 0 && width < MIN_DISPLAY_WIDTH) {
+    metadata['image/png'] = { width: width * Math.ceil(MIN_DISPLAY_WIDTH / width) };
   }
   return {
     data: { 'image/png': Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64'), 'text/plain': `[PNG image ${width}x${height}]` },

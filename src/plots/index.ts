@@ -1,4 +1,5 @@
 export * from './figure.js';
+export * from './axes.js';
 export * from './provenance.js';
 export * from './lineChart.js';
 export * from './scatterChart.js';

@@ -1,8 +1,9 @@
 import type { Data, Layout } from 'plotly.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { PLOT_PALETTE, type NumberSeries, type PlotlyFigure } from './figure.js';
+import { axisLayout } from './axes.js';
 import { applyProvenance, type ProvenanceOptions } from './provenance.js';
-import { axisTitle, hexToRgba, plotFinite, plotNumbers, requireNonEmptyArray, requireText } from './validate.js';
+import { hexToRgba, plotFinite, plotNumbers, requireNonEmptyArray, requireText } from './validate.js';
 
 /** One line: y over x, with optional symmetric error bars or a lower/upper spread band. */
 export interface LineSeries {
@@ -38,11 +39,15 @@ export function lineChart(options: LineChartOptions): PlotlyFigure {
   const title = requireText('title', options.title);
   const series = requireNonEmptyArray<LineSeries>('series', options.series);
   const data: Data[] = [];
+  const xValues: number[][] = [];
+  const yValues: (number | null)[][] = [];
   series.forEach((s, k) => {
     const field = `series[${k}]`;
     const name = requireText(`${field}.name`, s?.name);
     const x = plotFinite(`${field}.x`, s.x);
     const y = plotNumbers(`${field}.y`, s.y, true, x.length);
+    xValues.push(x);
+    yValues.push(y);
     const color = s.color ?? PLOT_PALETTE[k % PLOT_PALETTE.length];
     const group = `series-${k}`;
     if (s.band !== undefined) {
@@ -84,8 +89,8 @@ export function lineChart(options: LineChartOptions): PlotlyFigure {
     data.push(trace);
   });
   const layout: Partial<Layout> = {
-    xaxis: { title: axisTitle(options.xTitle), type: options.logX ? 'log' : 'linear' },
-    yaxis: { title: axisTitle(options.yTitle), type: options.logY ? 'log' : 'linear' },
+    xaxis: axisLayout({ title: options.xTitle, log: options.logX, values: xValues }),
+    yaxis: axisLayout({ title: options.yTitle, log: options.logY, values: options.logY ? yValues : undefined }),
     hovermode: 'closest',
   };
   return { data, layout: applyProvenance(layout, title, options) };

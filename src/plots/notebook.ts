@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { PlotlyFigure } from './figure.js';
 import {
-  figureBundle, figureDivId, figureJson, markdownBundle, pngBundle, tableBundle,
+  figureBundle, figureDivId, figureJson, markdownBundle, pngBundle, plotlyLibraryScript, tableBundle,
   type DisplayBundle, type TableOptions,
 } from './bundle.js';
 
@@ -10,7 +10,10 @@ import {
 export type DisplayChannel = 'bundle' | 'html-only' | 'none';
 
 /** tslab's internal writer (dist/jupyter.js `lastWriteDisplayData`), set for each executing cell. */
-type WriteDisplayData = (content: { data: DisplayBundle['data']; metadata: DisplayBundle['metadata'] }, update: boolean) => void;
+type WriteDisplayData = (
+  content: { data: DisplayBundle['data']; metadata: DisplayBundle['metadata']; transient?: { display_id: string } },
+  update: boolean,
+) => void;
 
 /** tslab's public display API (dist/public.js `display`): one MIME type per call. */
 interface TslabPublicDisplay {
@@ -22,7 +25,12 @@ interface TslabPublicDisplay {
 
 interface DisplaySink {
   channel: DisplayChannel;
-  send(bundle: DisplayBundle): boolean;
+  /** Sends a new output; with `displayId`, the output can be replaced later by `update`. */
+  send(bundle: DisplayBundle, displayId?: string): boolean;
+  /** Replaces every output sent with `displayId` (update_display_data); absent where tslab cannot. */
+  update?(bundle: DisplayBundle, displayId: string): void;
+  /** Identifies the executing cell: tslab makes a new writer for each execute request. */
+  execution?: unknown;
 }
 
 const TSLAB_DIST = /[\\/]tslab[\\/]dist[\\/]([a-z]+)\.js$/;
@@ -44,12 +52,16 @@ function findDisplaySink(): DisplaySink | undefined {
     const writer = (cache[file]?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData;
     if (typeof writer === 'function') {
       const write = writer as WriteDisplayData;
+      const content = (bundle: DisplayBundle, displayId?: string) =>
+        displayId === undefined ? { data: bundle.data, metadata: bundle.metadata } : { data: bundle.data, metadata: bundle.metadata, transient: { display_id: displayId } };
       return {
         channel: 'bundle',
-        send: (bundle) => {
-          write({ data: bundle.data, metadata: bundle.metadata }, false);
+        execution: writer,
+        send: (bundle, displayId) => {
+          write(content(bundle, displayId), false);
           return true;
         },
+        update: (bundle, displayId) => write(content(bundle, displayId), true),
       };
     }
   }
@@ -95,19 +107,77 @@ export function inNotebook(): boolean {
   return findDisplaySink() !== undefined;
 }
 
+/**
+ * Where plotly.js lives in the notebook. In a kernel that can update outputs, the library travels
+ * with the first figure of EACH cell execution, and the output that carried it before is replaced
+ * by its copy without the library (update_display_data): the notebook holds one copy, in the most
+ * recently run chart cell, so re-running, editing or clearing any earlier chart cell can never
+ * remove it (issue 11: re-running the cell that held it used to leave a saved notebook with none).
+ */
+interface LibraryCarrier {
+  displayId: string;
+  /** The carrier's output without the library, sent when the library moves on. */
+  withoutLibrary: DisplayBundle;
+  execution: unknown;
+}
+
+let carrier: LibraryCarrier | undefined;
+/** For tslab without display updates: the library went with the first figure of the session. */
 let plotlyLibrarySent = false;
 let figureCounter = 0;
+let libraryCounter = 0;
+
+/** Moves the library to a new output: `sent` now carries it; the previous carrier loses its copy. */
+function moveCarrier(sink: DisplaySink, next: LibraryCarrier): void {
+  const previous = carrier;
+  carrier = next;
+  if (previous && previous.displayId !== next.displayId && sink.update) {
+    try {
+      sink.update(previous.withoutLibrary, previous.displayId);
+    } catch {
+      // No cell executing any more: the previous copy stays (two copies, both work).
+    }
+  }
+}
 
 /**
- * Makes the next figure carry plotly.js again (after clearing the output that held it, so a saved
- * notebook still draws its figures).
+ * Sends plotly.js again, at once, as an output of the running cell (and drops the copy an earlier
+ * output held): run it in a cell when a figure says "plotly.js did not load" (e.g. after clearing
+ * outputs), then save. Outside a kernel it only makes the next figure carry the library. Returns
+ * undefined when sent (so a cell ending with it prints nothing), else a line saying what it did.
  */
-export function resendPlotlyLibrary(): void {
+export function resendPlotlyLibrary(): string | undefined {
   plotlyLibrarySent = false;
+  const sink = findDisplaySink();
+  const bundle: DisplayBundle = {
+    data: { 'text/html': plotlyLibraryScript(), 'text/plain': '[plotly.js library: draws the charts of this notebook]' },
+    metadata: {},
+  };
+  const later = (why: string) => {
+    carrier = undefined;
+    return `${why}: the next figure shown will carry plotly.js`;
+  };
+  if (!sink || !sink.update) return later('not in a notebook kernel that can update outputs');
+  const displayId = `fewstep-plotlyjs-${process.pid}-${++libraryCounter}`;
+  try {
+    if (!sink.send(bundle, displayId)) return later('the notebook refused the output');
+  } catch {
+    return later('no cell is executing');
+  }
+  moveCarrier(sink, {
+    displayId,
+    withoutLibrary: { data: { 'text/html': '<!-- plotly.js moved to a later output -->', 'text/plain': '' }, metadata: {} },
+    execution: sink.execution,
+  });
+  return undefined;
 }
 
 export interface ShowFigureOptions {
-  /** Force (true) or suppress (false) embedding plotly.js; default: only in the first figure of the kernel session. */
+  /**
+   * Force (true) or suppress (false) embedding plotly.js; default: the first figure of each cell
+   * execution carries it (and the previous carrier drops it), or with a tslab that cannot update
+   * outputs, the first figure of the kernel session.
+   */
   includeLibrary?: boolean;
   /** CSS height of the figure (default '460px'). */
   height?: string;
@@ -115,18 +185,31 @@ export interface ShowFigureOptions {
 
 /**
  * Shows a Plotly figure in a tslab notebook as ONE display_data output: Plotly JSON, HTML + script,
- * and text. plotly.js travels with the first figure of the kernel session only. Returns undefined
- * when shown (so a cell ending with it prints nothing); outside a kernel it sends nothing and returns
- * the bundle it would have sent.
+ * and text. plotly.js travels in one output of the notebook at a time (see LibraryCarrier). Returns
+ * undefined when shown (so a cell ending with it prints nothing); outside a kernel it sends nothing
+ * and returns the bundle it would have sent.
  */
 export function showFigure(fig: PlotlyFigure, options: ShowFigureOptions = {}): DisplayBundle | undefined {
-  const includeLibrary = options.includeLibrary ?? !plotlyLibrarySent;
   // A unique div per output: the same figure shown twice must draw twice.
   const divId = `${figureDivId(figureJson(fig))}-${++figureCounter}`;
+  const sink = findDisplaySink();
+  const movable = sink?.update !== undefined && sink.execution !== undefined;
+  const includeLibrary = options.includeLibrary ?? (movable ? carrier?.execution !== sink!.execution : !plotlyLibrarySent);
   const bundle = figureBundle(fig, { includeLibrary, height: options.height, divId });
-  const channel = sendDisplayBundle(bundle);
-  if (channel === 'none') return bundle;
-  if (includeLibrary) plotlyLibrarySent = true;
+  if (!sink) return bundle;
+  let sent = false;
+  try {
+    sent = sink.send(bundle, movable && includeLibrary ? divId : undefined);
+  } catch {
+    // tslab throws "Not ready" when no cell is executing: behave as outside a kernel.
+  }
+  if (!sent) return bundle;
+  if (includeLibrary) {
+    plotlyLibrarySent = true;
+    if (movable) {
+      moveCarrier(sink, { displayId: divId, withoutLibrary: figureBundle(fig, { includeLibrary: false, height: options.height, divId }), execution: sink.execution });
+    }
+  }
   return undefined;
 }
 

@@ -38,6 +38,38 @@ export function provenanceLabel(options: ProvenanceOptions): string {
   }
 }
 
+/** Characters per title line: what fits a chart about 700 px wide at Plotly's 17 px title font. */
+export const TITLE_LINE_CHARS = 70;
+/** Characters per line of the smaller provenance line under the title. */
+export const LABEL_LINE_CHARS = 100;
+
+/**
+ * Breaks Plotly title text into lines of at most about `maxChars` visible characters, at spaces
+ * outside tags (`<i>`, `<span ...>` stay whole); a word longer than a line stays whole.
+ */
+export function wrapPlotText(text: string, maxChars: number): string[] {
+  const existing = text.split(/<br\s*\/?>/i);
+  const lines: string[] = [];
+  for (const part of existing) {
+    const words = part.match(/(?:<[^>]*>|[^\s<])+|<[^>]*>/g) ?? [''];
+    let line = '';
+    let visible = 0;
+    for (const word of words) {
+      const len = word.replace(/<[^>]*>/g, '').replace(/&[a-z#0-9]+;/gi, 'x').length;
+      if (line !== '' && visible + 1 + len > maxChars) {
+        lines.push(line);
+        line = word;
+        visible = len;
+      } else {
+        line = line === '' ? word : `${line} ${word}`;
+        visible += (visible === 0 ? 0 : 1) + len;
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
 /**
  * Puts the provenance into a layout where every Plotly version shows it: a second title line
  * (`<br><sup>`), and, for simulations, a faint "SIMULATION" watermark across the plot.
@@ -60,10 +92,14 @@ export function applyProvenance(layout: Partial<Layout>, title: string, options:
     });
   }
   const previousMargin = layout.margin ?? {};
+  // Plotly never wraps a title: long ones (a published panel's paper, metric and protocol) were cut.
+  const titleLines = wrapPlotText(title, TITLE_LINE_CHARS);
+  const labelLines = wrapPlotText(label, LABEL_LINE_CHARS);
+  const extraLines = titleLines.length - 1 + labelLines.length - 1;
   return {
     ...layout,
-    title: { text: `${title}<br><sup>${label}</sup>`, x: 0.02, xanchor: 'left' },
-    margin: { ...previousMargin, t: Math.max(previousMargin.t ?? 0, 80) },
+    title: { text: `${titleLines.join('<br>')}<br><sup>${labelLines.join('<br>')}</sup>`, x: 0.02, xanchor: 'left' },
+    margin: { ...previousMargin, t: Math.max(previousMargin.t ?? 0, 80 + 22 * extraLines) },
     annotations,
     meta: { provenance: options.provenance, source: options.source ?? null },
   } as Partial<Layout>;

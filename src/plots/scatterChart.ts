@@ -1,8 +1,9 @@
 import type { Data, Layout } from 'plotly.js';
 import { InvalidArgumentError, requireFinite } from '../core/errors.js';
 import { PLOT_PALETTE, type PlotlyFigure } from './figure.js';
+import { axisLayout } from './axes.js';
 import { applyProvenance, type ProvenanceOptions } from './provenance.js';
-import { axisTitle, escapePlotText, requireNonEmptyArray, requireText } from './validate.js';
+import { escapePlotText, requireNonEmptyArray, requireText } from './validate.js';
 
 /** One run of a sampler: where it sits on the chart and what the hover box tells about it. */
 export interface RunPoint {
@@ -94,8 +95,8 @@ export function scatterChart(options: ScatterChartOptions): PlotlyFigure {
     });
   }
   const layout: Partial<Layout> = {
-    xaxis: { title: axisTitle(options.xTitle), type: options.logX ? 'log' : 'linear' },
-    yaxis: { title: axisTitle(options.yTitle), type: options.logY ? 'log' : 'linear' },
+    xaxis: axisLayout({ title: options.xTitle, log: options.logX, values: [...byMethod.values()].map((g) => g.x) }),
+    yaxis: axisLayout({ title: options.yTitle, log: options.logY, values: options.logY ? [...byMethod.values()].map((g) => g.y) : undefined }),
     hovermode: 'closest',
   };
   return { data, layout: applyProvenance(layout, title, options) };

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { GRID_SPEED_COLORS, imageGrid, upscaleNearest } from '../../src/image/grid.js';
+import { GRID_SPEED_COLORS, imageGrid, upscaleNearest, wrapText } from '../../src/image/grid.js';
 import { rawImageToPng, type RawImage } from '../../src/image/tensorPng.js';
 
 const invalid = (field: string) => (e: unknown) => e instanceof InvalidArgumentError && e.field === field;
@@ -57,7 +57,8 @@ describe('imageGrid', () => {
       cellScale: 4, padding: 6, fontSize: 13, labels: ['LCM 1 step', 'DDIM 50'], labelColors: [GRID_SPEED_COLORS.fast, undefined],
     });
     const { info, at } = await rgbaPixels(png);
-    const captionH = Math.ceil(13 * 1.7);
+    // Two caption lines ("LCM 1 step" does not fit 60 px at 13 px: it wraps instead of being cut).
+    const captionH = Math.ceil(13 * 0.45) + 2 * Math.ceil(13 * 1.25);
     assert.deepEqual([info.width, info.height], [6 + 2 * (64 + 6), 6 + 64 + captionH + 6]);
     // Left caption: the green tint at its left edge; right caption: plain background there.
     const y = 6 + 64 + 3;
@@ -73,9 +74,22 @@ describe('imageGrid', () => {
     assert.ok(dark(76) > 20, `right caption has text (${dark(76)} dark pixels)`);
   });
   test('a title adds a band on top', async () => {
-    const plain = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 1 })).metadata();
-    const titled = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 1, title: 'measured' })).metadata();
-    assert.equal(titled.height! - plain.height!, Math.ceil(16 * 1.6));
+    const plain = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, fontSize: 13 })).metadata();
+    const titled = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, fontSize: 13, title: 'measured' })).metadata();
+    assert.equal(titled.height! - plain.height!, Math.ceil(16 * 1.3) + Math.ceil(16 * 0.4));
+  });
+  test('long labels and titles wrap (issue 11 item 15: "50 steps, 133 ..." was cut); only what exceeds two lines is shortened', () => {
+    // 188 px at 13 px is 24 characters of DejaVu Sans at the 0.6 em estimate.
+    assert.deepEqual(wrapText('50 steps, 133 ms (DPM-Solver++ 2M, teacher)', 188, 13, 2), ['50 steps, 133 ms', '(DPM-Solver++ 2M, teacher)'.slice(0, 24 - 1) + '\u2026']);
+    assert.deepEqual(wrapText('LCM 4 steps, 41 ms', 188, 13, 2), ['LCM 4 steps, 41 ms']);
+    assert.deepEqual(wrapText('abcdefghij', 47, 13, 2), ['abcdefghij'.slice(0, 6), 'ghij']);
+  });
+  test('captions are never drawn below 11 px, and large cells get a larger default font', async () => {
+    const small = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, padding: 0, fontSize: 6, labels: ['x'] })).metadata();
+    assert.equal(small.height! - 160, Math.ceil(11 * 0.45) + Math.ceil(11 * 1.25));
+    const big = await sharp(await imageGrid([solid(8, 8, [0, 0, 0])], { cellScale: 36, padding: 0, labels: ['x'] })).metadata();
+    // 288 px cells: 288 / 12 = 24 px captions.
+    assert.equal(big.height! - 288, Math.ceil(24 * 0.45) + Math.ceil(24 * 1.25));
   });
   test('the default scale brings the largest image to at most 128 px', async () => {
     const meta = await sharp(await imageGrid([solid(32, 32, [0, 0, 0])], { padding: 0 })).metadata();

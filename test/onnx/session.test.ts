@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
-import { OnnxModel, type OnnxFeed } from '../../src/onnx/session.js';
+import { OnnxModel, resetCudaHint, type OnnxFeed } from '../../src/onnx/session.js';
+import { cudaProviderLibrary } from '../../src/onnx/providers.js';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'models', 'fixtures');
 const open = (variant: string, part: string) => OnnxModel.open(path.join(FIXTURES, variant, part, 'model.onnx'), { device: 'cpu', component: part, log: () => {} });
@@ -71,5 +72,20 @@ describe('OnnxModel', () => {
 
   test('a missing model file throws MissingResourceError with the fetch-model hint', async () => {
     await assert.rejects(OnnxModel.open(path.join(FIXTURES, 'nope', 'model.onnx'), { device: 'cpu' }), (e: unknown) => e instanceof MissingResourceError && /npm run fetch-model/.test(e.message));
+  });
+});
+
+describe('the CUDA hint on a CPU-only machine (issue 11 item 15)', () => {
+  test('is said once per process, as information; each model then says only where it runs', { skip: cudaProviderLibrary().present ? 'the CUDA provider is installed here' : false }, async () => {
+    resetCudaHint();
+    const lines: string[] = [];
+    for (const part of ['unet', 'vae_decoder', 'unet']) {
+      await OnnxModel.open(path.join(FIXTURES, 'tiny-sd', part, 'model.onnx'), { device: 'auto', component: part, log: (l) => lines.push(l) });
+    }
+    assert.deepEqual(lines.filter((l) => !l.includes('(info)')), ['onnx: unet on cpu', 'onnx: vae_decoder on cpu', 'onnx: unet on cpu']);
+    const info = lines.filter((l) => l.includes('(info)'));
+    assert.equal(info.length, 1);
+    assert.match(info[0], /npm run setup:cuda/);
+    assert.doesNotMatch(lines.join('\n'), /not in|error|failed/i);
   });
 });

@@ -12,13 +12,14 @@ const fig = lineChart({ title: 'Loss <i>x</i>', provenance: 'simulated', series:
 function runDrawingScript(html: string, plotlyAfterTicks: number) {
   const scripts = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
   const drawing = scripts[scripts.length - 1];
-  const div = { id: /<div id="([^"]+)"/.exec(html)![1], textContent: '' };
+  const div = { id: /<div id="([^"]+)" class="fewstep-plotly"/.exec(html)![1], textContent: '' };
+  const fallback = { id: div.id + '-fallback', textContent: 'static fallback', removed: false, parentNode: { removeChild: () => { fallback.removed = true; } } };
   const calls: unknown[][] = [];
   const timers: (() => void)[] = [];
   const window: Record<string, unknown> = {};
   const context = vm.createContext({
     window,
-    document: { getElementById: (id: string) => (id === div.id ? div : null) },
+    document: { getElementById: (id: string) => (id === div.id ? div : id === fallback.id && !fallback.removed ? fallback : null) },
     setTimeout: (f: () => void) => timers.push(f),
   });
   vm.runInContext(drawing, context);
@@ -26,7 +27,7 @@ function runDrawingScript(html: string, plotlyAfterTicks: number) {
     if (tick === plotlyAfterTicks) window.Plotly = { newPlot: (...args: unknown[]) => calls.push(args) };
     timers.shift()!();
   }
-  return { calls, div };
+  return { calls, div, fallback };
 }
 
 describe('figureBundle', () => {
@@ -36,12 +37,12 @@ describe('figureBundle', () => {
     const json = b.data[PLOTLY_MIME] as PlotlyFigure;
     assert.deepEqual(json.data, JSON.parse(JSON.stringify(fig.data)));
     assert.equal((json.layout.title as { text: string }).text, (fig.layout.title as { text: string }).text);
-    assert.equal(b.data['text/plain'], '[Plotly figure] Loss x - SIMULATION, not measured (1 trace)');
+    assert.equal(b.data['text/plain'], '[Plotly figure] Loss x - SIMULATION, not measured (1 trace)\n  a alert(1): scatter, 2 points; x 1..2; y 3..4');
   });
   test('is a pure function of the figure: the same figure gives the same bundle, another figure another div id', () => {
     assert.deepEqual(figureBundle(fig), figureBundle(fig));
     const other = lineChart({ title: 'Other', provenance: 'measured', series: [{ name: 'a', x: [1], y: [1] }] });
-    const id = (h: unknown) => /<div id="([^"]+)"/.exec(h as string)![1];
+    const id = (h: unknown) => /<div id="([^"]+)" class="fewstep-plotly"/.exec(h as string)![1];
     assert.notEqual(id(figureBundle(fig).data['text/html']), id(figureBundle(other).data['text/html']));
   });
   test('typed arrays in a hand-made figure become JSON arrays', () => {
@@ -61,23 +62,56 @@ describe('figureBundle', () => {
     assert.match(layout.title.text, /SIMULATION/);
     assert.equal(config.responsive, true);
   });
-  test('the HTML gives up with a message if plotly.js never arrives', () => {
-    const { calls, div } = runDrawingScript(figureBundle(fig).data['text/html'] as string, Infinity);
+  test('the HTML says how to get plotly.js back (fs.resendPlotlyLibrary()) if it never arrives, and keeps looking', () => {
+    const { calls, fallback } = runDrawingScript(figureBundle(fig).data['text/html'] as string, Infinity);
     assert.equal(calls.length, 0);
-    assert.match(div.textContent, /plotly\.js did not load/);
+    assert.equal(fallback.removed, false);
+    assert.match(fallback.textContent, /plotly\.js did not load.*fs\.resendPlotlyLibrary\(\)/);
+    const late = runDrawingScript(figureBundle(fig).data['text/html'] as string, 700);
+    assert.equal(late.calls.length, 1, 'a library sent after the message still draws the figure');
+    assert.equal(late.fallback.removed, true);
+  });
+  test('without running its script (an untrusted notebook) the HTML shows the title, the traces and how to trust', () => {
+    const html = figureBundle(fig).data['text/html'] as string;
+    // What a sanitizer leaves: the markup without scripts and styles.
+    const visible = html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    assert.match(visible, /chart: Loss x - SIMULATION, not measured/);
+    assert.match(visible, /File &gt; Trust Notebook/);
+    assert.match(visible, /scatter, 2 points; x 1\.\.2; y 3\.\.4/);
+  });
+  test('once drawn, the fallback is removed', () => {
+    const { calls, fallback } = runDrawingScript(figureBundle(fig).data['text/html'] as string, 0);
+    assert.equal(calls.length, 1);
+    assert.equal(fallback.removed, true);
+  });
+  test('the library script does not evaluate plotly.js again when the page already has it', () => {
+    const html = figureBundle(fig, { includeLibrary: true }).data['text/html'] as string;
+    const lib = /^<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
+    const existing = { newPlot() {} };
+    const window: Record<string, unknown> = { Plotly: existing };
+    vm.runInContext(lib, vm.createContext({ window, self: window }));
+    assert.equal(window.Plotly, existing);
   });
   test('carries plotly.js only when asked, as a script before the figure', () => {
     const without = figureBundle(fig).data['text/html'] as string;
     const withLib = figureBundle(fig, { includeLibrary: true }).data['text/html'] as string;
     assert.ok(without.length < 10_000);
     assert.ok(withLib.length > 4_000_000);
-    assert.match(withLib, /^<script type="text\/javascript">[^\n]*\n\/\*\*\n\* plotly\.js v3\./);
+    assert.match(withLib, /^<script type="text\/javascript">[^\n]*\n[^\n]*\n\/\*\*\n\* plotly\.js v3\./);
     assert.ok(withLib.indexOf('window.Plotly = Plotly') < withLib.indexOf('<div id='));
   });
   test('refuses a non-figure, a bad div id and a bad height', () => {
     assert.throws(() => figureBundle({} as PlotlyFigure), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'figure');
     assert.throws(() => figureBundle(fig, { divId: 'x"><script>' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'divId');
     assert.throws(() => figureBundle(fig, { height: '1;color:red' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'height');
+  });
+});
+
+describe('markdownBundle', () => {
+  test('its text/plain reads as text (what an untrusted notebook shows): no emphasis marks, links spelled out, math kept', () => {
+    const b = markdownBundle('## Result\n\n**LCM** at 4 steps is *faster* than `DDIM` ([paper](https://arxiv.org/abs/2310.04378)); $x_t$ kept.\n* item');
+    assert.equal(b.data['text/markdown'], '## Result\n\n**LCM** at 4 steps is *faster* than `DDIM` ([paper](https://arxiv.org/abs/2310.04378)); $x_t$ kept.\n* item');
+    assert.equal(b.data['text/plain'], 'Result\n------\n\nLCM at 4 steps is faster than DDIM (paper (https://arxiv.org/abs/2310.04378)); $x_t$ kept.\n- item');
   });
 });
 
@@ -117,10 +151,22 @@ describe('pngBundle and markdownBundle', () => {
     assert.equal(b.data['text/plain'], '[PNG image 3x2]');
     assert.deepEqual(b.metadata['image/png'], { width: 200 });
   });
+  test('by default a small image is shown enlarged to a whole multiple >= 256 px (a 64 px image at 256 px), a large one as it is', () => {
+    const ihdr = (w: number, h: number) => {
+      const b = Buffer.from(png);
+      b.writeUInt32BE(w, 16);
+      b.writeUInt32BE(h, 20);
+      return b;
+    };
+    assert.deepEqual(pngBundle(ihdr(64, 64)).metadata['image/png'], { width: 256 });
+    assert.deepEqual(pngBundle(ihdr(3, 2)).metadata['image/png'], { width: 258 });
+    assert.deepEqual(pngBundle(ihdr(100, 50)).metadata['image/png'], { width: 300 });
+    assert.deepEqual(pngBundle(ihdr(640, 64)).metadata, {});
+  });
   test('bytes that are not a PNG are refused', () => {
     assert.throws(() => pngBundle(Buffer.from('GIF89a not a png at all....')), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'png');
   });
   test('markdown travels as text/markdown with a plain twin', () => {
-    assert.deepEqual(markdownBundle('# Hi').data, { 'text/markdown': '# Hi', 'text/plain': '# Hi' });
+    assert.deepEqual(markdownBundle('# Hi').data, { 'text/markdown': '# Hi', 'text/plain': 'Hi\n===' });
   });
 });
