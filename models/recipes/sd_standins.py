@@ -116,11 +116,11 @@ class Attention(nn.Module):
         b, n, _ = x.shape
         q, k, v = self.to_q(x), self.to_k(context), self.to_v(context)
 
-        def split(t):
-            return t.reshape(b, t.shape[1], self.heads, -1).transpose(1, 2)
+        def split(t):  # [b, n, heads * d] -> [b * heads, n, d], as diffusers' head_to_batch_dim
+            return t.reshape(b, t.shape[1], self.heads, -1).transpose(1, 2).reshape(b * self.heads, t.shape[1], -1)
 
-        att = torch.softmax(split(q) @ split(k).transpose(-1, -2) * self.scale, dim=-1)
-        out = (att @ split(v)).transpose(1, 2).reshape(b, n, -1)
+        att = torch.softmax(torch.bmm(split(q), split(k).transpose(1, 2)) * self.scale, dim=-1)
+        out = torch.bmm(att, split(v)).reshape(b, self.heads, n, -1).transpose(1, 2).reshape(b, n, -1)
         return self.to_out[1](self.to_out[0](out))
 
 
@@ -242,14 +242,14 @@ class UpBlock(nn.Module):
 
 
 class UNet2DCondition(nn.Module):
-    def __init__(self, sd2, cond_dim=None, blocks=(32, 64, 64), layers=2):
+    def __init__(self, sd2, cond_dim=None, blocks=(32, 64, 64), layers=2, cross_dim=TEXT_HIDDEN, head_width=16):
         super().__init__()
         self.sd2 = sd2
         c0 = blocks[0]
         temb = c0 * 4
         self.c0 = c0
-        # SD 1.x: attention_head_dim 8 is the number of heads; SD 2.x: per-block head counts (head width 16 here).
-        heads = [8] * len(blocks) if not sd2 else [c // 16 for c in blocks]
+        # SD 1.x: attention_head_dim 8 is the number of heads; SD 2.x: per-block head counts (head width 64 in SD 2).
+        heads = [8] * len(blocks) if not sd2 else [c // head_width for c in blocks]
         down_attn = [True] * (len(blocks) - 1) + [False]
         self.time_embedding = nn.ModuleDict({"linear_1": nn.Linear(c0, temb), "linear_2": nn.Linear(temb, temb)})
         self.cond_proj = nn.Linear(cond_dim, c0, bias=False) if cond_dim else None
@@ -257,11 +257,11 @@ class UNet2DCondition(nn.Module):
         self.down_blocks = nn.ModuleList()
         cin = c0
         for i, cout in enumerate(blocks):
-            self.down_blocks.append(DownBlock(cin, cout, temb, layers, down_attn[i], heads[i], TEXT_HIDDEN, sd2, i < len(blocks) - 1))
+            self.down_blocks.append(DownBlock(cin, cout, temb, layers, down_attn[i], heads[i], cross_dim, sd2, i < len(blocks) - 1))
             cin = cout
         self.mid_block = nn.ModuleDict({
             "resnets": nn.ModuleList([ResnetBlock2D(blocks[-1], blocks[-1], temb), ResnetBlock2D(blocks[-1], blocks[-1], temb)]),
-            "attentions": nn.ModuleList([Transformer2DModel(blocks[-1], heads[-1], TEXT_HIDDEN, sd2)]),
+            "attentions": nn.ModuleList([Transformer2DModel(blocks[-1], heads[-1], cross_dim, sd2)]),
         })
         self.up_blocks = nn.ModuleList()
         rev = list(reversed(blocks))
@@ -270,7 +270,7 @@ class UNet2DCondition(nn.Module):
         cprev = rev[0]
         for i, cout in enumerate(rev):
             cin_skip = rev[min(i + 1, len(rev) - 1)]
-            self.up_blocks.append(UpBlock(cin_skip, cprev, cout, temb, layers, up_attn[i], rev_heads[i], TEXT_HIDDEN, sd2, i < len(rev) - 1))
+            self.up_blocks.append(UpBlock(cin_skip, cprev, cout, temb, layers, up_attn[i], rev_heads[i], cross_dim, sd2, i < len(rev) - 1))
             cprev = cout
         self.conv_norm_out = nn.GroupNorm(32, c0, eps=1e-5)
         self.conv_out = nn.Conv2d(c0, LATENT, 3, padding=1)
