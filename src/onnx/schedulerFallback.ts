@@ -4,7 +4,18 @@ import type { SchedulerConfig } from '../samplers/types.js';
  * Keys of a variance-preserving scheduler config that describe the model rather than the sampler: the
  * training noise schedule, what the network predicts, and the timestep grid. A substitute sampler keeps them.
  */
-const MODEL_KEYS = ['num_train_timesteps', 'beta_start', 'beta_end', 'beta_schedule', 'trained_betas', 'prediction_type', 'timestep_spacing', 'steps_offset', 'set_alpha_to_one', 'rescale_betas_zero_snr'];
+const MODEL_KEYS = [
+  'num_train_timesteps',
+  'beta_start',
+  'beta_end',
+  'beta_schedule',
+  'trained_betas',
+  'prediction_type',
+  'timestep_spacing',
+  'steps_offset',
+  'set_alpha_to_one',
+  'rescale_betas_zero_snr',
+];
 
 /** A scheduler config the pipeline can run, and a line saying what was substituted (undefined when nothing was). */
 export interface SchedulerChoice {

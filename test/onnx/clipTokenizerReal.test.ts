@@ -13,7 +13,10 @@ import { ClipTokenizer, loadClipTokenizer, type ClipTokenizerConfig } from '../.
  */
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const FIXTURE = path.join(ROOT, 'models', 'fixtures', 'clip-tokenizer', 'tokenizer.json.gz');
-const TOKENIZER_JSON = JSON.parse(zlib.gunzipSync(fs.readFileSync(FIXTURE)).toString('utf8')) as Record<string, unknown>;
+const TOKENIZER_JSON = JSON.parse(zlib.gunzipSync(fs.readFileSync(FIXTURE)).toString('utf8')) as Record<
+  string,
+  unknown
+>;
 
 /**
  * The special tokens of the two SD generations, from their tokenizer/special_tokens_map.json as linked in
@@ -22,7 +25,11 @@ const TOKENIZER_JSON = JSON.parse(zlib.gunzipSync(fs.readFileSync(FIXTURE)).toSt
  * stabilityai/stable-diffusion-2-base@d28fc80 pads with "!" (id 0).
  */
 const SD1_CONFIG: ClipTokenizerConfig = {
-  bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: '<|endoftext|>', model_max_length: 77,
+  bos_token: '<|startoftext|>',
+  eos_token: '<|endoftext|>',
+  unk_token: '<|endoftext|>',
+  pad_token: '<|endoftext|>',
+  model_max_length: 77,
 };
 const SD2_CONFIG: ClipTokenizerConfig = { ...SD1_CONFIG, pad_token: '!' };
 
@@ -36,17 +43,36 @@ function unpadded(ids: number[]): number[] {
 
 /** [prompt, published ids (BOS ... EOS), where they were published]. */
 const PUBLISHED: [string, number[], string][] = [
-  ['a photo of a cat', [49406, 320, 1125, 539, 320, 2368, 49407],
-    'elixir-nx/bumblebee test/bumblebee/text/clip_tokenizer_test.exs (openai/clip-vit-base-patch32); also zer0int/CLIP-tokenizer README.md'],
-  ['a photo of a dog', [49406, 320, 1125, 539, 320, 1929, 49407], 'elixir-nx/bumblebee test/bumblebee/text/clip_tokenizer_test.exs'],
-  ['a photo of an astronaut riding a horse on mars', [49406, 320, 1125, 539, 550, 18376, 6765, 320, 4558, 525, 7496, 49407],
-    'apple/ml-stable-diffusion swift/StableDiffusionTests/StableDiffusionTests.swift (testBPETokenizer)'],
-  ['Apple CoreML developer tools on a Macbook Air are fast', [49406, 3055, 19622, 5780, 10929, 5771, 525, 320, 20617, 1922, 631, 1953, 49407],
-    'apple/ml-stable-diffusion swift/StableDiffusionTests/StableDiffusionTests.swift (testBPETokenizer)'],
-  ['the quick brown fox jumped over the lazy dog', [49406, 518, 3712, 2866, 3240, 16901, 962, 518, 10753, 1929, 49407],
-    'apple/corenet tests/data/text_tokenizer/test_openai_clip_tokenizer.py'],
-  ['Hello, World! 123', [49406, 3306, 267, 1002, 256, 272, 273, 274, 49407],
-    'emgucv/emgucv CLIP test ("Tokenizer exactness against the huggingface CLIPTokenizer reference")'],
+  [
+    'a photo of a cat',
+    [49406, 320, 1125, 539, 320, 2368, 49407],
+    'elixir-nx/bumblebee test/bumblebee/text/clip_tokenizer_test.exs (openai/clip-vit-base-patch32); also zer0int/CLIP-tokenizer README.md',
+  ],
+  [
+    'a photo of a dog',
+    [49406, 320, 1125, 539, 320, 1929, 49407],
+    'elixir-nx/bumblebee test/bumblebee/text/clip_tokenizer_test.exs',
+  ],
+  [
+    'a photo of an astronaut riding a horse on mars',
+    [49406, 320, 1125, 539, 550, 18376, 6765, 320, 4558, 525, 7496, 49407],
+    'apple/ml-stable-diffusion swift/StableDiffusionTests/StableDiffusionTests.swift (testBPETokenizer)',
+  ],
+  [
+    'Apple CoreML developer tools on a Macbook Air are fast',
+    [49406, 3055, 19622, 5780, 10929, 5771, 525, 320, 20617, 1922, 631, 1953, 49407],
+    'apple/ml-stable-diffusion swift/StableDiffusionTests/StableDiffusionTests.swift (testBPETokenizer)',
+  ],
+  [
+    'the quick brown fox jumped over the lazy dog',
+    [49406, 518, 3712, 2866, 3240, 16901, 962, 518, 10753, 1929, 49407],
+    'apple/corenet tests/data/text_tokenizer/test_openai_clip_tokenizer.py',
+  ],
+  [
+    'Hello, World! 123',
+    [49406, 3306, 267, 1002, 256, 272, 273, 274, 49407],
+    'emgucv/emgucv CLIP test ("Tokenizer exactness against the huggingface CLIPTokenizer reference")',
+  ],
   // open_clip's output quoted in huggingface/diffusers issue #4153 (the original tokenizer SD 2.x was trained with).
   ['! !! !!!', [49406, 256, 748, 995, 49407], 'huggingface/diffusers issue #4153 (open_clip.tokenize)'],
 ];

@@ -13,7 +13,15 @@ import { KNOWN_MODELS } from '../../src/onnx/registry.js';
  */
 const LAYOUTS = path.resolve(__dirname, '..', '..', '..', 'data', 'hub-layouts');
 
-interface Layout { name: string; repo: string; revision: string; files: string[]; complete: boolean; sources: { files: string; source: string; kind: string }[]; unverified: string }
+interface Layout {
+  name: string;
+  repo: string;
+  revision: string;
+  files: string[];
+  complete: boolean;
+  sources: { files: string; source: string; kind: string }[];
+  unverified: string;
+}
 
 function layout(name: string): Layout {
   return JSON.parse(fs.readFileSync(path.join(LAYOUTS, `${name}.json`), 'utf8')) as Layout;
@@ -25,7 +33,11 @@ const EXTERNAL_DATA = /\.(onnx_data|onnx\.data|pb)$/;
 
 describe('registry entries match their recorded published layouts', () => {
   test('every registry entry has a layout record, and every record a registry entry', () => {
-    const records = fs.readdirSync(LAYOUTS).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+    const records = fs
+      .readdirSync(LAYOUTS)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''))
+      .sort();
     assert.deepEqual(records, KNOWN_MODELS.map((m) => m.name).sort());
   });
 
@@ -40,15 +52,26 @@ describe('registry entries match their recorded published layouts', () => {
       });
 
       test('every file the registry expects is in the published list', () => {
-        for (const f of m.expectedFiles) assert.ok(l.files.includes(f), `${f} is not in data/hub-layouts/${m.name}.json`);
+        for (const f of m.expectedFiles)
+          assert.ok(l.files.includes(f), `${f} is not in data/hub-layouts/${m.name}.json`);
       });
 
       test('the published list has what the pipeline reads, and the downloader selects all of it', () => {
-        const needed = ['model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx'];
+        const needed = [
+          'model_index.json',
+          'scheduler/scheduler_config.json',
+          'text_encoder/model.onnx',
+          'unet/model.onnx',
+          'vae_decoder/model.onnx',
+        ];
         for (const f of needed) assert.ok(l.files.includes(f), f);
-        const tokenizer = l.files.includes('tokenizer/tokenizer.json') || (l.files.includes('tokenizer/vocab.json') && l.files.includes('tokenizer/merges.txt'));
+        const tokenizer =
+          l.files.includes('tokenizer/tokenizer.json') ||
+          (l.files.includes('tokenizer/vocab.json') && l.files.includes('tokenizer/merges.txt'));
         assert.ok(tokenizer, 'tokenizer/tokenizer.json or tokenizer/vocab.json + merges.txt');
-        const readByPipeline = l.files.filter((f) => /^(model_index\.json|scheduler\/|tokenizer\/|text_encoder\/|unet\/|vae_decoder\/)/.test(f));
+        const readByPipeline = l.files.filter((f) =>
+          /^(model_index\.json|scheduler\/|tokenizer\/|text_encoder\/|unet\/|vae_decoder\/)/.test(f),
+        );
         for (const f of readByPipeline) assert.ok(downloaded(f), `the downloader's include patterns skip ${f}`);
       });
 

@@ -13,8 +13,17 @@ import { createScheduler } from '../../src/samplers/registry.js';
  * such a folder worked but generate() threw `_class_name = "PNDMScheduler" is not allowed`.
  */
 const SD15_PNDM = {
-  _class_name: 'PNDMScheduler', _diffusers_version: '0.6.0', beta_end: 0.012, beta_schedule: 'scaled_linear', beta_start: 0.00085,
-  num_train_timesteps: 1000, set_alpha_to_one: false, skip_prk_steps: true, steps_offset: 1, trained_betas: null, clip_sample: false,
+  _class_name: 'PNDMScheduler',
+  _diffusers_version: '0.6.0',
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  beta_start: 0.00085,
+  num_train_timesteps: 1000,
+  set_alpha_to_one: false,
+  skip_prk_steps: true,
+  steps_offset: 1,
+  trained_betas: null,
+  clip_sample: false,
 };
 
 describe('a PNDMScheduler config runs as DDIM on the same schedule and grid', () => {

@@ -33,7 +33,10 @@ function stamp(): string {
 function ensureStandins(): string | undefined {
   const want = stamp();
   const stampFile = path.join(CACHE, 'stamp.txt');
-  const fresh = fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === want && VARIANTS.every((v) => fs.existsSync(path.join(CACHE, v, 'model_index.json')));
+  const fresh =
+    fs.existsSync(stampFile) &&
+    fs.readFileSync(stampFile, 'utf8') === want &&
+    VARIANTS.every((v) => fs.existsSync(path.join(CACHE, v, 'model_index.json')));
   if (fresh) return undefined;
   const probe = spawnSync(PYTHON, ['-c', 'import torch, onnx, numpy'], { encoding: 'utf8' });
   if (probe.status !== 0) {
@@ -41,7 +44,8 @@ function ensureStandins(): string | undefined {
   }
   fs.rmSync(stampFile, { force: true });
   const made = spawnSync(PYTHON, [RECIPE, CACHE], { encoding: 'utf8', timeout: 20 * 60_000 });
-  if (made.status !== 0) throw new Error(`models/recipes/sd_standins.py failed (${made.status}): ${made.stderr.slice(-2000)}`);
+  if (made.status !== 0)
+    throw new Error(`models/recipes/sd_standins.py failed (${made.status}): ${made.stderr.slice(-2000)}`);
   fs.writeFileSync(stampFile, want);
   return undefined;
 }
@@ -50,11 +54,40 @@ const skip = ensureStandins();
 const quiet = { device: 'cpu' as const, warn: () => {} };
 
 /** The metadata of each stand-in's graphs: what the published export has (see the recipe's docstring). */
-const EXPECTED: Record<string, { ids: string; timestep: [string, (string | number)[]]; sample: string; cond?: boolean; external?: string; family: string }> = {
-  'sd15': { ids: 'int32', timestep: ['float32', ['batch']], sample: 'float32', external: 'unet/weights.pb', family: 'sd' },
+const EXPECTED: Record<
+  string,
+  {
+    ids: string;
+    timestep: [string, (string | number)[]];
+    sample: string;
+    cond?: boolean;
+    external?: string;
+    family: string;
+  }
+> = {
+  sd15: {
+    ids: 'int32',
+    timestep: ['float32', ['batch']],
+    sample: 'float32',
+    external: 'unet/weights.pb',
+    family: 'sd',
+  },
   'sd21-base': { ids: 'int32', timestep: ['float32', ['batch']], sample: 'float32', family: 'sd' },
-  'lcm-dreamshaper-v7': { ids: 'int32', timestep: ['int64', ['steps']], sample: 'float32', cond: true, external: 'unet/model.onnx_data', family: 'lcm' },
-  'sd-turbo': { ids: 'int32', timestep: ['float16', ['batch_size']], sample: 'float16', external: 'unet/model.onnx.data', family: 'turbo' },
+  'lcm-dreamshaper-v7': {
+    ids: 'int32',
+    timestep: ['int64', ['steps']],
+    sample: 'float32',
+    cond: true,
+    external: 'unet/model.onnx_data',
+    family: 'lcm',
+  },
+  'sd-turbo': {
+    ids: 'int32',
+    timestep: ['float16', ['batch_size']],
+    sample: 'float16',
+    external: 'unet/model.onnx.data',
+    family: 'turbo',
+  },
   'sd21-v': { ids: 'int64', timestep: ['float32', []], sample: 'float32', family: 'sd' },
 };
 
@@ -80,8 +113,14 @@ describe('registry model families end to end on real-architecture stand-ins', { 
       assert.deepEqual([ts.type, ts.shape], e.timestep);
       assert.equal(p.unet.input('sample').type, e.sample);
       assert.equal(p.unet.hasInput('timestep_cond'), e.cond === true);
-      assert.deepEqual(p.textEncoder.outputs.map((o) => o.name), ['last_hidden_state', 'pooler_output']);
-      assert.deepEqual(p.vaeDecoder.inputs.map((o) => o.name), ['latent_sample']);
+      assert.deepEqual(
+        p.textEncoder.outputs.map((o) => o.name),
+        ['last_hidden_state', 'pooler_output'],
+      );
+      assert.deepEqual(
+        p.vaeDecoder.inputs.map((o) => o.name),
+        ['latent_sample'],
+      );
       if (e.external) assert.ok(fs.existsSync(path.join(CACHE, v, e.external)), e.external);
       assert.equal(p.family, e.family);
       const known = findKnownModel(v);
@@ -93,7 +132,13 @@ describe('registry model families end to end on real-architecture stand-ins', { 
     test(`${v}: generate() at the smallest size gives a deterministic PNG of that size`, async () => {
       const p = pipes[v];
       const size = p.minSize;
-      const opts = { prompt: 'A photo of an astronaut riding a horse on Mars!', steps: 2, width: size, height: size, seed: 7 };
+      const opts = {
+        prompt: 'A photo of an astronaut riding a horse on Mars!',
+        steps: 2,
+        width: size,
+        height: size,
+        seed: 7,
+      };
       const a = await p.generate(opts);
       const b = await p.generate(opts);
       assert.ok(a.images[0].equals(b.images[0]), 'same seed, same bytes');
@@ -105,7 +150,11 @@ describe('registry model families end to end on real-architecture stand-ins', { 
   }
 
   test('sd15 and sd21-base ship PNDMScheduler: they run as DDIM on its grid and say so', () => {
-    for (const v of ['sd15', 'sd21-base']) assert.ok(logs[v].some((l) => l.includes('PNDMScheduler')), v);
+    for (const v of ['sd15', 'sd21-base'])
+      assert.ok(
+        logs[v].some((l) => l.includes('PNDMScheduler')),
+        v,
+      );
     assert.equal(pipes['sd15'].schedulerConfig._class_name, 'DDIMScheduler');
   });
 
@@ -130,24 +179,45 @@ describe('registry model families end to end on real-architecture stand-ins', { 
     const seen: { rows: number; t: bigint; cond: number[] }[] = [];
     const run = p.unet.run.bind(p.unet);
     p.unet.run = async (feeds) => {
-      seen.push({ rows: feeds.sample.dims[0], t: (feeds.timestep.data as BigInt64Array)[0], cond: [...feeds.timestep_cond.dims] });
+      seen.push({
+        rows: feeds.sample.dims[0],
+        t: (feeds.timestep.data as BigInt64Array)[0],
+        cond: [...feeds.timestep_cond.dims],
+      });
       return run(feeds);
     };
     try {
       await p.generate({ prompt: 'a cat', seed: 1, steps: 4, width: p.minSize, height: p.minSize });
-      assert.deepEqual(seen.map((s) => s.t), [999n, 759n, 499n, 259n]);
+      assert.deepEqual(
+        seen.map((s) => s.t),
+        [999n, 759n, 499n, 259n],
+      );
       assert.ok(seen.every((s) => s.rows === 1 && s.cond[0] === 1 && s.cond[1] === 256));
     } finally {
       p.unet.run = run;
     }
   });
 
-  test('sd21-v (v_prediction): every sampler class runs on it with the model\'s prediction type', async () => {
+  test("sd21-v (v_prediction): every sampler class runs on it with the model's prediction type", async () => {
     const p = pipes['sd21-v'];
     assert.equal(p.schedulerConfig.prediction_type, 'v_prediction');
     const images: Buffer[] = [];
-    for (const cls of ['DDIMScheduler', 'DDPMScheduler', 'EulerDiscreteScheduler', 'EulerAncestralDiscreteScheduler', 'DPMSolverMultistepScheduler', 'LCMScheduler']) {
-      const r = await p.generate({ prompt: 'a cat', seed: 3, steps: 2, width: p.minSize, height: p.minSize, scheduler: { _class_name: cls } });
+    for (const cls of [
+      'DDIMScheduler',
+      'DDPMScheduler',
+      'EulerDiscreteScheduler',
+      'EulerAncestralDiscreteScheduler',
+      'DPMSolverMultistepScheduler',
+      'LCMScheduler',
+    ]) {
+      const r = await p.generate({
+        prompt: 'a cat',
+        seed: 3,
+        steps: 2,
+        width: p.minSize,
+        height: p.minSize,
+        scheduler: { _class_name: cls },
+      });
       assert.equal(r.images.length, 1, cls);
       images.push(r.images[0]);
     }

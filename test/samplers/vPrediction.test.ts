@@ -29,7 +29,11 @@ class SameNoise implements NoiseSource {
 
 /** abar of step i: from the training table at the step's timestep, or 1 / (1 + sigma^2) for sigma-grid samplers. */
 function alphaBarAt(s: Scheduler, i: number): number {
-  if (s.className === 'EulerDiscreteScheduler' || s.className === 'EulerAncestralDiscreteScheduler' || s.className === 'DPMSolverMultistepScheduler') {
+  if (
+    s.className === 'EulerDiscreteScheduler' ||
+    s.className === 'EulerAncestralDiscreteScheduler' ||
+    s.className === 'DPMSolverMultistepScheduler'
+  ) {
     const sigma = s.sigmas[i];
     return 1 / (1 + sigma * sigma);
   }
@@ -47,7 +51,11 @@ function oracleOutput(kind: 'epsilon' | 'v_prediction', xt: Float32Array, a: num
 }
 
 /** Runs `steps` steps with the oracle in `kind`; returns each step's prevSample and denoised. */
-function run(config: SchedulerConfig, kind: 'epsilon' | 'v_prediction', steps: number): { prev: Float32Array[]; denoised: Float32Array[] } {
+function run(
+  config: SchedulerConfig,
+  kind: 'epsilon' | 'v_prediction',
+  steps: number,
+): { prev: Float32Array[]; denoised: Float32Array[] } {
   const s = createScheduler({ ...config, prediction_type: kind });
   s.setTimesteps(steps);
   const noise = new SameNoise();
@@ -72,24 +80,41 @@ function run(config: SchedulerConfig, kind: 'epsilon' | 'v_prediction', steps: n
 
 function assertClose(actual: Float32Array, expected: ArrayLike<number>, tol: number, what: string): void {
   for (let k = 0; k < expected.length; k++) {
-    assert.ok(Math.abs(actual[k] - expected[k]) <= tol * Math.max(1, Math.abs(expected[k])), `${what}[${k}]: ${actual[k]} vs ${expected[k]}`);
+    assert.ok(
+      Math.abs(actual[k] - expected[k]) <= tol * Math.max(1, Math.abs(expected[k])),
+      `${what}[${k}]: ${actual[k]} vs ${expected[k]}`,
+    );
   }
 }
 
 const SD_BETAS = { beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear' };
 const PATHS: [string, SchedulerConfig][] = [
-  ['DDIM (SD 2.1 768 config)', { _class_name: 'DDIMScheduler', ...SD_BETAS, clip_sample: false, set_alpha_to_one: false, steps_offset: 1 }],
-  ['DDPM', { _class_name: 'DDPMScheduler', ...SD_BETAS, clip_sample: false, timestep_spacing: 'leading', steps_offset: 1 }],
+  [
+    'DDIM (SD 2.1 768 config)',
+    { _class_name: 'DDIMScheduler', ...SD_BETAS, clip_sample: false, set_alpha_to_one: false, steps_offset: 1 },
+  ],
+  [
+    'DDPM',
+    { _class_name: 'DDPMScheduler', ...SD_BETAS, clip_sample: false, timestep_spacing: 'leading', steps_offset: 1 },
+  ],
   ['Euler', { _class_name: 'EulerDiscreteScheduler', ...SD_BETAS, timestep_spacing: 'trailing' }],
   ['Euler ancestral', { _class_name: 'EulerAncestralDiscreteScheduler', ...SD_BETAS, timestep_spacing: 'trailing' }],
   ['DPM-Solver++ 2M', { _class_name: 'DPMSolverMultistepScheduler', ...SD_BETAS }],
-  ['DPM-Solver++ 3M (Karras sigmas)', { _class_name: 'DPMSolverMultistepScheduler', ...SD_BETAS, solver_order: 3, use_karras_sigmas: true }],
+  [
+    'DPM-Solver++ 3M (Karras sigmas)',
+    { _class_name: 'DPMSolverMultistepScheduler', ...SD_BETAS, solver_order: 3, use_karras_sigmas: true },
+  ],
   ['LCM', { _class_name: 'LCMScheduler', ...SD_BETAS }],
 ];
 
 describe('v-prediction: x0 = sqrt(abar) x_t - sqrt(1 - abar) v', () => {
   test('hand-computed: abar 0.25, x_t 2, v 1 -> x0 = 0.5 * 2 - sqrt(0.75) = 0.1339746', () => {
-    const { predOriginalSample, predEpsilon } = predictOriginalSample('v_prediction', Float32Array.of(1), Float32Array.of(2), 0.25);
+    const { predOriginalSample, predEpsilon } = predictOriginalSample(
+      'v_prediction',
+      Float32Array.of(1),
+      Float32Array.of(2),
+      0.25,
+    );
     assert.ok(Math.abs(predOriginalSample[0] - (1 - Math.sqrt(0.75))) < 1e-6);
     // eps = sqrt(abar) v + sqrt(1 - abar) x_t = 0.5 + sqrt(0.75) * 2
     assert.ok(Math.abs(predEpsilon[0] - (0.5 + 2 * Math.sqrt(0.75))) < 1e-6);
@@ -106,7 +131,8 @@ describe('v-prediction: x0 = sqrt(abar) x_t - sqrt(1 - abar) v', () => {
       }
       // The oracle predicts x0 exactly, so the pre-boundary x0 estimates are X0; LCM's denoised is
       // c_skip x + c_out x0, which tends to x0 at the last (smallest) timestep only.
-      if (name !== 'LCM') for (let i = 0; i < v.denoised.length; i++) assertClose(v.denoised[i], X0, 2e-4, `${name} step ${i} x0`);
+      if (name !== 'LCM')
+        for (let i = 0; i < v.denoised.length; i++) assertClose(v.denoised[i], X0, 2e-4, `${name} step ${i} x0`);
     });
   }
 });
