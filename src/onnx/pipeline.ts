@@ -7,6 +7,7 @@ import { modelDefaults } from './modelDefaults.js';
 import { createScheduler } from '../samplers/registry.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig } from '../samplers/types.js';
 import type { OnnxDevice, ExecutionProviderName } from './providers.js';
+import { runnableSchedulerConfig } from './schedulerFallback.js';
 import { OnnxModel, type OnnxFeed, type OnnxTensorSpec } from './session.js';
 import { loadClipTokenizer, type ClipEncoding, type ClipTokenizer } from './tokenizer.js';
 import { vaeOutputToPngs } from './vaePng.js';
@@ -652,7 +653,9 @@ export async function loadPipeline(modelDir: string, options: LoadPipelineOption
   }
   if (options.textEmbeddingCache !== undefined) requireInteger('textEmbeddingCache', options.textEmbeddingCache, 0, 1024);
   const modelIndex = readJsonFile(path.join(modelDir, 'model_index.json'), 'model index');
-  const schedulerConfig = readJsonFile(path.join(modelDir, 'scheduler', 'scheduler_config.json'), 'scheduler config') as SchedulerConfig;
+  const shipped = readJsonFile(path.join(modelDir, 'scheduler', 'scheduler_config.json'), 'scheduler config') as SchedulerConfig;
+  const { config: schedulerConfig, note: schedulerNote } = runnableSchedulerConfig(shipped);
+  if (schedulerNote) (options.log ?? console.log)(schedulerNote);
   const files = ['text_encoder', 'unet', 'vae_decoder'].map((c) => path.join(modelDir, c, 'model.onnx'));
   for (const f of files) {
     if (!fs.existsSync(f)) throw new MissingResourceError(f, `${path.basename(path.dirname(f))} model ${f} does not exist; ${FETCH_HINT}`);

@@ -27,7 +27,7 @@ export interface KnownModel {
   /** who publishes the export */
   publisher: string;
   defaults: { steps: number; guidanceScale: number; width: number; height: number; scheduler: string };
-  /** files the optimum ONNX layout has */
+  /** files the repository publishes that the pipeline needs (recorded with sources in data/hub-layouts/<name>.json) */
   expectedFiles: string[];
   /** false: not downloaded and checked from this project's machines */
   verified: false;
@@ -46,7 +46,8 @@ export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze([
     baseModel: 'SimianLuo/LCM_Dreamshaper_v7 (LCM distilled from Dreamshaper v7, an SD 1.5 fine-tune)',
     publisher: 'community (OnnxStack), fp32 UNet with model.onnx_data',
     defaults: { steps: 4, guidanceScale: 8, width: 512, height: 512, scheduler: 'LCMScheduler' },
-    expectedFiles: [...OPTIMUM_LAYOUT, 'unet/model.onnx_data'],
+    // The UNet's external-data name is not known (data/hub-layouts/lcm-dreamshaper-v7.json); the downloader takes any.
+    expectedFiles: OPTIMUM_LAYOUT,
     verified: false,
     note: 'guidance is embedded (timestep_cond input), not classifier-free: one UNet call per step',
   },
@@ -58,7 +59,7 @@ export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze([
     baseModel: 'stabilityai/sd-turbo (adversarial diffusion distillation of SD 2.1)',
     publisher: 'onnxruntime (Microsoft ONNX Runtime team)',
     defaults: { steps: 1, guidanceScale: 0, width: 512, height: 512, scheduler: 'EulerAncestralDiscreteScheduler' },
-    expectedFiles: OPTIMUM_LAYOUT,
+    expectedFiles: [...OPTIMUM_LAYOUT, 'unet/model.onnx.data'],
     verified: false,
     note: 'trained for 1-4 steps without CFG; timestep_spacing "trailing"',
   },
@@ -70,7 +71,8 @@ export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze([
     baseModel: 'Stable Diffusion v1.5',
     publisher: 'runwayml (the original publisher; its "onnx" branch held the diffusers ONNX export). Community re-export: onnx-community/stable-diffusion-v1-5-ONNX',
     defaults: { steps: 25, guidanceScale: 7.5, width: 512, height: 512, scheduler: 'PNDMScheduler' },
-    expectedFiles: OPTIMUM_LAYOUT,
+    // diffusers' conversion script, which wrote this branch, saves the UNet's weights to unet/weights.pb.
+    expectedFiles: [...OPTIMUM_LAYOUT, 'unet/weights.pb'],
     verified: false,
     note: 'the runwayml repo was withdrawn in 2024; if it answers 404 use --name sd15 with onnx-community/stable-diffusion-v1-5-ONNX',
   },
