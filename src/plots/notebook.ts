@@ -142,11 +142,15 @@ export function showMarkdown(text: string): DisplayBundle | undefined {
   return sendDisplayBundle(bundle) === 'none' ? bundle : undefined;
 }
 
-/** Shows rows as an HTML table (with a text/plain twin). Returns undefined when shown, else the bundle. */
+/**
+ * Shows rows as an HTML table (with a text/plain twin), opened by the provenance of its numbers
+ * (`options.provenance`, required: 'measured', 'recorded', 'formula', 'published' or 'simulation').
+ * Returns undefined when shown, else the bundle.
+ */
 export function showTable(
   rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[],
   columns: readonly string[],
-  options: TableOptions = {},
+  options: TableOptions,
 ): DisplayBundle | undefined {
   const bundle = tableBundle(rows, columns, options);
   return sendDisplayBundle(bundle) === 'none' ? bundle : undefined;

@@ -25,7 +25,7 @@ describe('course notebook 06 (distillation and quality metrics)', { timeout: 300
 
     // The simulation does not depend on the model: the 1-step student beats 1-step DDIM on the toy.
     const sim = figure(nb, 'SIMULATION: progressive distillation on the toy');
-    assert.equal(sim.fig.layout.meta?.provenance, 'simulated');
+    assert.equal(sim.fig.layout.meta?.provenance, 'simulation');
     const student = sim.series('distilled students (simulated)');
     const ddim = sim.series('DDIM, exact denoiser');
     assert.deepEqual(student.x, [1, 2, 4, 8, 16, 32]);
