@@ -241,3 +241,33 @@ export function tableBundle(
   ].join('\n');
   return { data: { 'text/html': html, 'text/plain': text }, metadata: { fewstep: { provenance: record } } };
 }
+
+/** One table of a side-by-side display: its rows, columns and options (with its own provenance). */
+export interface TableSpec {
+  rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[];
+  columns: readonly string[];
+  options: TableOptions;
+}
+
+/**
+ * Two or more tables next to each other in one output (e.g. measured here vs published), each with
+ * its own provenance line; the text twin prints them one after the other. The metadata keeps every
+ * table's provenance, in order (`metadata.fewstep.provenance` is an array).
+ */
+export function tablesSideBySideBundle(tables: readonly TableSpec[]): DisplayBundle {
+  if (!Array.isArray(tables) || tables.length < 2) {
+    throw new InvalidArgumentError('tables', tables, 'an array of two or more {rows, columns, options} tables');
+  }
+  const bundles = tables.map((t, i) => {
+    if (t === null || typeof t !== 'object') throw new InvalidArgumentError(`tables[${i}]`, t, 'a {rows, columns, options} table');
+    return tableBundle(t.rows, t.columns, t.options);
+  });
+  const html = [
+    '<div class="fewstep-side-by-side" style="display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start">',
+    ...bundles.map((b) => `<div>${b.data['text/html'] as string}</div>`),
+    '</div>',
+  ].join('\n');
+  const text = bundles.map((b) => b.data['text/plain'] as string).join('\n\n');
+  const provenance = bundles.map((b) => (b.metadata.fewstep as { provenance: unknown }).provenance);
+  return { data: { 'text/html': html, 'text/plain': text }, metadata: { fewstep: { provenance } } };
+}

@@ -2,8 +2,8 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { PlotlyFigure } from './figure.js';
 import {
-  figureBundle, figureDivId, figureJson, markdownBundle, pngBundle, tableBundle,
-  type DisplayBundle, type TableOptions,
+  figureBundle, figureDivId, figureJson, markdownBundle, pngBundle, tableBundle, tablesSideBySideBundle,
+  type DisplayBundle, type TableOptions, type TableSpec,
 } from './bundle.js';
 
 /** How an output reached (or would reach) the notebook. */
@@ -153,5 +153,14 @@ export function showTable(
   options: TableOptions,
 ): DisplayBundle | undefined {
   const bundle = tableBundle(rows, columns, options);
+  return sendDisplayBundle(bundle) === 'none' ? bundle : undefined;
+}
+
+/**
+ * Shows two or more tables next to each other (e.g. measured here vs published), each opened by its
+ * own provenance line. Returns undefined when shown, else the bundle.
+ */
+export function showTablesSideBySide(tables: readonly TableSpec[]): DisplayBundle | undefined {
+  const bundle = tablesSideBySideBundle(tables);
   return sendDisplayBundle(bundle) === 'none' ? bundle : undefined;
 }
