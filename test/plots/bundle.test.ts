@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { PLOTLY_MIME, figureBundle, markdownBundle, pngBundle, pngSize, tableBundle } from '../../src/plots/bundle.js';
+import { PLOTLY_MIME, figureBundle, markdownBundle, pngBundle, pngSize, tableBundle, tablesSideBySideBundle } from '../../src/plots/bundle.js';
 import { lineChart } from '../../src/plots/lineChart.js';
 import type { PlotlyFigure } from '../../src/plots/figure.js';
 
@@ -121,6 +121,25 @@ describe('tableBundle', () => {
     const sim = { provenance: 'simulation' } as const;
     assert.throws(() => tableBundle([], [], sim), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'columns');
     assert.throws(() => tableBundle([5 as never], ['a'], sim), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'rows[0]');
+  });
+});
+
+describe('tablesSideBySideBundle', () => {
+  test('puts tables next to each other, each opened by its own provenance, kept in the metadata in order', () => {
+    const b = tablesSideBySideBundle([
+      { rows: [{ m: 'LCM', fd: 12.5 }], columns: ['m', 'fd'], options: { provenance: 'measured', machine: 'box, 2 cores' } },
+      { rows: [{ m: 'LCM', fid: 11.1 }], columns: ['m', 'fid'], options: { provenance: 'published', source: 'Luo et al. 2023' } },
+    ]);
+    const html = b.data['text/html'] as string;
+    assert.match(html, /^<div class="fewstep-side-by-side" style="display:flex/);
+    assert.ok(html.indexOf('data-provenance="measured"') < html.indexOf('data-provenance="published"'));
+    assert.match(b.data['text/plain'] as string, /^\[measured now on box, 2 cores\]\n[\s\S]*\n\n\[published: Luo et al\. 2023\]\n/);
+    assert.deepEqual((b.metadata.fewstep as { provenance: { provenance: string }[] }).provenance.map((p) => p.provenance), ['measured', 'published']);
+  });
+  test('refuses fewer than two tables, and a table without its provenance', () => {
+    const t = { rows: [[1]], columns: ['n'], options: { provenance: 'formula' as const } };
+    assert.throws(() => tablesSideBySideBundle([t]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'tables');
+    assert.throws(() => tablesSideBySideBundle([t, { ...t, options: {} as never }]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'provenance');
   });
 });
 
