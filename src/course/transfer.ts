@@ -103,14 +103,16 @@ export function canonicalMethod(name: string): string {
 }
 
 function checkRows(field: string, rows: readonly StepScore[]): StepScore[] {
-  if (!Array.isArray(rows) || rows.length === 0) throw new InvalidArgumentError(field, rows, 'a non-empty array of {method, steps, value, distilled}');
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new InvalidArgumentError(field, rows, 'a non-empty array of {method, steps, value, distilled}');
   return rows.map((r, i) => {
     if (r === null || typeof r !== 'object' || typeof r.method !== 'string' || r.method === '') {
       throw new InvalidArgumentError(`${field}[${i}]`, r, 'a {method, steps, value, distilled} row');
     }
     requireInteger(`${field}[${i}].steps`, r.steps, 1);
     requireFinite(`${field}[${i}].value`, r.value, 0);
-    if (typeof r.distilled !== 'boolean') throw new InvalidArgumentError(`${field}[${i}].distilled`, r.distilled, 'true or false');
+    if (typeof r.distilled !== 'boolean')
+      throw new InvalidArgumentError(`${field}[${i}].distilled`, r.distilled, 'true or false');
     return { ...r, method: canonicalMethod(r.method) };
   });
 }
@@ -129,8 +131,20 @@ function curvesOf(rows: readonly StepScore[]): CurveShape[] {
     if (sorted.length < 3) continue;
     const n = sorted.length;
     const firstGain = gainPerDoubling(sorted[0].steps, sorted[0].value, sorted[1].steps, sorted[1].value);
-    const lastGain = gainPerDoubling(sorted[n - 2].steps, sorted[n - 2].value, sorted[n - 1].steps, sorted[n - 1].value);
-    out.push({ method, steps: sorted.map((r) => r.steps), values: sorted.map((r) => r.value), firstGain, lastGain, steepThenFlat: firstGain > lastGain });
+    const lastGain = gainPerDoubling(
+      sorted[n - 2].steps,
+      sorted[n - 2].value,
+      sorted[n - 1].steps,
+      sorted[n - 1].value,
+    );
+    out.push({
+      method,
+      steps: sorted.map((r) => r.steps),
+      values: sorted.map((r) => r.value),
+      firstGain,
+      lastGain,
+      steepThenFlat: firstGain > lastGain,
+    });
   }
   return out;
 }
@@ -158,8 +172,11 @@ function sideOf(rows: StepScore[], pivot: number, tolerance: number): TradeoffSi
   const best = rows.reduce((a, b) => (b.value < a.value ? b : a));
   const target = tolerance * best.value;
   return {
-    best, target, curves: curvesOf(rows),
-    solvers: fewestSteps(rows, false, target), distilled: fewestSteps(rows, true, target),
+    best,
+    target,
+    curves: curvesOf(rows),
+    solvers: fewestSteps(rows, false, target),
+    distilled: fewestSteps(rows, true, target),
     ranking: rows.filter((r) => r.steps === pivot).sort((a, b) => a.value - b.value),
     rows: [...rows].sort((a, b) => a.steps - b.steps || a.value - b.value),
     belowPivot: belowPivotOf(rows, pivot),
@@ -168,7 +185,10 @@ function sideOf(rows: StepScore[], pivot: number, tolerance: number): TradeoffSi
 
 function ranked(side: TradeoffSide): RankedRow[] {
   return side.rows.map((r) => ({
-    method: r.method, steps: r.steps, value: r.value, kind: r.distilled ? 'distilled' : 'solver',
+    method: r.method,
+    steps: r.steps,
+    value: r.value,
+    kind: r.distilled ? 'distilled' : 'solver',
     rank: 1 + side.rows.filter((q) => q.steps === r.steps && q.value < r.value).length,
   }));
 }
@@ -176,7 +196,9 @@ function ranked(side: TradeoffSide): RankedRow[] {
 /** "A beats B" at the pivot, or "A and B are within noise" when their intervals overlap. */
 function orderText(a: StepScore, b: StepScore): string {
   const overlap = a.interval && b.interval && a.interval[0] <= b.interval[1] && b.interval[0] <= a.interval[1];
-  return overlap ? `${a.method} and ${b.method} are within noise (${fmt(a.value)} vs ${fmt(b.value)}, intervals overlap)` : `${a.method} ${fmt(a.value)} < ${b.method} ${fmt(b.value)}`;
+  return overlap
+    ? `${a.method} and ${b.method} are within noise (${fmt(a.value)} vs ${fmt(b.value)}, intervals overlap)`
+    : `${a.method} ${fmt(a.value)} < ${b.method} ${fmt(b.value)}`;
 }
 
 function fmt(v: number): string {
@@ -209,12 +231,14 @@ export function compareTradeoffs(
 
   const allCurves = [...m.curves, ...p.curves];
   const shapeTransfers = m.curves.length > 0 && p.curves.length > 0 ? allCurves.every((c) => c.steepThenFlat) : null;
-  const distilledWins = (s: TradeoffSide): boolean | null => (s.belowPivot.length === 0 ? null : s.belowPivot.every((b) => b.ratio > 1));
+  const distilledWins = (s: TradeoffSide): boolean | null =>
+    s.belowPivot.length === 0 ? null : s.belowPivot.every((b) => b.ratio > 1);
   const fm = distilledWins(m);
   const fp = distilledWins(p);
   const distillationTransfers = fm === null || fp === null ? null : fm && fp;
   const shared = m.ranking.filter((r) => p.ranking.some((q) => q.method === r.method)).map((r) => r.method);
-  const winnerAgrees = shared.length < 2 ? null : shared[0] === p.ranking.filter((r) => shared.includes(r.method))[0].method;
+  const winnerAgrees =
+    shared.length < 2 ? null : shared[0] === p.ranking.filter((r) => shared.includes(r.method))[0].method;
   const swappedPairs: [string, string][] = [];
   for (let i = 0; i < shared.length; i++) {
     for (let j = i + 1; j < shared.length; j++) {
@@ -224,14 +248,20 @@ export function compareTradeoffs(
     }
   }
 
-  const curveText = (c: CurveShape) => `${c.method} ${c.steps.map((s, i) => `${s}: ${fmt(c.values[i])}`).join(', ')} (x${c.firstGain.toFixed(2)} per doubling at first, x${c.lastGain.toFixed(2)} at the end)`;
+  const curveText = (c: CurveShape) =>
+    `${c.method} ${c.steps.map((s, i) => `${s}: ${fmt(c.values[i])}`).join(', ')} (x${c.firstGain.toFixed(2)} per doubling at first, x${c.lastGain.toFixed(2)} at the end)`;
   const lines: string[] = [];
   lines.push(
     `**Shape of the trade-off** (${shapeTransfers === null ? 'undecided: a side has no curve of 3+ step counts' : shapeTransfers ? 'transfers' : 'does not transfer'}): ` +
       `${here}: ${m.curves.map(curveText).join('; ') || 'no curve of 3+ step counts'}. ${there}: ${p.curves.map(curveText).join('; ') || 'no curve of 3+ step counts'}.`,
   );
-  const below = (s: TradeoffSide) => s.belowPivot.map((b) => `${b.steps} step${b.steps === 1 ? '' : 's'}: ${b.distilled.method} ${fmt(b.distilled.value)} vs ${b.solver.method} ${fmt(b.solver.value)} (x${b.ratio.toFixed(1)})`).join(', ') ||
-    `no step count below ${pivot} with both a solver and a distilled method`;
+  const below = (s: TradeoffSide) =>
+    s.belowPivot
+      .map(
+        (b) =>
+          `${b.steps} step${b.steps === 1 ? '' : 's'}: ${b.distilled.method} ${fmt(b.distilled.value)} vs ${b.solver.method} ${fmt(b.solver.value)} (x${b.ratio.toFixed(1)})`,
+      )
+      .join(', ') || `no step count below ${pivot} with both a solver and a distilled method`;
   lines.push(
     `**Distillation below ${pivot} steps** (${distillationTransfers === null ? 'undecided: a side did not run both kinds below ' + pivot + ' steps' : distillationTransfers ? 'transfers' : 'does not transfer'}): ` +
       `best distilled vs best solver at the same step count; ${here}: ${below(m)}; ${there}: ${below(p)}. ` +
@@ -239,7 +269,8 @@ export function compareTradeoffs(
       `${reachText(m.distilled, 'distilled')}, ${reachText(m.solvers, 'solvers')}; ${there} (best ${p.best.method} ${p.best.steps}: ${fmt(p.best.value)}) ` +
       `${reachText(p.distilled, 'distilled')}, ${reachText(p.solvers, 'solvers')}.`,
   );
-  const order = (s: TradeoffSide) => s.ranking.map((r) => `${r.method} ${fmt(r.value)}`).join(' < ') || `no row at ${pivot} steps`;
+  const order = (s: TradeoffSide) =>
+    s.ranking.map((r) => `${r.method} ${fmt(r.value)}`).join(' < ') || `no row at ${pivot} steps`;
   const swaps = swappedPairs.map(([a, b]) => {
     const ma = m.ranking.find((r) => r.method === a)!;
     const mb = m.ranking.find((r) => r.method === b)!;
@@ -247,11 +278,25 @@ export function compareTradeoffs(
   });
   lines.push(
     `**Which method wins at ${pivot} steps** (${winnerAgrees === null ? 'undecided: fewer than two methods on both sides' : winnerAgrees ? 'the same winner among the methods on both sides' : 'does not transfer'}): ` +
-      `${here}: ${order(m)}; ${there}: ${order(p)}.` + (swaps.length ? ` Order reversed: ${swaps.join('; ')}.` : shared.length > 1 ? ' The methods on both sides keep their order.' : ''),
+      `${here}: ${order(m)}; ${there}: ${order(p)}.` +
+      (swaps.length
+        ? ` Order reversed: ${swaps.join('; ')}.`
+        : shared.length > 1
+          ? ' The methods on both sides keep their order.'
+          : ''),
   );
   return {
-    pivotSteps: pivot, tolerance, measured: m, published: p, shapeTransfers, distillationTransfers, winnerAgrees, swappedPairs,
-    measuredRows: ranked(m), publishedRows: ranked(p), lines,
+    pivotSteps: pivot,
+    tolerance,
+    measured: m,
+    published: p,
+    shapeTransfers,
+    distillationTransfers,
+    winnerAgrees,
+    swappedPairs,
+    measuredRows: ranked(m),
+    publishedRows: ranked(p),
+    lines,
   };
 }
 
@@ -265,12 +310,28 @@ export function isDistilledMethod(name: string): boolean {
 }
 
 /** The rows of one published table as step scores (rows without a step count are left out); lower must be better. */
-export function publishedStepScores(rows: readonly PublishedResult[], table: string, metric = 'FID'): { scores: StepScore[]; citation: string } {
+export function publishedStepScores(
+  rows: readonly PublishedResult[],
+  table: string,
+  metric = 'FID',
+): { scores: StepScore[]; citation: string } {
   const picked = rows.filter((r) => r.table === table && r.metric === metric);
-  if (picked.length === 0) throw new InvalidArgumentError('table', table, `a table of data/published-results.json with ${metric} rows`);
-  if (picked.some((r) => r.better === 'higher')) throw new InvalidArgumentError('metric', metric, 'a metric where lower is better (FID)');
-  const scores = picked.filter((r) => r.steps !== null).map((r) => ({ method: r.method, steps: r.steps as number, value: r.value, distilled: isDistilledMethod(r.method) }));
-  return { scores, citation: `${citationText(picked[0])}${picked[0].secondary ? ' (secondary)' : ''}; ${picked[0].protocol}` };
+  if (picked.length === 0)
+    throw new InvalidArgumentError('table', table, `a table of data/published-results.json with ${metric} rows`);
+  if (picked.some((r) => r.better === 'higher'))
+    throw new InvalidArgumentError('metric', metric, 'a metric where lower is better (FID)');
+  const scores = picked
+    .filter((r) => r.steps !== null)
+    .map((r) => ({
+      method: r.method,
+      steps: r.steps as number,
+      value: r.value,
+      distilled: isDistilledMethod(r.method),
+    }));
+  return {
+    scores,
+    citation: `${citationText(picked[0])}${picked[0].secondary ? ' (secondary)' : ''}; ${picked[0].protocol}`,
+  };
 }
 
 /** The rows of a model-eval file (data/model-eval.json) as step scores by Frechet distance; "teacher DDIM 4" is method DDIM. */

@@ -71,12 +71,17 @@ function requiredText(field: string, value: unknown, kind: string, what: string)
 /** Checks a provenance and returns its record (kind, source, date, machine and the label to show). */
 export function provenanceRecord(options: ProvenanceOptions): ProvenanceRecord {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError('provenance', options, `expected {provenance, source, ...}: every chart and table says where its numbers come from`);
+    throw new InvalidArgumentError(
+      'provenance',
+      options,
+      `expected {provenance, source, ...}: every chart and table says where its numbers come from`,
+    );
   }
   const kind = options.provenance;
   if (typeof kind !== 'string' || !(PROVENANCES as readonly string[]).includes(kind)) {
     throw new InvalidArgumentError(
-      'provenance', kind,
+      'provenance',
+      kind,
       `every chart and table says where its numbers come from: one of ${PROVENANCES.map((p) => `'${p}'`).join(', ')}`,
     );
   }
@@ -95,7 +100,11 @@ export function provenanceRecord(options: ProvenanceOptions): ProvenanceRecord {
     case 'recorded': {
       date = requiredText('date', options.date, kind, 'the date the numbers were measured (ISO date)');
       if (!/^\d{4}-\d{2}-\d{2}/.test(date) || Number.isNaN(Date.parse(date))) {
-        throw new InvalidArgumentError('date', options.date, "expected an ISO date such as '2026-11-26' or '2026-11-26T10:31:32Z'");
+        throw new InvalidArgumentError(
+          'date',
+          options.date,
+          "expected an ISO date such as '2026-11-26' or '2026-11-26T10:31:32Z'",
+        );
       }
       machine = requiredText('machine', options.machine, kind, 'the machine that measured the numbers');
       label = `recorded ${date.slice(0, 10)} on ${machine}${source ? `: ${source}` : ''}`;
