@@ -195,7 +195,7 @@ export interface TableOptions extends ProvenanceOptions {
  * `data-provenance` attribute. A table without a provenance is refused (InvalidArgumentError).
  */
 export function tableBundle(
-  rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[],
+  rows: readonly (object | readonly unknown[])[],
   columns: readonly string[],
   options: TableOptions,
 ): DisplayBundle {
@@ -244,7 +244,7 @@ export function tableBundle(
 
 /** One table of a side-by-side display: its rows, columns and options (with its own provenance). */
 export interface TableSpec {
-  rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[];
+  rows: readonly (object | readonly unknown[])[];
   columns: readonly string[];
   options: TableOptions;
 }

@@ -148,7 +148,7 @@ export function showMarkdown(text: string): DisplayBundle | undefined {
  * Returns undefined when shown, else the bundle.
  */
 export function showTable(
-  rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[],
+  rows: readonly (object | readonly unknown[])[],
   columns: readonly string[],
   options: TableOptions,
 ): DisplayBundle | undefined {
