@@ -18,7 +18,7 @@ describe('course notebook 06 (distillation and quality metrics)', { timeout: 300
     assert.match(text, /Progressive distillation .*Salimans & Ho, ICLR 2022, arXiv 2202\.00512/);
     assert.match(text, /skipped: the comparison needs the progressive-distillation students/);
     assert.match(text, /skipped: the Frechet distance needs the scene evaluator/);
-    assert.match(text, /published: the methods as described in the cited papers/);
+    assert.match(text, /\[published: the papers in the last column \(fs.DISTILLATION_METHODS\)\]\nthe methods as the cited papers describe them/);
 
     const published = figure(nb, 'Progressive distillation: CIFAR-10 FID vs sampling steps');
     assert.equal(published.fig.layout.meta?.provenance, 'published');
