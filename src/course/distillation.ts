@@ -31,7 +31,7 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     learns: 'to do two DDIM steps of its teacher in one (the x-target of Algorithm 2); repeated, halving the steps each round',
     steps: '4-8 (1-2 possible, worse)',
     cost: 'log2(N) training rounds, each initialised from the previous student; guidance can be distilled in first (Meng et al.)',
-    inCourse: 'this notebook: simulated on the toy (section 2); the shipped scenes-pd-8/4/2/1 students (section 3)',
+    inCourse: 'this notebook: simulated on the toy (section 2); the shipped scenes-pd-8/4/2/1 students (section 3, and notebooks 05 and 07)',
     citations: ['Salimans & Ho, ICLR 2022, arXiv 2202.00512', 'Meng et al., CVPR 2023, arXiv 2210.03142'],
   },
   {
@@ -39,7 +39,7 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     learns: 'the consistency function: the end of the probability-flow ODE path through any (x_t, t), matched between adjacent noise levels joined by one teacher ODE step',
     steps: '1-8 (2-4 typical)',
     cost: 'one distillation run with an EMA target network; LCM distils guidance in (guidance as an input)',
-    inCourse: 'notebook 02 (toy, exact consistency function); the shipped scenes-lcm (notebooks 02-06)',
+    inCourse: 'notebook 02 (toy, exact consistency function); the shipped scenes-lcm (notebooks 02-07)',
     citations: ['Song, Dhariwal, Chen, Sutskever, ICML 2023, arXiv 2303.01469', 'Luo et al. 2023, arXiv 2310.04378'],
   },
   {
@@ -47,7 +47,7 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     learns: 'the LCM update as a low-rank adapter on the teacher, which can be added to fine-tuned versions of the same base model',
     steps: '2-8 (4 typical)',
     cost: 'consistency distillation that trains only the LoRA weights',
-    inCourse: 'the shipped scenes-lcm-lora, fused into the teacher (notebooks 03, 05)',
+    inCourse: 'the shipped scenes-lcm-lora, fused into the teacher (notebooks 05 and 07, exercise 1)',
     citations: ['Luo et al. 2023, arXiv 2311.05556'],
   },
   {
@@ -55,7 +55,7 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     learns: 'a 1-4 step generator trained with an adversarial loss (a discriminator on frozen pretrained features) plus score distillation from the teacher',
     steps: '1-4',
     cost: 'GAN-style training with the teacher and a discriminator in the loop',
-    inCourse: 'published numbers (notebook 05); sd-turbo loads through npm run fetch-model',
+    inCourse: 'published numbers (notebooks 05 and 07); sd-turbo loads through npm run fetch-model',
     citations: ['Sauer, Lorenz, Blattmann, Rombach 2023, arXiv 2311.17042'],
   },
   {
@@ -63,7 +63,7 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     learns: "a 1-step generator whose output distribution matches the teacher's: gradient = difference of a real score (the teacher) and a fake score (trained on the generator's outputs), plus a regression loss on teacher ODE pairs",
     steps: '1',
     cost: 'two score networks besides the generator, and a set of noise-image pairs precomputed with the teacher',
-    inCourse: 'published numbers (notebook 05)',
+    inCourse: 'published numbers (notebooks 05 and 07)',
     citations: ['Yin et al., CVPR 2024, arXiv 2311.18828'],
   },
   {

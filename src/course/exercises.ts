@@ -49,6 +49,12 @@ export interface TrainingStage {
   steps: number;
   batch: number;
   minutes: number;
+  /**
+   * Stages whose result this stage started from (e.g. the LCM student from teacher + LCM-LoRA:
+   * ['lora']); their cost is part of this stage's. From the record's `init_stages`, or, in records
+   * written before it existed, from its `init` text.
+   */
+  initStages?: string[];
 }
 
 function readJson(file: string, field: string): unknown {
@@ -84,22 +90,65 @@ export function readTrainingRecord(file = path.join(packageRoot(), 'models', 'sc
   for (const [name, v] of Object.entries(data)) {
     const s = v as Partial<TrainingStage> | null;
     if (s && typeof s === 'object' && typeof s.steps === 'number' && typeof s.batch === 'number' && typeof s.minutes === 'number') {
-      out[name] = { steps: s.steps, batch: s.batch, minutes: s.minutes };
+      out[name] = { steps: s.steps, batch: s.batch, minutes: s.minutes, initStages: initStagesOf(name, v as Record<string, unknown>) };
     }
   }
   return out;
 }
 
-/** Sum of the stages' minutes and training examples (steps x batch); throws naming a missing stage. */
+/** The stages a recorded stage was initialised from: `init_stages`, else read from its `init` text ("teacher + LCM-LoRA merged"). */
+function initStagesOf(name: string, stage: Record<string, unknown>): string[] {
+  const listed = stage.init_stages;
+  if (listed !== undefined) {
+    if (!Array.isArray(listed) || listed.some((x) => typeof x !== 'string')) {
+      throw new InvalidArgumentError(`${name}.init_stages`, listed, 'an array of stage names of the training record');
+    }
+    return listed as string[];
+  }
+  return typeof stage.init === 'string' && /LCM-LoRA/i.test(stage.init) ? ['lora'] : [];
+}
+
+/** When and on which machine a training record was written (its `recorded` entry), for a 'recorded' provenance. */
+export function readTrainingRecordOrigin(file = path.join(packageRoot(), 'models', 'scenes-training.json')): { date: string; machine: string } {
+  const data = readJson(file, 'file') as { recorded?: { date?: unknown; machine?: unknown } };
+  const r = data.recorded;
+  if (!r || typeof r.date !== 'string' || typeof r.machine !== 'string') {
+    throw new InvalidArgumentError('file', file, 'a training record with recorded: {date, machine}');
+  }
+  return { date: r.date, machine: r.machine };
+}
+
+/** The 'recorded' provenance of numbers read from a model-eval file: its date and the machine it names. */
+export function modelEvalProvenance(evalFile: ModelEvalFile, what?: string): { provenance: 'recorded'; date: string; machine: string; source: string } {
+  const m = evalFile.machine;
+  if (!m || typeof m.cpu !== 'string' || typeof m.cores !== 'number' || typeof evalFile.date !== 'string') {
+    throw new InvalidArgumentError('evalFile', evalFile.date, 'a model-eval file with date and machine {cpu, cores}');
+  }
+  return {
+    provenance: 'recorded', date: evalFile.date, machine: `${m.cpu}, ${m.cores} cores`,
+    source: what ?? `data/model-eval.json (npm run eval:models, ${evalFile.images} images per row)`,
+  };
+}
+
+/**
+ * Sum of the stages' minutes and training examples (steps x batch), including the stages each was
+ * initialised from (`initStages`, counted once); throws naming a missing stage.
+ */
 export function trainingCost(record: Record<string, TrainingStage>, stages: readonly string[]): { minutes: number; examples: number } {
   let minutes = 0;
   let examples = 0;
-  for (const name of stages) {
+  const counted = new Set<string>();
+  const visit = (name: string, chain: readonly string[]): void => {
+    if (counted.has(name)) return;
+    if (chain.includes(name)) throw new InvalidArgumentError('stages', name, `a training record without a cycle of init stages (${[...chain, name].join(' -> ')})`);
     const s = record[name];
     if (!s) throw new InvalidArgumentError('stages', name, `a stage of the training record: ${Object.keys(record).join(', ')}`);
+    for (const init of s.initStages ?? []) visit(init, [...chain, name]);
+    counted.add(name);
     minutes += s.minutes;
     examples += s.steps * s.batch;
-  }
+  };
+  for (const name of stages) visit(name, []);
   return { minutes, examples };
 }
 

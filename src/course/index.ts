@@ -5,3 +5,4 @@ export * from './speed.js';
 export * from './distillation.js';
 export * from './exercises.js';
 export * from './published.js';
+export * from './transfer.js';

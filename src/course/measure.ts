@@ -477,8 +477,10 @@ export function measurementHover(m: MethodMeasurement): string {
 export interface MeasuredParetoChartOptions {
   title: string;
   metric: QualityMetric;
-  /** Where the numbers come from (machine, image count, ...); the chart says 'measured'. */
+  /** What was measured (image count, ...); the chart says 'measured now on <this machine>'. */
   source: string;
+  /** The execution provider the times were measured with (e.g. 'cpu'), named with the machine. */
+  provider?: string;
   /** Log-scale time axis (default true). */
   logX?: boolean;
   /** Log-scale quality axis (default false), e.g. for FDs spanning 10 to 100+. */
@@ -507,6 +509,7 @@ export function measuredParetoChart(points: readonly MeasuredPoint[], options: M
     staircase: true,
     provenance: 'measured',
     source: options.source,
+    provider: options.provider,
   });
   if (options.logY) figure.layout = { ...figure.layout, yaxis: { ...figure.layout.yaxis, type: 'log' } };
   // Richer hover than the builder's x/y: one line per fact, aligned with each trace's points.

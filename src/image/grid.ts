@@ -20,7 +20,7 @@ export interface ImageGridOptions {
   labelColors?: readonly (string | undefined)[];
   /** Integer nearest-neighbour upscale factor; default: the largest that keeps the biggest image within 128 px (at least 1). */
   cellScale?: number;
-  /** A title line above the grid (e.g. the provenance: "measured on this machine, seed 0"). */
+  /** A title line above the grid (e.g. what was generated: "measured here: DDIM, seed 0"). */
   title?: string;
   /** Canvas colour, default '#ffffff'. */
   background?: string;

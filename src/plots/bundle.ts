@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, MissingResourceError } from '../core/errors.js';
 import type { PlotlyFigure } from './figure.js';
+import { provenanceRecord, type ProvenanceOptions } from './provenance.js';
 
 /** MIME type of a Plotly figure in Jupyter (rendered by the jupyterlab-plotly extension). */
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
@@ -295,27 +296,36 @@ function cellText(value: unknown, digits: number): string {
   return String(value);
 }
 
-export interface TableOptions {
+/** How a table is shown: where its numbers come from (required, printed above it), digits and a caption. */
+export interface TableOptions extends ProvenanceOptions {
   /** Significant digits for non-integer numbers (default 4). */
   digits?: number;
-  /** A caption above the table (e.g. the provenance of its numbers). */
+  /** What the table shows, printed under the provenance line. */
   caption?: string;
 }
 
 /**
- * A table as a display bundle: an HTML table and a fixed-width text table. `rows` are objects
- * (read by column name) or arrays (read by column position).
+ * A table as a display bundle: an HTML table and a fixed-width text table, both opened by the
+ * provenance of the numbers (as charts carry it in their title), then the caption. `rows` are
+ * objects (read by column name) or arrays (read by column position). The provenance is also kept
+ * machine-readable in the bundle's metadata (`metadata.fewstep.provenance`) and the table's
+ * `data-provenance` attribute. A table without a provenance is refused (InvalidArgumentError).
  */
 export function tableBundle(
-  rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[],
+  rows: readonly (object | readonly unknown[])[],
   columns: readonly string[],
-  options: TableOptions = {},
+  options: TableOptions,
 ): DisplayBundle {
+  const record = provenanceRecord(options);
+  if (options.caption !== undefined && typeof options.caption !== 'string') {
+    throw new InvalidArgumentError('caption', options.caption, 'expected a string or undefined');
+  }
   if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'expected an array of rows');
   if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string')) {
     throw new InvalidArgumentError('columns', columns, 'expected a non-empty array of column names');
   }
   const digits = options.digits ?? 4;
+  const caption = options.caption === undefined || options.caption.trim() === '' ? undefined : options.caption;
   if (!Number.isInteger(digits) || digits < 1 || digits > 21) {
     throw new InvalidArgumentError('digits', digits, 'expected an integer in [1, 21]');
   }
@@ -329,8 +339,9 @@ export function tableBundle(
   }));
   const align = (j: number) => (numeric[j] ? ' style="text-align:right"' : '');
   const html = [
-    '<table class="fewstep-table">',
-    options.caption === undefined ? '' : `<caption>${escapeHtml(options.caption)}</caption>`,
+    `<table class="fewstep-table" data-provenance="${record.provenance}">`,
+    `<caption><span class="fewstep-provenance">${escapeHtml(record.label)}</span>` +
+      (caption === undefined ? '' : `<br>${escapeHtml(caption)}`) + '</caption>',
     '<thead><tr>' + columns.map((c, j) => `<th${align(j)}>${escapeHtml(c)}</th>`).join('') + '</tr></thead>',
     '<tbody>',
     ...cells.map((row) => '<tr>' + row.map((v, j) => `<td${align(j)}>${escapeHtml(v)}</td>`).join('') + '</tr>'),
@@ -339,10 +350,41 @@ export function tableBundle(
   const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j].length)));
   const pad = (v: string, j: number) => (numeric[j] ? v.padStart(widths[j]) : v.padEnd(widths[j]));
   const text = [
-    ...(options.caption === undefined ? [] : [options.caption]),
+    `[${record.label}]`,
+    ...(caption === undefined ? [] : [caption]),
     columns.map((c, j) => pad(c, j)).join('  ').trimEnd(),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...cells.map((row) => row.map((v, j) => pad(v, j)).join('  ').trimEnd()),
   ].join('\n');
-  return { data: { 'text/html': html, 'text/plain': text }, metadata: {} };
+  return { data: { 'text/html': html, 'text/plain': text }, metadata: { fewstep: { provenance: record } } };
+}
+
+/** One table of a side-by-side display: its rows, columns and options (with its own provenance). */
+export interface TableSpec {
+  rows: readonly (object | readonly unknown[])[];
+  columns: readonly string[];
+  options: TableOptions;
+}
+
+/**
+ * Two or more tables next to each other in one output (e.g. measured here vs published), each with
+ * its own provenance line; the text twin prints them one after the other. The metadata keeps every
+ * table's provenance, in order (`metadata.fewstep.provenance` is an array).
+ */
+export function tablesSideBySideBundle(tables: readonly TableSpec[]): DisplayBundle {
+  if (!Array.isArray(tables) || tables.length < 2) {
+    throw new InvalidArgumentError('tables', tables, 'an array of two or more {rows, columns, options} tables');
+  }
+  const bundles = tables.map((t, i) => {
+    if (t === null || typeof t !== 'object') throw new InvalidArgumentError(`tables[${i}]`, t, 'a {rows, columns, options} table');
+    return tableBundle(t.rows, t.columns, t.options);
+  });
+  const html = [
+    '<div class="fewstep-side-by-side" style="display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start">',
+    ...bundles.map((b) => `<div>${b.data['text/html'] as string}</div>`),
+    '</div>',
+  ].join('\n');
+  const text = bundles.map((b) => b.data['text/plain'] as string).join('\n\n');
+  const provenance = bundles.map((b) => (b.metadata.fewstep as { provenance: unknown }).provenance);
+  return { data: { 'text/html': html, 'text/plain': text }, metadata: { fewstep: { provenance } } };
 }

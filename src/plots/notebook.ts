@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { PlotlyFigure } from './figure.js';
 import {
   figureBundle, figureDivId, figureJson, markdownBundle, pngBundle, plotlyLibraryScript, tableBundle,
-  type DisplayBundle, type TableOptions,
+  tablesSideBySideBundle, type DisplayBundle, type TableOptions, type TableSpec,
 } from './bundle.js';
 
 /** How an output reached (or would reach) the notebook. */
@@ -225,12 +225,25 @@ export function showMarkdown(text: string): DisplayBundle | undefined {
   return sendDisplayBundle(bundle) === 'none' ? bundle : undefined;
 }
 
-/** Shows rows as an HTML table (with a text/plain twin). Returns undefined when shown, else the bundle. */
+/**
+ * Shows rows as an HTML table (with a text/plain twin), opened by the provenance of its numbers
+ * (`options.provenance`, required: 'measured', 'recorded', 'formula', 'published' or 'simulation').
+ * Returns undefined when shown, else the bundle.
+ */
 export function showTable(
-  rows: readonly (Readonly<Record<string, unknown>> | readonly unknown[])[],
+  rows: readonly (object | readonly unknown[])[],
   columns: readonly string[],
-  options: TableOptions = {},
+  options: TableOptions,
 ): DisplayBundle | undefined {
   const bundle = tableBundle(rows, columns, options);
+  return sendDisplayBundle(bundle) === 'none' ? bundle : undefined;
+}
+
+/**
+ * Shows two or more tables next to each other (e.g. measured here vs published), each opened by its
+ * own provenance line. Returns undefined when shown, else the bundle.
+ */
+export function showTablesSideBySide(tables: readonly TableSpec[]): DisplayBundle | undefined {
+  const bundle = tablesSideBySideBundle(tables);
   return sendDisplayBundle(bundle) === 'none' ? bundle : undefined;
 }

@@ -33,7 +33,7 @@ function renderChecksNotebook(png: string): Notebook {
       code('showFigure(bar)', [out({ 'application/vnd.plotly.v1+json': fig, 'text/plain': 'fig' })], 2),
       code('showFigure(line)', [out(withLibrary.data)], 3),
       code('showPng(png)', [out({ 'image/png': png, 'text/plain': '[PNG 8x8]' }, { 'image/png': { width: 64 } })], 4),
-      code('showTable(rows)', [out(tableBundle([{ steps: 1, ms: 12.5 }, { steps: 4, ms: 40.25 }], ['steps', 'ms'], { caption: 'measured <here>' }).data)], 5),
+      code('showTable(rows)', [out(tableBundle([{ steps: 1, ms: 12.5 }, { steps: 4, ms: 40.25 }], ['steps', 'ms'], { provenance: 'measured', caption: 'measured <here>' }).data)], 5),
       code('showMarkdown(md)', [out({ 'text/markdown': 'Output markdown with $x^2$', 'text/plain': 'md' })], 6),
     ],
   };

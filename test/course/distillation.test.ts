@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { DISTILLATION_METHODS, diminishingReturns, measureQualityRow, measureQualityRowCached } from '../../src/course/distillation.js';
 import { pairQuality, PSNR_CAP_DB } from '../../src/course/measure.js';
@@ -23,6 +23,32 @@ describe('DISTILLATION_METHODS', () => {
       assert.ok(m.citations.length > 0 && m.citations.every((c) => /arXiv \d{4}\.\d{5}/.test(c)), m.method);
     }
     assert.ok(DISTILLATION_METHODS.some((m) => m.citations.some((c) => c.includes('2202.00512'))), 'progressive distillation cites Salimans & Ho');
+  });
+
+  test('every notebook a method says it appears in really uses it (LCM-LoRA is not in notebook 03)', () => {
+    const dir = path.join(root, 'scripts', 'notebooks');
+    const source = (nn: string) => readFileSync(path.join(dir, readdirSync(dir).filter((f) => f.startsWith(`${nn}-`))[0]), 'utf8');
+    // What a notebook's source must contain to use the method (its name, its model or its published table).
+    const uses: Record<string, RegExp> = {
+      'Progressive distillation': /scenes-pd|progressive/i,
+      'Consistency distillation / LCM': /LCM/,
+      'LCM-LoRA': /LCM-LoRA|lcmLora/,
+      'Adversarial diffusion distillation (SD-Turbo)': /add-coco2017|Turbo/,
+      'Distribution matching distillation (DMD)': /dmd-coco2014|DMD/,
+      'Rectified flow / InstaFlow': /InstaFlow|dmd-coco2014-30k-512-g3|add-coco2017/,
+    };
+    for (const m of DISTILLATION_METHODS) {
+      const numbers = new Set<string>();
+      if (/this notebook/.test(m.inCourse)) numbers.add('06');
+      for (const [, list] of m.inCourse.matchAll(/notebooks? ((?:\d\d(?:-\d\d)?(?:, | and )?)+)/g)) {
+        for (const part of list.split(/, | and /).filter((x) => x !== '')) {
+          const [a, b] = part.split('-').map(Number);
+          for (let n = a; n <= (b ?? a); n++) numbers.add(String(n).padStart(2, '0'));
+        }
+      }
+      assert.ok(numbers.size > 0, `${m.method}: names no notebook`);
+      for (const nn of numbers) assert.match(source(nn), uses[m.method], `${m.method} is said to be in notebook ${nn}`);
+    }
   });
 });
 

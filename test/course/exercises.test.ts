@@ -9,10 +9,12 @@ import {
   bestRowBy,
   bestWithinTimeBudget,
   complexityPrompts,
+  modelEvalProvenance,
   modelEvalRow,
   namedAttributeCount,
   readModelEval,
   readTrainingRecord,
+  readTrainingRecordOrigin,
   resizePngs,
   resolutionLadder,
   stepsNeeded,
@@ -27,6 +29,7 @@ import {
 } from '../../src/course/exercises.js';
 import { findPublishedResult, readPublishedResults } from '../../src/course/published.js';
 import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
+import { provenanceLabel } from '../../src/plots/provenance.js';
 
 // Compiled to .build/test/course/: the repository root is three levels up.
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -192,6 +195,38 @@ describe('the measured summary (notebook 07)', () => {
     assert.deepEqual(trainingCost(training, ['pd8', 'pd4']), { minutes: 4, examples: 5 * 64 });
     assert.throws(() => trainingStagesFor('scenes-pd-3'), isInvalid('model'));
     assert.throws(() => trainingCost(training, ['ae']), isInvalid('stages'));
+  });
+
+  test('a stage initialised from another costs both: the LCM student starts from teacher + LCM-LoRA (13.0 min, not 10.0)', () => {
+    const withInit = { ...training, lcm: { ...training.lcm, initStages: ['lora'] } };
+    assert.deepEqual(trainingCost(withInit, ['lcm']), { minutes: 8 + 3, examples: (10 + 5) * 64 });
+    assert.deepEqual(trainingCost(withInit, ['lora', 'lcm']), { minutes: 11, examples: 15 * 64 }, 'a stage is counted once');
+    const cycle = { ...training, lcm: { ...training.lcm, initStages: ['lora'] }, lora: { ...training.lora, initStages: ['lcm'] } };
+    assert.throws(() => trainingCost(cycle, ['lcm']), isInvalid('stages'));
+    // The shipped record: lcm 10.025... min + lora 3.004... min (models/scenes-training.json), whichever way the init is written.
+    const shipped = readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json'));
+    assert.deepEqual(shipped.lcm.initStages, ['lora']);
+    const lcm4 = summarizeShippedMethods(readModelEval(path.join(repoRoot, 'data', 'model-eval.json')), shipped).find((r) => r.name === 'LCM 4')!;
+    assert.ok(Math.abs(lcm4.trainingMinutes - (10.025137654940288 + 3.0048417806625367)) < 1e-9, `${lcm4.trainingMinutes}`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-train-'));
+    writeFileSync(path.join(dir, 't.json'), JSON.stringify({ lora: { steps: 1, batch: 2, minutes: 3 }, lcm: { steps: 1, batch: 2, minutes: 10, init: 'teacher + LCM-LoRA merged (rank 8)' } }));
+    assert.deepEqual(readTrainingRecord(path.join(dir, 't.json')).lcm.initStages, ['lora'], 'older records: read from the init text');
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ lcm: { steps: 1, batch: 2, minutes: 10, init_stages: 'lora' } }));
+    assert.throws(() => readTrainingRecord(path.join(dir, 'bad.json')), isInvalid('lcm.init_stages'));
+  });
+
+  test('numbers read from data/ carry a recorded provenance: the date and machine of the file', () => {
+    const evalFile = readModelEval(path.join(repoRoot, 'data', 'model-eval.json'));
+    const p = modelEvalProvenance(evalFile);
+    assert.equal(p.provenance, 'recorded');
+    assert.equal(p.date, evalFile.date);
+    assert.equal(p.machine, `${evalFile.machine.cpu}, ${evalFile.machine.cores} cores`);
+    assert.match(provenanceLabel(p), /^recorded 2026-11-26 on Intel\(R\) Xeon\(R\) Processor, 2 cores: data\/model-eval\.json/);
+    const origin = readTrainingRecordOrigin(path.join(repoRoot, 'models', 'scenes-training.json'));
+    assert.match(provenanceLabel({ provenance: 'recorded', ...origin }), /^recorded 2026-11-26 on /);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-origin-'));
+    writeFileSync(path.join(dir, 't.json'), JSON.stringify({ lcm: { steps: 1, batch: 2, minutes: 1 } }));
+    assert.throws(() => readTrainingRecordOrigin(path.join(dir, 't.json')), isInvalid('file'));
   });
 
   test('bestRowBy picks the best value among the accepted rows, the earlier on a tie, and skips non-finite values', () => {

@@ -35,6 +35,8 @@ describe('course notebooks 01 and 02', { timeout: 240_000 }, () => {
       assert.ok(s.y[s.y.length - 1] < s.y[0] / 4, `${name} at 50 steps (${s.y[s.y.length - 1]}) is not far better than at 1 step (${s.y[0]})`);
     }
     assert.match(text, /median ms/);
+    // The noise schedule is a formula, not a measurement.
+    assert.equal(figure(nb, 'Forward process: signal and noise').fig.layout.meta?.provenance, 'formula');
   });
 
   test('02 runs on the fixture LCM model and shows consistency, the LCM pieces and LCM beating DDIM at 1 step on the toy', async () => {
@@ -51,6 +53,9 @@ describe('course notebooks 01 and 02', { timeout: 240_000 }, () => {
     assert.match(text, /999, 759, 499, 259/);
     const heat = figure(nb, 'Guidance-scale embedding').fig;
     assert.equal((heat.data[0] as { type?: string }).type, 'heatmap');
+    // Analytic curves are formulas: the guidance embedding and LCM's c_skip / c_out.
+    assert.equal(heat.layout.meta?.provenance, 'formula');
+    assert.equal(figure(nb, 'LCM boundary condition').fig.layout.meta?.provenance, 'formula');
     // Measured on the toy: LCM with the exact consistency function at 1 step is far closer than DDIM at 1 step.
     const toy = figure(nb, 'LCM vs DDIM on the toy');
     const lcm = toy.series('LCM (exact consistency function)');

@@ -18,14 +18,14 @@ describe('course notebook 06 (distillation and quality metrics)', { timeout: 300
     assert.match(text, /Progressive distillation .*Salimans & Ho, ICLR 2022, arXiv 2202\.00512/);
     assert.match(text, /skipped: the comparison needs the progressive-distillation students/);
     assert.match(text, /skipped: the Frechet distance needs the scene evaluator/);
-    assert.match(text, /published: the methods as described in the cited papers/);
+    assert.match(text, /\[published: the papers in the last column \(fs.DISTILLATION_METHODS\)\]\nthe methods as the cited papers describe them/);
 
     const published = figure(nb, 'Progressive distillation: CIFAR-10 FID vs sampling steps');
     assert.equal(published.fig.layout.meta?.provenance, 'published');
 
     // The simulation does not depend on the model: the 1-step student beats 1-step DDIM on the toy.
     const sim = figure(nb, 'SIMULATION: progressive distillation on the toy');
-    assert.equal(sim.fig.layout.meta?.provenance, 'simulated');
+    assert.equal(sim.fig.layout.meta?.provenance, 'simulation');
     const student = sim.series('distilled students (simulated)');
     const ddim = sim.series('DDIM, exact denoiser');
     assert.deepEqual(student.x, [1, 2, 4, 8, 16, 32]);

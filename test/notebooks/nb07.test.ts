@@ -22,14 +22,23 @@ describe('course notebook 07 (summary and exercises)', { timeout: 240_000 }, () 
     checkCommon(nb, 1, 0);
     const text = textOf(nb);
     assert.match(text, /TEST FIXTURE/);
-    assert.match(text, /measured: npm run eval:models \(data\/model-eval\.json/);
-    assert.match(text, /published: data\/published-results\.json/);
+    // Numbers read from data/model-eval.json are recorded (its date and machine), never "this machine".
+    assert.match(text, /\[recorded 2026-11-26 on Intel\(R\) Xeon\(R\) Processor, 2 cores: data\/model-eval\.json/);
+    assert.doesNotMatch(text, /this machine/);
+    assert.match(text, /\[published: the citation of each row \(data\/published-results\.json\)\]/);
     assert.match(text, /skipped: latency of the shipped methods/);
     const scatter = figure(nb, 'Shipped family: Frechet distance vs UNet rows per image');
-    assert.equal(scatter.fig.layout.meta?.provenance, 'measured');
+    assert.equal(scatter.fig.layout.meta?.provenance, 'recorded');
+    assert.equal(scatter.fig.layout.meta?.date, '2026-11-26T10:31:32.348Z');
+    assert.equal(scatter.fig.layout.meta?.machine, 'Intel(R) Xeon(R) Processor, 2 cores');
     // The takeaways are computed (numbers present), and each exercise has its TODO and solution pointer.
-    assert.match(text, /\*\*Latency\.\*\* eval:models measured \d+\.\d ms for LCM 4/);
+    assert.match(text, /\*\*Latency\.\*\* eval:models recorded \d+\.\d ms for LCM 4/);
     assert.match(text, /\*\*Training cost\.\*\*/);
+    // LCM was initialised from teacher + LCM-LoRA: its training cost counts both stages (3.0 + 10.0 min).
+    assert.match(text, /lora 3\.0 min \+ lcm 10\.0 min = 13\.0 min/);
+    // Measured and published recommendations side by side, and reconciled from the rows.
+    assert.match(text, /\*\*Against lcm-laion-aes6-512-g8\*\* .*: shape transfers/);
+    assert.match(text, /\*\*Against dmd-coco2014-30k-512-g3\*\*/);
     for (const [i, name] of SOLUTIONS.entries()) {
       assert.match(text, new RegExp(`TODO \\(exercise ${i + 1}\\)\\. Solution: notebooks/solutions/${name}\\.ipynb`));
     }

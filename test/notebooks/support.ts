@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Notebook, NotebookOutput } from '../../src/runner/index.js';
+import { PROVENANCES } from '../../src/plots/provenance.js';
 
 // Compiled to .build/test/notebooks/: the repository root is three levels up.
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -16,7 +17,7 @@ export const fixtureEnv = {
 
 export interface PlotlyJson {
   data: { name?: string; x?: number[]; y?: (number | null)[] }[];
-  layout: { title?: { text?: string }; meta?: { provenance?: string } };
+  layout: { title?: { text?: string }; meta?: { provenance?: string; date?: string | null; machine?: string | null; source?: string | null; label?: string } };
 }
 
 export function outputsOf(nb: Notebook): NotebookOutput[] {
@@ -59,7 +60,19 @@ export function checkCommon(nb: Notebook, minFigures: number, minPngs: number): 
   const figures = figuresOf(nb);
   assert.ok(figures.length >= minFigures, `${figures.length} Plotly figures, expected >= ${minFigures}`);
   for (const f of figures) {
-    assert.ok(['measured', 'published', 'simulated'].includes(String(f.layout.meta?.provenance)), `figure "${f.layout.title?.text}" has no provenance`);
+    const meta = f.layout.meta;
+    assert.ok((PROVENANCES as readonly string[]).includes(String(meta?.provenance)), `figure "${f.layout.title?.text}" has no provenance`);
+    if (meta?.provenance === 'recorded') assert.ok(meta.date && meta.machine, `recorded figure "${f.layout.title?.text}" names its date and machine`);
+    assert.doesNotMatch(String(meta?.label), /this machine/, `figure "${f.layout.title?.text}": a label names the machine`);
+  }
+  // Every table says which kind its numbers are, in its HTML and as the first line of its text.
+  for (const o of outputsOf(nb)) {
+    const html = dataOf(o)['text/html'];
+    if (typeof html !== 'string' || !html.includes('class="fewstep-table"')) continue;
+    const kinds = [...html.matchAll(/<table class="fewstep-table" data-provenance="([a-z]+)">/g)].map((m) => m[1]);
+    assert.equal(kinds.length, (html.match(/class="fewstep-table"/g) ?? []).length, 'every table has a data-provenance');
+    assert.ok(kinds.every((k) => (PROVENANCES as readonly string[]).includes(k)), `table provenance ${kinds.join(', ')}`);
+    assert.match(String(dataOf(o)['text/plain']), /^\[(measured now on|recorded \d{4}-\d{2}-\d{2} on|formula|published: |SIMULATION)/);
   }
   const bundles = outputsOf(nb).filter((o) => 'application/vnd.plotly.v1+json' in dataOf(o));
   assert.ok(bundles.every((o) => 'text/html' in dataOf(o)), 'every chart carries its HTML fallback');

@@ -23,13 +23,13 @@ describe('lineChart', () => {
     assert.deepEqual(traces(fig)[0].x, [1, 2, 4]);
     assert.ok(Array.isArray(traces(fig)[0].x), 'typed arrays are copied into plain arrays');
     assert.equal(traces(fig)[1].name, 'Euler');
-    assert.match(titleText(fig), /^Error vs steps<br><sup>measured on this machine<\/sup>$/);
+    assert.match(titleText(fig), /^Error vs steps<br><sup>measured now on .+, \d+ cores?<\/sup>$/);
     assert.deepEqual(fig.layout.xaxis?.title, { text: 'steps' });
   });
   test('NaN in y leaves a gap (null), NaN in x is refused', () => {
-    const fig = lineChart({ title: 'T', provenance: 'simulated', series: [{ name: 'a', x: [0, 1, 2], y: [1, NaN, 3] }] });
+    const fig = lineChart({ title: 'T', provenance: 'simulation', series: [{ name: 'a', x: [0, 1, 2], y: [1, NaN, 3] }] });
     assert.deepEqual(traces(fig)[0].y, [1, null, 3]);
-    assert.throws(() => lineChart({ title: 'T', provenance: 'simulated', series: [{ name: 'a', x: [0, NaN], y: [1, 2] }] }), invalid('series[0].x[1]'));
+    assert.throws(() => lineChart({ title: 'T', provenance: 'simulation', series: [{ name: 'a', x: [0, NaN], y: [1, 2] }] }), invalid('series[0].x[1]'));
   });
   test('error bars become a data error_y of the same colour', () => {
     const fig = lineChart({ title: 'T', provenance: 'measured', series: [{ name: 'a', x: [1, 2], y: [3, 4], errorY: [0.1, 0.2], color: '#112233' }] });
@@ -146,7 +146,7 @@ describe('groupedBarChart', () => {
 describe('heatmapChart', () => {
   test('copies the matrix row by row with labels, gaps for NaN and cell values on request', () => {
     const fig = heatmapChart({
-      title: 'H', provenance: 'simulated', z: [new Float64Array([1, 2]), [3, NaN]],
+      title: 'H', provenance: 'simulation', z: [new Float64Array([1, 2]), [3, NaN]],
       x: ['cfg 1', 'cfg 2'], y: [1, 4], zTitle: 'FID', valueFormat: '.1f',
     });
     const t = traces(fig)[0];
@@ -158,7 +158,7 @@ describe('heatmapChart', () => {
     assert.equal(fig.layout.xaxis?.type, 'category');
   });
   test('refuses ragged rows and labels of the wrong length', () => {
-    assert.throws(() => heatmapChart({ title: 'H', provenance: 'simulated', z: [[1, 2], [3]] }), invalid('z[1].length'));
-    assert.throws(() => heatmapChart({ title: 'H', provenance: 'simulated', z: [[1, 2]], x: ['a'] }), invalid('x'));
+    assert.throws(() => heatmapChart({ title: 'H', provenance: 'simulation', z: [[1, 2], [3]] }), invalid('z[1].length'));
+    assert.throws(() => heatmapChart({ title: 'H', provenance: 'simulation', z: [[1, 2]], x: ['a'] }), invalid('x'));
   });
 });

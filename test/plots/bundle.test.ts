@@ -2,11 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { PLOTLY_MIME, figureBundle, markdownBundle, pngBundle, pngSize, tableBundle } from '../../src/plots/bundle.js';
+import { PLOTLY_MIME, figureBundle, markdownBundle, pngBundle, pngSize, tableBundle, tablesSideBySideBundle } from '../../src/plots/bundle.js';
 import { lineChart } from '../../src/plots/lineChart.js';
 import type { PlotlyFigure } from '../../src/plots/figure.js';
 
-const fig = lineChart({ title: 'Loss <i>x</i>', provenance: 'simulated', series: [{ name: 'a </script><script>alert(1)', x: [1, 2], y: [3, 4] }] });
+const fig = lineChart({ title: 'Loss <i>x</i>', provenance: 'simulation', series: [{ name: 'a </script><script>alert(1)', x: [1, 2], y: [3, 4] }] });
 
 /** Runs the drawing script of a figure's HTML in a fake browser; Plotly arrives after `plotlyAfterTicks` timer ticks. */
 function runDrawingScript(html: string, plotlyAfterTicks: number) {
@@ -117,25 +117,63 @@ describe('markdownBundle', () => {
 
 describe('tableBundle', () => {
   test('renders objects by column name as an escaped HTML table and an aligned text table', () => {
-    const b = tableBundle([{ method: 'DDIM', steps: 50, ms: 123.456789 }, { method: 'LCM <1>', steps: 4, ms: 9.5 }], ['method', 'steps', 'ms']);
+    const b = tableBundle([{ method: 'DDIM', steps: 50, ms: 123.456789 }, { method: 'LCM <1>', steps: 4, ms: 9.5 }], ['method', 'steps', 'ms'],
+      { provenance: 'published', source: 'Paper 2024' });
     const html = b.data['text/html'] as string;
     assert.match(html, /<th>method<\/th><th style="text-align:right">steps<\/th>/);
     assert.match(html, /<td>LCM &lt;1&gt;<\/td><td style="text-align:right">4<\/td><td style="text-align:right">9.5<\/td>/);
     assert.equal(b.data['text/plain'], [
+      '[published: Paper 2024]',
       'method   steps     ms',
       '-------  -----  -----',
       'DDIM        50  123.5',
       'LCM <1>      4    9.5',
     ].join('\n'));
   });
-  test('reads array rows by position and prints a caption', () => {
-    const b = tableBundle([[1, 'x']], ['n', 's'], { caption: 'measured on this machine' });
-    assert.match(b.data['text/html'] as string, /<caption>measured on this machine<\/caption>/);
-    assert.match(b.data['text/plain'] as string, /^measured on this machine\nn  s\n/);
+  test('reads array rows by position and prints the provenance line, then the caption', () => {
+    const b = tableBundle([[1, 'x']], ['n', 's'], { provenance: 'formula', source: 'c_skip = 1/(1+s^2)', caption: 'the <scalings>' });
+    const html = b.data['text/html'] as string;
+    assert.match(html, /<table class="fewstep-table" data-provenance="formula">/);
+    assert.match(html, /<caption><span class="fewstep-provenance">formula: c_skip = 1\/\(1\+s\^2\) \(computed, nothing measured\)<\/span><br>the &lt;scalings&gt;<\/caption>/);
+    assert.match(b.data['text/plain'] as string, /^\[formula: c_skip = 1\/\(1\+s\^2\) \(computed, nothing measured\)\]\nthe <scalings>\nn  s\n/);
+  });
+  test('keeps the provenance machine-readable in the metadata: kind, source, date, machine', () => {
+    const b = tableBundle([[1]], ['n'], { provenance: 'recorded', source: 'data/model-eval.json', date: '2026-11-26T10:31:32.348Z', machine: 'Xeon, 2 cores' });
+    assert.deepEqual((b.metadata.fewstep as { provenance: unknown }).provenance, {
+      provenance: 'recorded', source: 'data/model-eval.json', date: '2026-11-26T10:31:32.348Z', machine: 'Xeon, 2 cores',
+      label: 'recorded 2026-11-26 on Xeon, 2 cores: data/model-eval.json',
+    });
+  });
+  test('a table without a provenance, or with an incomplete one, is refused', () => {
+    const isInvalid = (field: string) => (e: unknown) => e instanceof InvalidArgumentError && e.field === field;
+    assert.throws(() => tableBundle([[1]], ['n'], undefined as never), isInvalid('provenance'));
+    assert.throws(() => tableBundle([[1]], ['n'], { caption: 'measured on this machine' } as never), isInvalid('provenance'));
+    assert.throws(() => tableBundle([[1]], ['n'], { provenance: 'recorded', source: 'data/x.json', machine: 'm' }), isInvalid('date'));
+    assert.throws(() => tableBundle([[1]], ['n'], { provenance: 'published' }), isInvalid('source'));
   });
   test('refuses missing columns and bad rows', () => {
-    assert.throws(() => tableBundle([], []), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'columns');
-    assert.throws(() => tableBundle([5 as never], ['a']), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'rows[0]');
+    const sim = { provenance: 'simulation' } as const;
+    assert.throws(() => tableBundle([], [], sim), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'columns');
+    assert.throws(() => tableBundle([5 as never], ['a'], sim), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'rows[0]');
+  });
+});
+
+describe('tablesSideBySideBundle', () => {
+  test('puts tables next to each other, each opened by its own provenance, kept in the metadata in order', () => {
+    const b = tablesSideBySideBundle([
+      { rows: [{ m: 'LCM', fd: 12.5 }], columns: ['m', 'fd'], options: { provenance: 'measured', machine: 'box, 2 cores' } },
+      { rows: [{ m: 'LCM', fid: 11.1 }], columns: ['m', 'fid'], options: { provenance: 'published', source: 'Luo et al. 2023' } },
+    ]);
+    const html = b.data['text/html'] as string;
+    assert.match(html, /^<div class="fewstep-side-by-side" style="display:flex/);
+    assert.ok(html.indexOf('data-provenance="measured"') < html.indexOf('data-provenance="published"'));
+    assert.match(b.data['text/plain'] as string, /^\[measured now on box, 2 cores\]\n[\s\S]*\n\n\[published: Luo et al\. 2023\]\n/);
+    assert.deepEqual((b.metadata.fewstep as { provenance: { provenance: string }[] }).provenance.map((p) => p.provenance), ['measured', 'published']);
+  });
+  test('refuses fewer than two tables, and a table without its provenance', () => {
+    const t = { rows: [[1]], columns: ['n'], options: { provenance: 'formula' as const } };
+    assert.throws(() => tablesSideBySideBundle([t]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'tables');
+    assert.throws(() => tablesSideBySideBundle([t, { ...t, options: {} as never }]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'provenance');
   });
 });
 

@@ -32,7 +32,7 @@ describe('outside a kernel', () => {
     assert.deepEqual(Object.keys(b.data).sort(), [PLOTLY_MIME, 'text/html', 'text/plain'].sort());
     assert.equal(showPng(png)?.data['text/plain'], '[PNG image 1x1]');
     assert.equal(showMarkdown('x')?.data['text/markdown'], 'x');
-    assert.match(showTable([{ a: 1 }], ['a'])?.data['text/plain'] as string, /^a\n-\n1$/);
+    assert.match(showTable([{ a: 1 }], ['a'], { provenance: 'simulation' })?.data['text/plain'] as string, /^\[SIMULATION, not measured\]\na\n-\n1$/);
   });
   test('the library is not marked as sent, so the first figure shown in a kernel still carries it', () => {
     const first = showFigure(fig);
@@ -113,7 +113,7 @@ describe('in a tslab kernel', () => {
     fakeTslabModule('jupyter', { lastWriteDisplayData: (c: { data: Record<string, unknown> }) => data.push(c.data) });
     assert.equal(showPng(png), undefined);
     assert.equal(showMarkdown('**x**'), undefined);
-    assert.equal(showTable([[1]], ['n']), undefined);
+    assert.equal(showTable([[1]], ['n'], { provenance: 'formula' }), undefined);
     assert.deepEqual(data.map((d) => Object.keys(d).sort()), [
       ['image/png', 'text/plain'], ['text/markdown', 'text/plain'], ['text/html', 'text/plain'],
     ]);

@@ -601,9 +601,11 @@ def stage_lcm(ctx):
         merged, lora_info = merged_lora_unet(ctx, teacher)
         student.load_state_dict(merged.state_dict())
         extra["init"] = f"teacher + LCM-LoRA merged (rank {lora_info['rank']}, {lora_info['steps']} steps, g = {lora_info['guidance_baked']:g} baked)"
+        extra["init_stages"] = ["lora"]  # its training cost includes the LoRA stage's
     else:
         student.load_state_dict(teacher.state_dict())
         extra["init"] = "teacher"
+        extra["init_stages"] = []
     student.add_cond_proj(nets.TIME_COND_DIM)
     student.to(ctx.device).train()
     for p in student.parameters():
@@ -871,6 +873,16 @@ def write_safetensors(path, tensors, metadata):
 EXPORT_PARTS = ("teacher", "lcm", "lora", "pd", "evaluator")
 
 
+def recorded_where():
+    """When and on which machine this record was written (the course labels the numbers 'recorded' with both)."""
+    cpu = "unknown CPU"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": f"{cpu}, {os.cpu_count()} cores"}
+
+
 def stage_export(ctx):
     """Every model folder under ctx.out, or with --only only those parts (the others and their
     entries of scenes-training.json are left as they are; the LCM folder still links to the
@@ -958,6 +970,7 @@ def stage_export(ctx):
         infos["evaluator"] = s.get("info")
     infos["torch"] = torch.__version__
     infos["device"] = str(ctx.device)
+    infos["recorded"] = recorded_where()
     infos["threads"] = torch.get_num_threads()
     infos["seed"] = ctx.seed
     write_json(record, infos)

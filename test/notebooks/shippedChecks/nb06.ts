@@ -21,7 +21,7 @@ export function checkShipped06(nb: Notebook): void {
   assert.doesNotMatch(text, /skipped:/, 'every cell has what it needs in the shipped family');
 
   const sim = figure(nb, 'SIMULATION: progressive distillation on the toy');
-  assert.equal(sim.fig.layout.meta?.provenance, 'simulated');
+  assert.equal(sim.fig.layout.meta?.provenance, 'simulation');
   const student = sim.series('distilled students (simulated)');
   const ddimToy = sim.series('DDIM, exact denoiser');
   assert.deepEqual(student.x, [1, 2, 4, 8, 16, 32]);
