@@ -12,7 +12,11 @@ import { benchmark } from '../bench/benchmark.js';
 import { benchmarkInterleaved } from '../bench/interleaved.js';
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
 import { decodeImage } from '../image/tensorPng.js';
-import { cached, modelFingerprint } from '../lecture/cache.js';
+import { cached } from '../evaluation/cache.js';
+import { modelFingerprint } from '../evaluation/fingerprint.js';
+import { methodFingerprint } from '../evaluation/key.js';
+import type { TimeStats } from '../evaluation/result.js';
+import { PSNR_CAP_DB } from '../evaluation/session.js';
 import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
 import { paretoFrontIndices } from '../pareto/front.js';
@@ -43,16 +47,6 @@ export interface MethodSpec {
   scheduler?: SchedulerConfig;
   /** LCM-LoRA: `dir` is the teacher with this LoRA fused in (fuseLcmLoraFolder), written when missing. */
   lcmLora?: { teacherDir: string; loraFile: string };
-}
-
-/** Median and spread of the time per image (milliseconds). */
-export interface TimeStats {
-  medianMs: number;
-  q1Ms: number;
-  q3Ms: number;
-  iqrMs: number;
-  /** Number of timed runs. */
-  n: number;
 }
 
 /** What `measureMethod` found (JSON data only, so it can go through `cached`). */
@@ -188,9 +182,6 @@ export interface PairQuality {
   /** Number of image pairs. */
   pairs: number;
 }
-
-/** PSNR of identical images is infinite; means use this cap so that they stay finite. */
-export const PSNR_CAP_DB = 100;
 
 /**
  * Compares `images[k]` with `references[k]` for every reference (same prompt and seed): mean PSNR
@@ -348,13 +339,6 @@ export function withTimes(measurements: readonly MethodMeasurement[], times: rea
 /** The spec as plain JSON (scheduler copied, undefined keys dropped). */
 function jsonSpec(spec: MethodSpec): MethodSpec {
   return JSON.parse(JSON.stringify(spec)) as MethodSpec;
-}
-
-/** Fingerprint of what a method runs: its folder, or for LCM-LoRA the teacher and the LoRA file. */
-export async function methodFingerprint(spec: MethodSpec): Promise<string> {
-  validateMethodSpec(spec);
-  if (spec.lcmLora) return `${await modelFingerprint(spec.lcmLora.teacherDir)}+${await modelFingerprint(spec.lcmLora.loraFile)}`;
-  return modelFingerprint(spec.dir);
 }
 
 /**

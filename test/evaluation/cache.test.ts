@@ -5,7 +5,8 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { cached, cachedWithOutcome, cacheKeyHash, canonicalJson, defaultCacheDir, modelFingerprint } from '../../src/lecture/cache.js';
+import { cached, cachedWithOutcome, cacheKeyHash, canonicalJson, defaultCacheDir } from '../../src/evaluation/cache.js';
+import { modelFingerprint } from '../../src/evaluation/fingerprint.js';
 import * as entry from '../../src/index.js';
 
 async function tmp(): Promise<string> {
@@ -30,7 +31,7 @@ describe('measurement cache: keys', () => {
   });
 
   test('the key hash is sha256 of a versioned canonical JSON, independent of property order', () => {
-    const expected = createHash('sha256').update('fewstep-cache-v1\n{"model":"m","steps":4}').digest('hex');
+    const expected = createHash('sha256').update('fewstep-cache-v2\n{"model":"m","steps":4}').digest('hex');
     assert.equal(cacheKeyHash({ steps: 4, model: 'm' }), expected);
     assert.equal(cacheKeyHash({ model: 'm', steps: 4 }), expected);
     assert.notEqual(cacheKeyHash({ model: 'm', steps: 5 }), expected);
