@@ -7,3 +7,6 @@ export * from './bootstrap.js';
 export * from './eigenvalues.js';
 export * from './result.js';
 export * from './session.js';
+export * from './sweep.js';
+export * from './emit.js';
+export * from './pareto.js';

@@ -16,7 +16,7 @@ import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
 import { generateImageSet } from '../onnx/imageSet.js';
 import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
-import { loadPipeline, type TextToImagePipeline } from '../onnx/pipeline.js';
+import { loadPipeline, unetEvaluationsPerStep, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { OnnxDevice } from '../onnx/providers.js';
 import {
   EVAL_ATTRIBUTES, EVAL_SEED, pngsToPixels, promptAttributes, sceneReference, SceneEvaluator, type SceneReference,
@@ -48,7 +48,7 @@ export interface EvaluationOptions {
   referenceSize?: number;
   /** ONNX device of the pipelines (default 'auto': CUDA when available, else CPU). */
   device?: OnnxDevice;
-  /** Bootstrap resamples of the Frechet distance (default 100) and of means (default 1000). */
+  /** Bootstrap resamples of the Frechet distance (default 40) and of means (default 1000). */
   bootstrapReps?: { frechet?: number; mean?: number };
   /** Where the session's lines go (cache hits, progress); default console.log. */
   log?: (line: string) => void;
@@ -184,6 +184,11 @@ export class EvaluationSession {
     return p;
   }
 
+  /** UNet evaluations per image of a method: steps x unetEvaluationsPerStep(its pipeline's family, guidance). */
+  async unetEvaluations(m: Method): Promise<number> {
+    return m.steps * unetEvaluationsPerStep((await this.pipeline(m)).family, m.guidance);
+  }
+
   /** Where this session measures: CPU model, cores and the execution provider of its pipelines (loads one if none is open). */
   async machine(probe: Method): Promise<MachineIdentity> {
     if (this.machineId === undefined) this.machineId = machineIdentity((await this.pipeline(probe)).provider);
@@ -225,7 +230,7 @@ export class EvaluationSession {
     const key = await measurementKey('quality', ref && pairs > 0 ? [m, ref] : [m], machine, {
       images: this.reference.n, referenceSeed: this.reference.seed, referenceSize: this.reference.size,
       evaluator: this.evaluator !== undefined, pairs, keepSamples: keep,
-      bootstrap: { frechet: this.options.bootstrapReps?.frechet ?? 100, mean: this.options.bootstrapReps?.mean ?? 1000, seed: 0 },
+      bootstrap: { frechet: this.options.bootstrapReps?.frechet ?? 40, mean: this.options.bootstrapReps?.mean ?? 1000, seed: 0 },
     }, models);
     const c = await cachedWithOutcome<QualityStats & { samples?: string[] }>(key, () => this.measureQuality(m, keep, o.batchSize), {
       name: 'quality', dir: this.options.cacheDir, force: this.options.force, validate: qualityProblems,
@@ -246,7 +251,7 @@ export class EvaluationSession {
       const ev = this.evaluator;
       if (this.referenceFeatures === undefined) this.referenceFeatures = (await ev.run(this.reference.pixels, this.reference.n, this.reference.size)).features;
       const run = await ev.run(await pngsToPixels(pngs, this.reference.size), pngs.length, this.reference.size);
-      const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, { reps: reps.frechet ?? 100, seed: 0 });
+      const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, { reps: reps.frechet ?? 40, seed: 0 });
       const check = frechetDistance(run.features, this.referenceFeatures, ev.featureDim);
       if (Math.abs(check - fd.value) > 1e-9 * Math.max(1, check)) throw new InvalidArgumentError('frechet', fd.value, `the plain Frechet distance ${check}`);
       out.frechet = fd;
