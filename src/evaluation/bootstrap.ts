@@ -94,7 +94,10 @@ export function bootstrapMean(values: ArrayLike<number>, o: BootstrapOptions = {
 function normalCdf(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
+  const erfc =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+    Math.exp(-x * x);
   return z >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
 
@@ -127,7 +130,11 @@ function standardErrorInterval(value: number, stats: Float64Array, level: number
 }
 
 /** Covariance (n - 1 denominator) of the rows `idx` of row-major `x` (n x dim); also returns the centred rows. */
-function resampledMoments(x: ArrayLike<number>, dim: number, idx: Int32Array): { mean: Float64Array; centred: Float64Array } {
+function resampledMoments(
+  x: ArrayLike<number>,
+  dim: number,
+  idx: Int32Array,
+): { mean: Float64Array; centred: Float64Array } {
   const n = idx.length;
   const mean = new Float64Array(dim);
   for (const r of idx) for (let j = 0; j < dim; j++) mean[j] += x[r * dim + j];
@@ -186,11 +193,21 @@ function cholesky(s: Float64Array, dim: number): Float64Array {
     }
     if (ok) return l;
   }
-  throw new InvalidArgumentError('reference', 'covariance', 'features whose covariance is positive definite up to a 1e-6 ridge');
+  throw new InvalidArgumentError(
+    'reference',
+    'covariance',
+    'features whose covariance is positive definite up to a 1e-6 ridge',
+  );
 }
 
 /** The Frechet distance of resampled rows `ig` of `g` and `ir` of `r`: Tr((S_r S_g)^1/2) from the eigenvalues of L^T S_g L, S_r = L L^T. */
-function resampledFrechet(g: ArrayLike<number>, r: ArrayLike<number>, dim: number, ig: Int32Array, ir: Int32Array): number {
+function resampledFrechet(
+  g: ArrayLike<number>,
+  r: ArrayLike<number>,
+  dim: number,
+  ig: Int32Array,
+  ir: Int32Array,
+): number {
   const a = resampledMoments(g, dim, ig);
   const b = resampledMoments(r, dim, ir);
   const sr = gram(b.centred, ir.length, dim);
@@ -227,7 +244,12 @@ function resampledFrechet(g: ArrayLike<number>, r: ArrayLike<number>, dim: numbe
  * is resampled on its own. Each replicate costs two covariances, a Cholesky factor and one
  * eigenvalue computation (Tr((S_r S_g)^1/2) from the eigenvalues of L^T S_g L, S_r = L L^T).
  */
-export function bootstrapFrechet(generated: ArrayLike<number>, reference: ArrayLike<number>, dim: number, o: BootstrapOptions = {}): Interval {
+export function bootstrapFrechet(
+  generated: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  dim: number,
+  o: BootstrapOptions = {},
+): Interval {
   requireInteger('dim', dim, 1);
   const value = frechetDistance(generated, reference, dim);
   const ng = generated.length / dim;
@@ -267,19 +289,29 @@ export function formatInterval(i: Interval, digits = 2): string {
  * better one. Labels name the two in the text.
  */
 export function compareIntervals(
-  a: Interval, b: Interval, better: 'lower' | 'higher',
+  a: Interval,
+  b: Interval,
+  better: 'lower' | 'higher',
   labels: { a: string; b: string; metric?: string; digits?: number } = { a: 'first', b: 'second' },
 ): IntervalComparison {
-  for (const [f, i] of [['a', a], ['b', b]] as const) {
+  for (const [f, i] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     if (i === null || typeof i !== 'object' || !Number.isFinite(i.low) || !Number.isFinite(i.high) || i.low > i.high) {
       throw new InvalidArgumentError(f, i, 'an Interval {value, low <= high, level}');
     }
   }
-  if (better !== 'lower' && better !== 'higher') throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
+  if (better !== 'lower' && better !== 'higher')
+    throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
   const m = labels.metric ? `${labels.metric} ` : '';
   const d = labels.digits ?? 2;
   const head = `${labels.a} (${m}${formatInterval(a, d)}) vs ${labels.b} (${m}${formatInterval(b, d)})`;
-  if (intervalsOverlap(a, b)) return { verdict: 'within noise', text: `${head}: within noise (the ${Math.round(100 * a.level)}% intervals overlap)` };
+  if (intervalsOverlap(a, b))
+    return {
+      verdict: 'within noise',
+      text: `${head}: within noise (the ${Math.round(100 * a.level)}% intervals overlap)`,
+    };
   const aBetter = better === 'lower' ? a.high < b.low : a.low > b.high;
   return aBetter
     ? { verdict: 'first better', text: `${head}: ${labels.a} is better` }

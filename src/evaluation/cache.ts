@@ -24,26 +24,48 @@ export function canonicalJson(value: unknown, field = 'value'): string {
   const walk = (v: unknown, at: string): string => {
     if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
     if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new InvalidArgumentError(at, v, 'expected a finite number (JSON cannot hold NaN or Infinity)');
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(at, v, 'expected a finite number (JSON cannot hold NaN or Infinity)');
       return JSON.stringify(v);
     }
     if (Array.isArray(v)) {
-      return '[' + v.map((x, i) => {
-        if (x === undefined) throw new InvalidArgumentError(`${at}[${i}]`, x, 'expected JSON data, not undefined');
-        return walk(x, `${at}[${i}]`);
-      }).join(',') + ']';
+      return (
+        '[' +
+        v
+          .map((x, i) => {
+            if (x === undefined) throw new InvalidArgumentError(`${at}[${i}]`, x, 'expected JSON data, not undefined');
+            return walk(x, `${at}[${i}]`);
+          })
+          .join(',') +
+        ']'
+      );
     }
     if (typeof v === 'object') {
-      if (ArrayBuffer.isView(v)) throw new InvalidArgumentError(at, `<${v.constructor.name}>`, 'expected JSON data: convert typed arrays with Array.from');
+      if (ArrayBuffer.isView(v))
+        throw new InvalidArgumentError(
+          at,
+          `<${v.constructor.name}>`,
+          'expected JSON data: convert typed arrays with Array.from',
+        );
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) {
-        throw new InvalidArgumentError(at, `<${(v as object).constructor?.name ?? 'object'}>`, 'expected a plain object (Date: use toISOString(); Map: use Object.fromEntries)');
+        throw new InvalidArgumentError(
+          at,
+          `<${(v as object).constructor?.name ?? 'object'}>`,
+          'expected a plain object (Date: use toISOString(); Map: use Object.fromEntries)',
+        );
       }
       const rec = v as Record<string, unknown>;
-      const keys = Object.keys(rec).filter((k) => rec[k] !== undefined).sort();
+      const keys = Object.keys(rec)
+        .filter((k) => rec[k] !== undefined)
+        .sort();
       return '{' + keys.map((k) => `${JSON.stringify(k)}:${walk(rec[k], `${at}.${k}`)}`).join(',') + '}';
     }
-    throw new InvalidArgumentError(at, typeof v === 'function' ? '<function>' : v, 'expected JSON data (object, array, string, finite number, boolean, null)');
+    throw new InvalidArgumentError(
+      at,
+      typeof v === 'function' ? '<function>' : v,
+      'expected JSON data (object, array, string, finite number, boolean, null)',
+    );
   };
   return walk(value, field);
 }
@@ -54,10 +76,16 @@ function sha256(text: string): string {
 
 /** The hash a cache key is stored under: sha256 of the canonical JSON of the key and the cache format, in hex. */
 export function cacheKeyHash(key: object): string {
-  if (key === null || typeof key !== 'object') throw new InvalidArgumentError('key', key, 'expected an object describing the measurement (model fingerprint and settings)');
-  return createHash('sha256').update(`fewstep-cache-v${CACHE_FORMAT}\n${canonicalJson(key, 'key')}`).digest('hex');
+  if (key === null || typeof key !== 'object')
+    throw new InvalidArgumentError(
+      'key',
+      key,
+      'expected an object describing the measurement (model fingerprint and settings)',
+    );
+  return createHash('sha256')
+    .update(`fewstep-cache-v${CACHE_FORMAT}\n${canonicalJson(key, 'key')}`)
+    .digest('hex');
 }
-
 
 /** Where cached measurements live by default: $FEWSTEP_CACHE_DIR, else `out/cache` in the project root (whatever the working directory). */
 export function defaultCacheDir(): string {
@@ -146,14 +174,20 @@ async function readCacheFile(file: string, hash: string, keyJson: string): Promi
   } catch {
     storedKey = '';
   }
-  if (f.hash !== hash || storedKey !== keyJson) return { ok: false, missing: false, problem: 'holds a different key than its name says' };
+  if (f.hash !== hash || storedKey !== keyJson)
+    return { ok: false, missing: false, problem: 'holds a different key than its name says' };
   let valueJson: string;
   try {
     valueJson = canonicalJson(f.value, 'value');
   } catch (e) {
     return { ok: false, missing: false, problem: `holds a value that is not JSON data (${(e as Error).message})` };
   }
-  if (f.valueSha256 !== sha256(valueJson)) return { ok: false, missing: false, problem: 'holds a value that was changed after it was measured (checksum mismatch)' };
+  if (f.valueSha256 !== sha256(valueJson))
+    return {
+      ok: false,
+      missing: false,
+      problem: 'holds a value that was changed after it was measured (checksum mismatch)',
+    };
   return { ok: true, file: f as CacheFile };
 }
 
@@ -162,11 +196,20 @@ async function readCacheFile(file: string, hash: string, keyJson: string): Promi
  * there was no file ('miss'), because `force` was set ('forced'), or because the file was
  * unreadable, not JSON or held another key ('corrupt', reported with `log` and overwritten).
  */
-export async function cachedWithOutcome<T>(key: object, compute: () => T | Promise<T>, options: CachedOptions = {}): Promise<CachedValue<T>> {
-  if (typeof compute !== 'function') throw new InvalidArgumentError('compute', compute, 'expected a function computing the value');
+export async function cachedWithOutcome<T>(
+  key: object,
+  compute: () => T | Promise<T>,
+  options: CachedOptions = {},
+): Promise<CachedValue<T>> {
+  if (typeof compute !== 'function')
+    throw new InvalidArgumentError('compute', compute, 'expected a function computing the value');
   const name = options.name ?? 'm';
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(name)) {
-    throw new InvalidArgumentError('name', name, 'expected 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+    throw new InvalidArgumentError(
+      'name',
+      name,
+      'expected 1-64 letters, digits, "-" or "_", starting with a letter or digit',
+    );
   }
   const hash = cacheKeyHash(key);
   const keyJson = canonicalJson(key, 'key');
@@ -181,7 +224,14 @@ export async function cachedWithOutcome<T>(key: object, compute: () => T | Promi
     const read = await readCacheFile(file, hash, keyJson);
     const problems = read.ok && options.validate ? options.validate(read.file.value) : [];
     if (read.ok && problems.length === 0) {
-      return { value: read.file.value as T, outcome: 'hit', file, hash, computeMs: read.file.computeMs, createdAt: read.file.createdAt };
+      return {
+        value: read.file.value as T,
+        outcome: 'hit',
+        file,
+        hash,
+        computeMs: read.file.computeMs,
+        createdAt: read.file.createdAt,
+      };
     }
     if (read.ok) {
       outcome = 'invalid';
@@ -199,7 +249,11 @@ export async function cachedWithOutcome<T>(key: object, compute: () => T | Promi
   const valueJson = canonicalJson(value, 'value');
   const fresh = options.validate ? options.validate(JSON.parse(valueJson)) : [];
   if (fresh.length > 0) {
-    throw new InvalidArgumentError('value', fresh.slice(0, 3).join('; '), 'a value that passes its own validation (nothing was cached)');
+    throw new InvalidArgumentError(
+      'value',
+      fresh.slice(0, 3).join('; '),
+      'a value that passes its own validation (nothing was cached)',
+    );
   }
   const createdAt = new Date().toISOString();
   const text = `{"fewstepCache":${CACHE_FORMAT},"hash":${JSON.stringify(hash)},"key":${keyJson},"createdAt":${JSON.stringify(createdAt)},"computeMs":${JSON.stringify(Math.round(computeMs * 1000) / 1000)},"valueSha256":${JSON.stringify(sha256(valueJson))},"value":${valueJson}}\n`;

@@ -74,7 +74,8 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Floa
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = (matrix[i * n + j] + matrix[j * n + i]) / 2;
-      if (!Number.isFinite(v)) throw new InvalidArgumentError(`matrix[${i * n + j}]`, matrix[i * n + j], 'a finite number');
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(`matrix[${i * n + j}]`, matrix[i * n + j], 'a finite number');
       a[i * n + j] = v;
     }
   }

@@ -19,6 +19,9 @@ export function emitResult(result: { notebook: string } & Record<string, unknown
     throw new InvalidArgumentError('result', result, 'an object with a notebook name and JSON data');
   }
   const data = JSON.parse(canonicalJson(result, 'result')) as Record<string, unknown>;
-  sendDisplayBundle({ data: { [RESULT_MIME]: data, 'text/plain': `structured result of notebook ${result.notebook} (${RESULT_MIME})` }, metadata: {} });
+  sendDisplayBundle({
+    data: { [RESULT_MIME]: data, 'text/plain': `structured result of notebook ${result.notebook} (${RESULT_MIME})` },
+    metadata: {},
+  });
   return data;
 }

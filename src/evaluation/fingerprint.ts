@@ -31,7 +31,9 @@ export async function modelFingerprint(dirOrFile: string): Promise<string> {
     const real = await fsp.realpath(dir);
     if (visiting.has(real)) return;
     visiting.add(real);
-    const names = (await fsp.readdir(dir)).filter((n) => !n.startsWith('.')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = (await fsp.readdir(dir))
+      .filter((n) => !n.startsWith('.'))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const p = path.join(dir, name);
       const r = rel === '' ? name : `${rel}/${name}`;

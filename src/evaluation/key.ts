@@ -28,7 +28,8 @@ export interface MachineIdentity {
 
 /** This machine's identity with the given execution provider. */
 export function machineIdentity(provider: string): MachineIdentity {
-  if (typeof provider !== 'string' || provider.trim() === '') throw new InvalidArgumentError('provider', provider, "an execution provider name such as 'cpu' or 'cuda'");
+  if (typeof provider !== 'string' || provider.trim() === '')
+    throw new InvalidArgumentError('provider', provider, "an execution provider name such as 'cpu' or 'cuda'");
   const cpus = os.cpus();
   return { cpu: (cpus[0]?.model ?? 'unknown CPU').trim(), cores: cpus.length, provider };
 }
@@ -66,10 +67,15 @@ export async function measurementKey(
   settings: Record<string, unknown> = {},
   models: Record<string, string> = {},
 ): Promise<MeasurementKey> {
-  if (typeof what !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(what)) throw new InvalidArgumentError('what', what, 'a name of letters, digits, "-" and "_"');
+  if (typeof what !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(what))
+    throw new InvalidArgumentError('what', what, 'a name of letters, digits, "-" and "_"');
   if (!Array.isArray(methods)) throw new InvalidArgumentError('methods', methods, 'an array of Method');
   if (machine === null || typeof machine !== 'object' || typeof machine.provider !== 'string') {
-    throw new InvalidArgumentError('machine', machine, 'a MachineIdentity {cpu, cores, provider} (machineIdentity(provider))');
+    throw new InvalidArgumentError(
+      'machine',
+      machine,
+      'a MachineIdentity {cpu, cores, provider} (machineIdentity(provider))',
+    );
   }
   const fingerprints: Record<string, string> = {};
   for (const name of Object.keys(models).sort()) fingerprints[name] = await modelFingerprint(models[name]);
@@ -77,7 +83,12 @@ export async function measurementKey(
     what,
     measurementVersion: MEASUREMENT_VERSION,
     machine: { cpu: machine.cpu, cores: machine.cores, provider: machine.provider },
-    methods: await Promise.all(methods.map(async (m, i) => ({ id: methodId(validateMethod(m, `methods[${i}]`)), fingerprint: await methodFingerprint(m) }))),
+    methods: await Promise.all(
+      methods.map(async (m, i) => ({
+        id: methodId(validateMethod(m, `methods[${i}]`)),
+        fingerprint: await methodFingerprint(m),
+      })),
+    ),
     settings: { ...settings, models: fingerprints },
   };
 }

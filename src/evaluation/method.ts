@@ -37,23 +37,35 @@ export interface Method {
  * are flawed": the first step starts at t = T - 1 instead of t = T - T/n, so 1 step denoises pure
  * noise from the right noise level).
  */
-export const DDIM_TRAILING: SchedulerConfig = Object.freeze({ _class_name: 'DDIMScheduler', timestep_spacing: 'trailing' });
+export const DDIM_TRAILING: SchedulerConfig = Object.freeze({
+  _class_name: 'DDIMScheduler',
+  timestep_spacing: 'trailing',
+});
 /** DPM-Solver++ 2M (Lu et al. 2022) with trailing timestep spacing (Lin et al. 2024), the course's solver baseline. */
 export const DPM_SOLVER_PP_TRAILING: SchedulerConfig = Object.freeze({
-  _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'dpmsolver++', solver_order: 2, timestep_spacing: 'trailing',
+  _class_name: 'DPMSolverMultistepScheduler',
+  algorithm_type: 'dpmsolver++',
+  solver_order: 2,
+  timestep_spacing: 'trailing',
 });
 /**
  * DDIM with diffusers' default "leading" spacing for Stable Diffusion (steps_offset 1): 4 steps start
  * at t = 751 and 1 step runs at t = 1 on pure noise. Shown once (notebook 05) to show why spacing
  * matters; never a baseline.
  */
-export const DDIM_LEADING: SchedulerConfig = Object.freeze({ _class_name: 'DDIMScheduler', timestep_spacing: 'leading', steps_offset: 1 });
+export const DDIM_LEADING: SchedulerConfig = Object.freeze({
+  _class_name: 'DDIMScheduler',
+  timestep_spacing: 'leading',
+  steps_offset: 1,
+});
 
 /** Throws InvalidArgumentError naming the field unless `m` is a usable Method; returns it. */
 export function validateMethod(m: Method, field = 'method'): Method {
-  if (m === null || typeof m !== 'object') throw new InvalidArgumentError(field, m, 'a Method {name, family, dir, steps, guidance}');
+  if (m === null || typeof m !== 'object')
+    throw new InvalidArgumentError(field, m, 'a Method {name, family, dir, steps, guidance}');
   for (const key of ['name', 'family', 'dir'] as const) {
-    if (typeof m[key] !== 'string' || m[key].trim() === '') throw new InvalidArgumentError(`${field}.${key}`, m[key], 'a non-empty string');
+    if (typeof m[key] !== 'string' || m[key].trim() === '')
+      throw new InvalidArgumentError(`${field}.${key}`, m[key], 'a non-empty string');
   }
   requireInteger(`${field}.steps`, m.steps, 1, 1000);
   if (typeof m.guidance !== 'number' || !Number.isFinite(m.guidance) || m.guidance < 0) {
@@ -61,10 +73,16 @@ export function validateMethod(m: Method, field = 'method'): Method {
   }
   if (m.size !== undefined) requireInteger(`${field}.size`, m.size, 8, 4096);
   if (m.batch !== undefined) requireInteger(`${field}.batch`, m.batch, 1, 256);
-  if (m.scheduler !== undefined && (m.scheduler === null || typeof m.scheduler !== 'object' || Array.isArray(m.scheduler))) {
+  if (
+    m.scheduler !== undefined &&
+    (m.scheduler === null || typeof m.scheduler !== 'object' || Array.isArray(m.scheduler))
+  ) {
     throw new InvalidArgumentError(`${field}.scheduler`, m.scheduler, 'a scheduler config object or undefined');
   }
-  if (m.lcmLora !== undefined && (typeof m.lcmLora?.teacherDir !== 'string' || typeof m.lcmLora?.loraFile !== 'string')) {
+  if (
+    m.lcmLora !== undefined &&
+    (typeof m.lcmLora?.teacherDir !== 'string' || typeof m.lcmLora?.loraFile !== 'string')
+  ) {
     throw new InvalidArgumentError(`${field}.lcmLora`, m.lcmLora, '{teacherDir, loraFile}');
   }
   return m;
@@ -86,7 +104,9 @@ function pathIdentity(p: string): string {
  */
 export function methodId(m: Method): string {
   validateMethod(m);
-  const model = m.lcmLora ? `${pathIdentity(m.lcmLora.teacherDir)}+lora:${pathIdentity(m.lcmLora.loraFile)}` : pathIdentity(m.dir);
+  const model = m.lcmLora
+    ? `${pathIdentity(m.lcmLora.teacherDir)}+lora:${pathIdentity(m.lcmLora.loraFile)}`
+    : pathIdentity(m.dir);
   const sampler = m.scheduler === undefined ? 'model' : canonicalJson(m.scheduler, 'method.scheduler');
   const parts = [`model=${model}`, `sampler=${sampler}`, `steps=${m.steps}`, `guidance=${m.guidance}`];
   if (m.size !== undefined) parts.push(`size=${m.size}`);

@@ -47,7 +47,10 @@ export function resultHover(r: MethodResult): string {
   if (r.time) parts.push(`time ${r.time.medianMs.toFixed(2)} ms/image (IQR ${r.time.iqrMs.toFixed(2)})`);
   const q = r.quality;
   if (q?.frechet) parts.push(`FD ${f(q.frechet)} (${q.images} images, 95% bootstrap interval)`);
-  if (q?.adherence) parts.push(`adherence ${(100 * q.adherence.value).toFixed(1)}% [${(100 * q.adherence.low).toFixed(1)}, ${(100 * q.adherence.high).toFixed(1)}]`);
+  if (q?.adherence)
+    parts.push(
+      `adherence ${(100 * q.adherence.value).toFixed(1)}% [${(100 * q.adherence.low).toFixed(1)}, ${(100 * q.adherence.high).toFixed(1)}]`,
+    );
   if (q?.psnrDb) parts.push(`PSNR ${f(q.psnrDb)} dB`);
   return parts.join('<br>');
 }
@@ -67,8 +70,12 @@ export interface ResultParetoChartOptions {
  * interval; time: interquartile range), the Pareto front (minimise time and FD, or maximise PSNR)
  * as a staircase, the knee (Kneedle) as a star. Returns the figure, the front by ascending time and the knee.
  */
-export function resultParetoChart(points: readonly ResultPoint[], o: ResultParetoChartOptions): { figure: PlotlyFigure; front: ResultPoint[]; knee: ResultPoint } {
-  if (!Array.isArray(points) || points.length === 0) throw new InvalidArgumentError('points', points, 'at least one measured point (resultPoints)');
+export function resultParetoChart(
+  points: readonly ResultPoint[],
+  o: ResultParetoChartOptions,
+): { figure: PlotlyFigure; front: ResultPoint[]; knee: ResultPoint } {
+  if (!Array.isArray(points) || points.length === 0)
+    throw new InvalidArgumentError('points', points, 'at least one measured point (resultPoints)');
   const frontIdx = paretoFrontIndices(points);
   const knee = kneePoint(points);
   const yOf = (p: ResultPoint) => (o.metric === 'frechet' ? -p.quality : p.quality);
@@ -78,7 +85,10 @@ export function resultParetoChart(points: readonly ResultPoint[], o: ResultParet
     frontIndices: frontIdx,
     kneeIndex: knee.index,
     xTitle: 'time per image, ms (median, batch 1; bars: IQR)',
-    yTitle: o.metric === 'frechet' ? 'Frechet distance (lower is better; bars: 95% bootstrap interval)' : 'PSNR vs the 50-step reference, dB (higher is better; bars: 95% interval)',
+    yTitle:
+      o.metric === 'frechet'
+        ? 'Frechet distance (lower is better; bars: 95% bootstrap interval)'
+        : 'PSNR vs the 50-step reference, dB (higher is better; bars: 95% interval)',
     logX: o.logX ?? true,
     staircase: true,
     provenance: 'measured',
@@ -96,10 +106,21 @@ export function resultParetoChart(points: readonly ResultPoint[], o: ResultParet
   });
   const all = figure.data[0] as Record<string, unknown>;
   const q = points.map((p) => metricInterval(p.result, o.metric)!);
-  all.error_y = { type: 'data', symmetric: false, array: q.map((i) => i.high - i.value), arrayminus: q.map((i) => i.value - i.low), thickness: 1, width: 2 };
+  all.error_y = {
+    type: 'data',
+    symmetric: false,
+    array: q.map((i) => i.high - i.value),
+    arrayminus: q.map((i) => i.value - i.low),
+    thickness: 1,
+    width: 2,
+  };
   all.error_x = {
-    type: 'data', symmetric: false, thickness: 1, width: 2,
-    array: points.map((p) => p.result.time!.q3Ms - p.result.time!.medianMs), arrayminus: points.map((p) => p.result.time!.medianMs - p.result.time!.q1Ms),
+    type: 'data',
+    symmetric: false,
+    thickness: 1,
+    width: 2,
+    array: points.map((p) => p.result.time!.q3Ms - p.result.time!.medianMs),
+    arrayminus: points.map((p) => p.result.time!.medianMs - p.result.time!.q1Ms),
   };
   return { figure, front: frontIdx.map((i) => points[i]), knee: points[knee.index] };
 }
@@ -114,7 +135,10 @@ export function logTimeHypervolume(subset: readonly ResultPoint[], all: readonly
   if (subset.length === 0) return 0;
   const log = (p: ResultPoint) => ({ cost: Math.log10(p.cost), quality: p.quality });
   const worstQ = Math.min(...all.map((p) => p.quality));
-  const ref = { cost: Math.max(...all.map((p) => Math.log10(p.cost))) + Math.log10(1.1), quality: worstQ - 0.1 * Math.abs(worstQ) };
+  const ref = {
+    cost: Math.max(...all.map((p) => Math.log10(p.cost))) + Math.log10(1.1),
+    quality: worstQ - 0.1 * Math.abs(worstQ),
+  };
   return hypervolume2d(subset.map(log), ref);
 }
 
@@ -125,7 +149,10 @@ export function qualityText(r: MethodResult): string {
   const f = (i: Interval, d = 2) => `${i.value.toFixed(d)} [${i.low.toFixed(d)}, ${i.high.toFixed(d)}]`;
   const parts: string[] = [];
   if (q.frechet) parts.push(`FD ${f(q.frechet)}`);
-  if (q.adherence) parts.push(`adherence ${(100 * q.adherence.value).toFixed(1)}% [${(100 * q.adherence.low).toFixed(1)}, ${(100 * q.adherence.high).toFixed(1)}]`);
+  if (q.adherence)
+    parts.push(
+      `adherence ${(100 * q.adherence.value).toFixed(1)}% [${(100 * q.adherence.low).toFixed(1)}, ${(100 * q.adherence.high).toFixed(1)}]`,
+    );
   if (q.psnrDb) parts.push(`PSNR ${f(q.psnrDb)} dB`);
   return parts.join(', ');
 }
@@ -137,6 +164,15 @@ export function qualityText(r: MethodResult): string {
 export function compareResults(a: MethodResult, b: MethodResult, metric: QualityMetric): IntervalComparison {
   const ia = metricInterval(a, metric);
   const ib = metricInterval(b, metric);
-  if (!ia || !ib) throw new InvalidArgumentError('results', `${a.method.name}, ${b.method.name}`, `two results with ${metric} measured`);
-  return compareIntervals(ia, ib, metric === 'frechet' ? 'lower' : 'higher', { a: a.method.name, b: b.method.name, metric: metric === 'frechet' ? 'FD' : 'PSNR' });
+  if (!ia || !ib)
+    throw new InvalidArgumentError(
+      'results',
+      `${a.method.name}, ${b.method.name}`,
+      `two results with ${metric} measured`,
+    );
+  return compareIntervals(ia, ib, metric === 'frechet' ? 'lower' : 'higher', {
+    a: a.method.name,
+    b: b.method.name,
+    metric: metric === 'frechet' ? 'FD' : 'PSNR',
+  });
 }

@@ -64,10 +64,12 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 
 /** Problems of an Interval-shaped value within [min, max] (empty: valid). */
 export function intervalProblems(v: unknown, field: string, min = -Infinity, max = Infinity): string[] {
-  if (v === null || typeof v !== 'object') return [`${field} is ${JSON.stringify(v)}, not an interval {value, low, high, level}`];
+  if (v === null || typeof v !== 'object')
+    return [`${field} is ${JSON.stringify(v)}, not an interval {value, low, high, level}`];
   const i = v as Record<string, unknown>;
   const out: string[] = [];
-  for (const k of ['value', 'low', 'high', 'level']) if (!isNum(i[k])) out.push(`${field}.${k} is ${JSON.stringify(i[k])}, not a finite number`);
+  for (const k of ['value', 'low', 'high', 'level'])
+    if (!isNum(i[k])) out.push(`${field}.${k} is ${JSON.stringify(i[k])}, not a finite number`);
   if (out.length > 0) return out;
   const { value, low, high, level } = i as unknown as Interval;
   if (low > high) out.push(`${field}: low ${low} > high ${high}`);
@@ -79,18 +81,25 @@ export function intervalProblems(v: unknown, field: string, min = -Infinity, max
 
 /** Problems of a stored QualityStats (plus samples), e.g. a negative or NaN Frechet distance (empty: valid). */
 export function qualityProblems(v: unknown): string[] {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return [`quality is ${JSON.stringify(v)}, not an object`];
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return [`quality is ${JSON.stringify(v)}, not an object`];
   const q = v as Record<string, unknown>;
   const out: string[] = [];
-  if (!Number.isInteger(q.images) || (q.images as number) < 1) out.push(`images is ${JSON.stringify(q.images)}, not a positive integer`);
+  if (!Number.isInteger(q.images) || (q.images as number) < 1)
+    out.push(`images is ${JSON.stringify(q.images)}, not a positive integer`);
   if (q.frechet !== undefined) out.push(...intervalProblems(q.frechet, 'frechet', 0));
   if (q.adherence !== undefined) out.push(...intervalProblems(q.adherence, 'adherence', 0, 1));
-  if (q.allCorrect !== undefined && !(isNum(q.allCorrect) && q.allCorrect >= 0 && q.allCorrect <= 1)) out.push(`allCorrect is ${JSON.stringify(q.allCorrect)}, not in [0, 1]`);
+  if (q.allCorrect !== undefined && !(isNum(q.allCorrect) && q.allCorrect >= 0 && q.allCorrect <= 1))
+    out.push(`allCorrect is ${JSON.stringify(q.allCorrect)}, not in [0, 1]`);
   if (q.psnrDb !== undefined) out.push(...intervalProblems(q.psnrDb, 'psnrDb', 0, 100));
   if (q.ssim !== undefined) out.push(...intervalProblems(q.ssim, 'ssim', -1, 1));
-  if (q.pairs !== undefined && !(Number.isInteger(q.pairs) && (q.pairs as number) >= 1)) out.push(`pairs is ${JSON.stringify(q.pairs)}, not a positive integer`);
+  if (q.pairs !== undefined && !(Number.isInteger(q.pairs) && (q.pairs as number) >= 1))
+    out.push(`pairs is ${JSON.stringify(q.pairs)}, not a positive integer`);
   if (q.frechet === undefined && q.psnrDb === undefined) out.push('neither frechet nor psnrDb is present');
-  if (q.samples !== undefined && !(Array.isArray(q.samples) && q.samples.every((s) => typeof s === 'string' && /^[A-Za-z0-9+/]+=*$/.test(s)))) {
+  if (
+    q.samples !== undefined &&
+    !(Array.isArray(q.samples) && q.samples.every((s) => typeof s === 'string' && /^[A-Za-z0-9+/]+=*$/.test(s)))
+  ) {
     out.push('samples is not an array of base64 strings');
   }
   const known = new Set(['images', 'frechet', 'adherence', 'allCorrect', 'psnrDb', 'ssim', 'pairs', 'samples']);
@@ -100,15 +109,21 @@ export function qualityProblems(v: unknown): string[] {
 
 /** Problems of stored TimeStats (empty: valid). */
 export function timeProblems(v: unknown, field = 'time'): string[] {
-  if (v === null || typeof v !== 'object') return [`${field} is ${JSON.stringify(v)}, not {medianMs, q1Ms, q3Ms, iqrMs, n}`];
+  if (v === null || typeof v !== 'object')
+    return [`${field} is ${JSON.stringify(v)}, not {medianMs, q1Ms, q3Ms, iqrMs, n}`];
   const t = v as Record<string, unknown>;
   const out: string[] = [];
-  for (const k of ['medianMs', 'q1Ms', 'q3Ms', 'iqrMs']) if (!(isNum(t[k]) && (t[k] as number) >= 0)) out.push(`${field}.${k} is ${JSON.stringify(t[k])}, not a finite number >= 0`);
-  if (!(Number.isInteger(t.n) && (t.n as number) >= 1)) out.push(`${field}.n is ${JSON.stringify(t.n)}, not a positive integer`);
+  for (const k of ['medianMs', 'q1Ms', 'q3Ms', 'iqrMs'])
+    if (!(isNum(t[k]) && (t[k] as number) >= 0))
+      out.push(`${field}.${k} is ${JSON.stringify(t[k])}, not a finite number >= 0`);
+  if (!(Number.isInteger(t.n) && (t.n as number) >= 1))
+    out.push(`${field}.n is ${JSON.stringify(t.n)}, not a positive integer`);
   if (out.length === 0) {
     const s = t as unknown as TimeStats;
-    if (!(s.q1Ms <= s.medianMs && s.medianMs <= s.q3Ms)) out.push(`${field}: quartiles ${s.q1Ms} <= ${s.medianMs} <= ${s.q3Ms} do not hold`);
-    if (Math.abs(s.q3Ms - s.q1Ms - s.iqrMs) > 1e-6 * Math.max(1, s.q3Ms)) out.push(`${field}.iqrMs ${s.iqrMs} is not q3 - q1`);
+    if (!(s.q1Ms <= s.medianMs && s.medianMs <= s.q3Ms))
+      out.push(`${field}: quartiles ${s.q1Ms} <= ${s.medianMs} <= ${s.q3Ms} do not hold`);
+    if (Math.abs(s.q3Ms - s.q1Ms - s.iqrMs) > 1e-6 * Math.max(1, s.q3Ms))
+      out.push(`${field}.iqrMs ${s.iqrMs} is not q3 - q1`);
   }
   return out;
 }

@@ -19,13 +19,26 @@ import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
 import { loadPipeline, unetEvaluationsPerStep, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { OnnxDevice } from '../onnx/providers.js';
 import {
-  EVAL_ATTRIBUTES, EVAL_SEED, pngsToPixels, promptAttributes, sceneReference, SceneEvaluator, type SceneReference,
+  EVAL_ATTRIBUTES,
+  EVAL_SEED,
+  pngsToPixels,
+  promptAttributes,
+  sceneReference,
+  SceneEvaluator,
+  type SceneReference,
 } from '../quality/sceneEvaluator.js';
 import { bootstrapFrechet, bootstrapMean } from './bootstrap.js';
 import { cachedWithOutcome, canonicalJson, type CachedValue } from './cache.js';
 import { describeMachine, machineIdentity, measurementKey, type MachineIdentity } from './key.js';
 import { methodId, validateMethod, type Method } from './method.js';
-import { qualityProblems, timeListProblems, type MethodResult, type MeasurementOrigin, type QualityStats, type TimeStats } from './result.js';
+import {
+  qualityProblems,
+  timeListProblems,
+  type MethodResult,
+  type MeasurementOrigin,
+  type QualityStats,
+  type TimeStats,
+} from './result.js';
 
 /** PSNR of identical images is infinite; means use this cap so that they stay finite. */
 export const PSNR_CAP_DB = 100;
@@ -90,7 +103,10 @@ export function describeOrigin(what: string, p: MeasurementOrigin): string {
 }
 
 /** Per-image fraction of the prompt's attributes the evaluator found. */
-function perImageAdherence(predicted: readonly Record<string, unknown>[], prompts: readonly string[]): { values: Float64Array; allCorrect: number } {
+function perImageAdherence(
+  predicted: readonly Record<string, unknown>[],
+  prompts: readonly string[],
+): { values: Float64Array; allCorrect: number } {
   const values = new Float64Array(predicted.length);
   let all = 0;
   predicted.forEach((p, i) => {
@@ -103,8 +119,12 @@ function perImageAdherence(predicted: readonly Record<string, unknown>[], prompt
 }
 
 /** Per-pair PSNR (dB, capped at PSNR_CAP_DB) and SSIM of images[k] against references[k] on 8-bit RGB. */
-export async function pairScores(images: readonly Uint8Array[], references: readonly Uint8Array[]): Promise<{ psnrDb: Float64Array; ssim: Float64Array }> {
-  if (!Array.isArray(references) || references.length === 0) throw new InvalidArgumentError('references', references, 'a non-empty array of PNGs');
+export async function pairScores(
+  images: readonly Uint8Array[],
+  references: readonly Uint8Array[],
+): Promise<{ psnrDb: Float64Array; ssim: Float64Array }> {
+  if (!Array.isArray(references) || references.length === 0)
+    throw new InvalidArgumentError('references', references, 'a non-empty array of PNGs');
   if (!Array.isArray(images) || images.length < references.length) {
     throw new InvalidArgumentError('images', images?.length, `at least one image per reference (${references.length})`);
   }
@@ -114,7 +134,11 @@ export async function pairScores(images: readonly Uint8Array[], references: read
     const a = await decodeImage(images[k], { channels: 3 });
     const b = await decodeImage(references[k], { channels: 3 });
     if (a.width !== b.width || a.height !== b.height) {
-      throw new InvalidArgumentError(`images[${k}]`, `${a.width}x${a.height}`, `the size of references[${k}] (${b.width}x${b.height})`);
+      throw new InvalidArgumentError(
+        `images[${k}]`,
+        `${a.width}x${a.height}`,
+        `the size of references[${k}] (${b.width}x${b.height})`,
+      );
     }
     p[k] = Math.min(PSNR_CAP_DB, psnr(a.data, b.data, { dataRange: 255 }));
     s[k] = ssim(a.data, b.data, { width: a.width, height: a.height, channels: 3, layout: 'hwc', dataRange: 255 });
@@ -143,21 +167,32 @@ export class EvaluationSession {
 
   /** Opens a session: draws the reference scenes and opens the evaluator (if any); pipelines load on first use. */
   static async open(options: EvaluationOptions): Promise<EvaluationSession> {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'EvaluationOptions {images, evaluator?, referenceMethod?}');
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', options, 'EvaluationOptions {images, evaluator?, referenceMethod?}');
     const images = requireInteger('options.images', options.images, 2, 100_000);
     if (!options.evaluator && !options.referenceMethod) {
-      throw new InvalidArgumentError('options.referenceMethod', undefined, 'a reference method for PSNR/SSIM when there is no evaluator');
+      throw new InvalidArgumentError(
+        'options.referenceMethod',
+        undefined,
+        'a reference method for PSNR/SSIM when there is no evaluator',
+      );
     }
     if (options.referenceMethod) validateMethod(options.referenceMethod, 'options.referenceMethod');
     const pairs = requireInteger('options.pairs', options.pairs ?? (options.evaluator ? 0 : images), 0, images);
-    if (pairs > 0 && !options.referenceMethod) throw new InvalidArgumentError('options.referenceMethod', undefined, `a reference method for the ${pairs} PSNR/SSIM pairs`);
+    if (pairs > 0 && !options.referenceMethod)
+      throw new InvalidArgumentError(
+        'options.referenceMethod',
+        undefined,
+        `a reference method for the ${pairs} PSNR/SSIM pairs`,
+      );
     const reference = sceneReference(images, options.referenceSeed ?? EVAL_SEED, options.referenceSize ?? 64);
     const evaluator = options.evaluator ? await SceneEvaluator.open(options.evaluator) : undefined;
     return new EvaluationSession({ ...options, pairs }, reference, evaluator, options.log ?? ((l) => console.log(l)));
   }
 
   private check(): void {
-    if (this.closed) throw new InvalidArgumentError('session', 'closed', 'an open EvaluationSession (close() was called)');
+    if (this.closed)
+      throw new InvalidArgumentError('session', 'closed', 'an open EvaluationSession (close() was called)');
   }
 
   /** Writes the fused LCM-LoRA folder of `m` (once per session) and returns `m`. */
@@ -213,7 +248,12 @@ export class EvaluationSession {
     const pipe = await this.pipeline(m);
     const size = m.size ?? (this.evaluator ? this.reference.size : undefined);
     return generateImageSet(pipe, this.reference.prompts.slice(0, n), {
-      steps: m.steps, guidance: m.guidance, scheduler: m.scheduler, width: size, height: size, batchSize,
+      steps: m.steps,
+      guidance: m.guidance,
+      scheduler: m.scheduler,
+      width: size,
+      height: size,
+      batchSize,
     });
   }
 
@@ -227,21 +267,52 @@ export class EvaluationSession {
     const machine = await this.machine(m);
     const models: Record<string, string> = {};
     if (this.options.evaluator) models.evaluator = this.options.evaluator;
-    const key = await measurementKey('quality', ref && pairs > 0 ? [m, ref] : [m], machine, {
-      images: this.reference.n, referenceSeed: this.reference.seed, referenceSize: this.reference.size,
-      evaluator: this.evaluator !== undefined, pairs, keepSamples: keep,
-      bootstrap: { frechet: this.options.bootstrapReps?.frechet ?? 40, mean: this.options.bootstrapReps?.mean ?? 1000, seed: 0 },
-    }, models);
-    const c = await cachedWithOutcome<QualityStats & { samples?: string[] }>(key, () => this.measureQuality(m, keep, o.batchSize), {
-      name: 'quality', dir: this.options.cacheDir, force: this.options.force, validate: qualityProblems,
-    });
+    const key = await measurementKey(
+      'quality',
+      ref && pairs > 0 ? [m, ref] : [m],
+      machine,
+      {
+        images: this.reference.n,
+        referenceSeed: this.reference.seed,
+        referenceSize: this.reference.size,
+        evaluator: this.evaluator !== undefined,
+        pairs,
+        keepSamples: keep,
+        bootstrap: {
+          frechet: this.options.bootstrapReps?.frechet ?? 40,
+          mean: this.options.bootstrapReps?.mean ?? 1000,
+          seed: 0,
+        },
+      },
+      models,
+    );
+    const c = await cachedWithOutcome<QualityStats & { samples?: string[] }>(
+      key,
+      () => this.measureQuality(m, keep, o.batchSize),
+      {
+        name: 'quality',
+        dir: this.options.cacheDir,
+        force: this.options.force,
+        validate: qualityProblems,
+      },
+    );
     const { samples, ...quality } = c.value;
     const provenance = originOf(c, machine);
     this.note(`${m.name} quality`, provenance);
-    return { method: m, id: methodId(m), quality, ...(samples ? { samples } : {}), provenance: { quality: provenance } };
+    return {
+      method: m,
+      id: methodId(m),
+      quality,
+      ...(samples ? { samples } : {}),
+      provenance: { quality: provenance },
+    };
   }
 
-  private async measureQuality(m: Method, keep: number, batchSize?: number): Promise<QualityStats & { samples?: string[] }> {
+  private async measureQuality(
+    m: Method,
+    keep: number,
+    batchSize?: number,
+  ): Promise<QualityStats & { samples?: string[] }> {
     const reps = this.options.bootstrapReps ?? {};
     const pairs = this.options.pairs ?? 0;
     const n = this.evaluator ? this.reference.n : Math.max(pairs, keep);
@@ -249,11 +320,16 @@ export class EvaluationSession {
     const out: QualityStats & { samples?: string[] } = { images: pngs.length };
     if (this.evaluator) {
       const ev = this.evaluator;
-      if (this.referenceFeatures === undefined) this.referenceFeatures = (await ev.run(this.reference.pixels, this.reference.n, this.reference.size)).features;
+      if (this.referenceFeatures === undefined)
+        this.referenceFeatures = (await ev.run(this.reference.pixels, this.reference.n, this.reference.size)).features;
       const run = await ev.run(await pngsToPixels(pngs, this.reference.size), pngs.length, this.reference.size);
-      const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, { reps: reps.frechet ?? 40, seed: 0 });
+      const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, {
+        reps: reps.frechet ?? 40,
+        seed: 0,
+      });
       const check = frechetDistance(run.features, this.referenceFeatures, ev.featureDim);
-      if (Math.abs(check - fd.value) > 1e-9 * Math.max(1, check)) throw new InvalidArgumentError('frechet', fd.value, `the plain Frechet distance ${check}`);
+      if (Math.abs(check - fd.value) > 1e-9 * Math.max(1, check))
+        throw new InvalidArgumentError('frechet', fd.value, `the plain Frechet distance ${check}`);
       out.frechet = fd;
       const a = perImageAdherence(run.attributes, this.reference.prompts);
       out.adherence = bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 });
@@ -272,7 +348,8 @@ export class EvaluationSession {
   /** Speed of several methods (see `timeMethods`). */
   async time(methods: readonly Method[], o: TimeOptions = {}): Promise<MethodResult[]> {
     this.check();
-    if (!Array.isArray(methods) || methods.length === 0) throw new InvalidArgumentError('methods', methods, 'a non-empty array of Method');
+    if (!Array.isArray(methods) || methods.length === 0)
+      throw new InvalidArgumentError('methods', methods, 'a non-empty array of Method');
     methods.forEach((m, i) => validateMethod(m, `methods[${i}]`));
     const ids = methods.map((m) => methodId(m));
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -282,26 +359,51 @@ export class EvaluationSession {
     const prompt = o.prompt ?? TIMING_PROMPT;
     const machine = await this.machine(methods[0]);
     const key = await measurementKey('time', methods, machine, { rounds, warmupRounds, prompt, seed: 0 });
-    const c = await cachedWithOutcome<TimeStats[]>(key, async () => {
-      const runs: { m: Method; batch: number; run: () => Promise<unknown> }[] = [];
-      for (const m of methods) {
-        const pipe = await this.pipeline(m);
-        const batch = m.batch ?? 1;
-        const request = {
-          prompts: Array.from({ length: batch }, () => prompt), seeds: Array.from({ length: batch }, (_, i) => i),
-          steps: m.steps, guidance: m.guidance, scheduler: m.scheduler, width: m.size, height: m.size,
-        };
-        runs.push({ m, batch, run: () => pipe.generate(request) });
-      }
-      const timed = await benchmarkInterleaved(runs.map((r, k) => ({ id: `${k}: ${r.m.name}`, run: r.run })), { warmup: warmupRounds, repeats: rounds });
-      return timed.map(({ stats: s }, k) => {
-        const b = runs[k].batch;
-        return { medianMs: s.medianMs / b, q1Ms: s.q1Ms / b, q3Ms: s.q3Ms / b, iqrMs: s.iqrMs / b, n: s.n };
-      });
-    }, { name: 'time', dir: this.options.cacheDir, force: this.options.force, validate: (v) => timeListProblems(v, methods.length) });
+    const c = await cachedWithOutcome<TimeStats[]>(
+      key,
+      async () => {
+        const runs: { m: Method; batch: number; run: () => Promise<unknown> }[] = [];
+        for (const m of methods) {
+          const pipe = await this.pipeline(m);
+          const batch = m.batch ?? 1;
+          const request = {
+            prompts: Array.from({ length: batch }, () => prompt),
+            seeds: Array.from({ length: batch }, (_, i) => i),
+            steps: m.steps,
+            guidance: m.guidance,
+            scheduler: m.scheduler,
+            width: m.size,
+            height: m.size,
+          };
+          runs.push({ m, batch, run: () => pipe.generate(request) });
+        }
+        const timed = await benchmarkInterleaved(
+          runs.map((r, k) => ({ id: `${k}: ${r.m.name}`, run: r.run })),
+          { warmup: warmupRounds, repeats: rounds },
+        );
+        return timed.map(({ stats: s }, k) => {
+          const b = runs[k].batch;
+          return { medianMs: s.medianMs / b, q1Ms: s.q1Ms / b, q3Ms: s.q3Ms / b, iqrMs: s.iqrMs / b, n: s.n };
+        });
+      },
+      {
+        name: 'time',
+        dir: this.options.cacheDir,
+        force: this.options.force,
+        validate: (v) => timeListProblems(v, methods.length),
+      },
+    );
     const provenance = originOf(c, machine);
-    this.note(`time of ${methods.length} method${methods.length === 1 ? '' : 's'} (${rounds} interleaved rounds)`, provenance);
-    return methods.map((m, k) => ({ method: m, id: ids[k], time: { ...c.value[k] }, provenance: { time: provenance } }));
+    this.note(
+      `time of ${methods.length} method${methods.length === 1 ? '' : 's'} (${rounds} interleaved rounds)`,
+      provenance,
+    );
+    return methods.map((m, k) => ({
+      method: m,
+      id: ids[k],
+      time: { ...c.value[k] },
+      provenance: { time: provenance },
+    }));
   }
 
   /** Releases every pipeline and the evaluator and deletes the fused LCM-LoRA folders; the session cannot be used after. */
@@ -338,7 +440,11 @@ export function evaluateMethod(session: EvaluationSession, m: Method, o: Evaluat
  * burst of load on a shared machine spreads over all of them): median and IQR per method. Cached by
  * measurementKey (machine and provider included); a cache hit says so in the output.
  */
-export function timeMethods(session: EvaluationSession, methods: readonly Method[], o: TimeOptions = {}): Promise<MethodResult[]> {
+export function timeMethods(
+  session: EvaluationSession,
+  methods: readonly Method[],
+  o: TimeOptions = {},
+): Promise<MethodResult[]> {
   return session.time(methods, o);
 }
 
@@ -346,12 +452,24 @@ export function timeMethods(session: EvaluationSession, methods: readonly Method
 export function mergeResults(quality: readonly MethodResult[], times: readonly MethodResult[]): MethodResult[] {
   return quality.map((q) => {
     const t = times.find((x) => x.id === q.id);
-    if (!t) throw new InvalidArgumentError('times', q.method.name, 'a timing result for every quality result (same methods)');
+    if (!t)
+      throw new InvalidArgumentError('times', q.method.name, 'a timing result for every quality result (same methods)');
     return { ...q, time: t.time, provenance: { ...q.provenance, time: t.provenance.time } };
   });
 }
 
 /** Canonical JSON of a result without its samples (for structured outputs). */
 export function resultSummary(r: MethodResult): Record<string, unknown> {
-  return JSON.parse(canonicalJson({ name: r.method.name, family: r.method.family, steps: r.method.steps, guidance: r.method.guidance, id: r.id, quality: r.quality, time: r.time, provenance: r.provenance })) as Record<string, unknown>;
+  return JSON.parse(
+    canonicalJson({
+      name: r.method.name,
+      family: r.method.family,
+      steps: r.method.steps,
+      guidance: r.method.guidance,
+      id: r.id,
+      quality: r.quality,
+      time: r.time,
+      provenance: r.provenance,
+    }),
+  ) as Record<string, unknown>;
 }

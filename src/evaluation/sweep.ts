@@ -38,12 +38,26 @@ export const DEFAULT_SWEEP: Readonly<Required<Omit<SweepChoice, 'lcmLoraDir'>>> 
 
 /** Teacher DDIM at `steps` with trailing spacing (the fair baseline). */
 export function teacherDdim(teacher: { dir: string; defaults: { guidance: number } }, steps: number): Method {
-  return { name: `DDIM ${steps}`, family: 'DDIM', dir: teacher.dir, steps, guidance: teacher.defaults.guidance, scheduler: { ...DDIM_TRAILING } };
+  return {
+    name: `DDIM ${steps}`,
+    family: 'DDIM',
+    dir: teacher.dir,
+    steps,
+    guidance: teacher.defaults.guidance,
+    scheduler: { ...DDIM_TRAILING },
+  };
 }
 
 /** Teacher DPM-Solver++ 2M at `steps` with trailing spacing. */
 export function teacherDpmSolver(teacher: { dir: string; defaults: { guidance: number } }, steps: number): Method {
-  return { name: `DPM-Solver++ ${steps}`, family: 'DPM-Solver++', dir: teacher.dir, steps, guidance: teacher.defaults.guidance, scheduler: { ...DPM_SOLVER_PP_TRAILING } };
+  return {
+    name: `DPM-Solver++ ${steps}`,
+    family: 'DPM-Solver++',
+    dir: teacher.dir,
+    steps,
+    guidance: teacher.defaults.guidance,
+    scheduler: { ...DPM_SOLVER_PP_TRAILING },
+  };
 }
 
 /**
@@ -66,27 +80,51 @@ export function planMethods(plan: CoursePlan, choice: SweepChoice = {}): Method[
     for (const steps of pick('ddim')) out.push(teacherDdim(t, steps));
     for (const steps of pick('dpmSolver')) out.push(teacherDpmSolver(t, steps));
     for (const steps of pick('ddimLeading')) {
-      out.push({ name: `DDIM ${steps} (leading)`, family: 'DDIM, diffusers default spacing', dir: t.dir, steps, guidance: t.defaults.guidance, scheduler: { ...DDIM_LEADING } });
+      out.push({
+        name: `DDIM ${steps} (leading)`,
+        family: 'DDIM, diffusers default spacing',
+        dir: t.dir,
+        steps,
+        guidance: t.defaults.guidance,
+        scheduler: { ...DDIM_LEADING },
+      });
     }
   }
   const f = plan.fewStep;
   if (f) {
     const family = f.family === 'turbo' ? 'Turbo' : 'LCM';
-    for (const steps of pick('fewStep')) out.push({ name: `${family} ${steps}`, family, dir: f.dir, steps, guidance: f.defaults.guidance });
+    for (const steps of pick('fewStep'))
+      out.push({ name: `${family} ${steps}`, family, dir: f.dir, steps, guidance: f.defaults.guidance });
   }
   if (t && plan.lcmLora) {
     const dir = choice.lcmLoraDir ?? path.join(packageRoot(), 'out', 'lcm-lora-fused');
-    for (const steps of pick('lcmLora')) out.push({ name: `LCM-LoRA ${steps}`, family: 'LCM-LoRA', dir, steps, guidance: 1, lcmLora: { teacherDir: t.dir, loraFile: plan.lcmLora } });
+    for (const steps of pick('lcmLora'))
+      out.push({
+        name: `LCM-LoRA ${steps}`,
+        family: 'LCM-LoRA',
+        dir,
+        steps,
+        guidance: 1,
+        lcmLora: { teacherDir: t.dir, loraFile: plan.lcmLora },
+      });
   }
   const wanted = pick('progressive');
-  for (const p of plan.progressive.filter((x) => wanted.includes(x.steps))) out.push({ name: `PD ${p.steps}`, family: 'PD', dir: p.dir, steps: p.steps, guidance: 0 });
+  for (const p of plan.progressive.filter((x) => wanted.includes(x.steps)))
+    out.push({ name: `PD ${p.steps}`, family: 'PD', dir: p.dir, steps: p.steps, guidance: 0 });
   return out;
 }
 
 /** The reference of PSNR/SSIM for a plan: the teacher (or main model) with 50-step trailing DDIM. */
 export function referenceMethod(plan: CoursePlan, steps = 50): Method {
   const m = plan.teacher ?? plan.main;
-  return { name: `DDIM ${steps}`, family: 'DDIM', dir: m.dir, steps, guidance: m.defaults.guidance, scheduler: { ...DDIM_TRAILING } };
+  return {
+    name: `DDIM ${steps}`,
+    family: 'DDIM',
+    dir: m.dir,
+    steps,
+    guidance: m.defaults.guidance,
+    scheduler: { ...DDIM_TRAILING },
+  };
 }
 
 /**
@@ -94,8 +132,12 @@ export function referenceMethod(plan: CoursePlan, steps = 50): Method {
  * Frechet distance + adherence on `images` images; without one (a fixture or a downloaded model),
  * PSNR/SSIM against the teacher's 50-step DDIM images. Close it with `close()`.
  */
-export function openEvaluation(plan: CoursePlan, options: Partial<EvaluationOptions> & { images: number }): Promise<EvaluationSession> {
-  if (plan === null || typeof plan !== 'object' || !plan.main) throw new InvalidArgumentError('plan', plan, 'a CoursePlan (coursePlan())');
+export function openEvaluation(
+  plan: CoursePlan,
+  options: Partial<EvaluationOptions> & { images: number },
+): Promise<EvaluationSession> {
+  if (plan === null || typeof plan !== 'object' || !plan.main)
+    throw new InvalidArgumentError('plan', plan, 'a CoursePlan (coursePlan())');
   return EvaluationSession.open({
     evaluator: plan.evaluator,
     referenceMethod: plan.evaluator ? undefined : referenceMethod(plan),

@@ -1,7 +1,13 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
-import { bootstrapFrechet, bootstrapMean, compareIntervals, intervalsOverlap, quantileSorted } from '../../src/evaluation/bootstrap.js';
+import {
+  bootstrapFrechet,
+  bootstrapMean,
+  compareIntervals,
+  intervalsOverlap,
+  quantileSorted,
+} from '../../src/evaluation/bootstrap.js';
 import { symmetricEigenvalues } from '../../src/evaluation/eigenvalues.js';
 import { qualityProblems, timeProblems } from '../../src/evaluation/result.js';
 
@@ -37,7 +43,12 @@ function rotated(l: number[], seed: number): Float64Array {
 
 describe('symmetricEigenvalues', () => {
   test('finds the eigenvalues of a rotated diagonal matrix', () => {
-    for (const [n, seed] of [[1, 1], [2, 2], [7, 3], [40, 4]]) {
+    for (const [n, seed] of [
+      [1, 1],
+      [2, 2],
+      [7, 3],
+      [40, 4],
+    ]) {
       const l = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1) * (i + 1) * 0.37);
       const got = Array.from(symmetricEigenvalues(rotated(l, seed), n));
       const want = [...l].sort((a, b) => a - b);
@@ -46,7 +57,10 @@ describe('symmetricEigenvalues', () => {
   });
 
   test('repeated eigenvalues and a zero matrix', () => {
-    assert.deepEqual(Array.from(symmetricEigenvalues(rotated([2, 2, 2, 5], 9), 4)).map((v) => Math.round(v * 1e9) / 1e9), [2, 2, 2, 5]);
+    assert.deepEqual(
+      Array.from(symmetricEigenvalues(rotated([2, 2, 2, 5], 9), 4)).map((v) => Math.round(v * 1e9) / 1e9),
+      [2, 2, 2, 5],
+    );
     assert.deepEqual(Array.from(symmetricEigenvalues(new Float64Array(9), 3)), [0, 0, 0]);
   });
 });
@@ -124,7 +138,15 @@ describe('bootstrap intervals', () => {
 describe('result schema', () => {
   const fd = { value: 12, low: 11, high: 13, level: 0.95 };
   test('a valid quality passes; a negative or missing Frechet distance does not', () => {
-    assert.deepEqual(qualityProblems({ images: 10, frechet: fd, adherence: { value: 0.8, low: 0.7, high: 0.9, level: 0.95 }, allCorrect: 0.5 }), []);
+    assert.deepEqual(
+      qualityProblems({
+        images: 10,
+        frechet: fd,
+        adherence: { value: 0.8, low: 0.7, high: 0.9, level: 0.95 },
+        allCorrect: 0.5,
+      }),
+      [],
+    );
     assert.ok(qualityProblems({ images: 10, frechet: { ...fd, value: -1, low: -2 } }).length > 0);
     assert.ok(qualityProblems({ images: 10, frechet: { ...fd, value: null } }).length > 0);
     assert.ok(qualityProblems({ images: 10, frechet: 12 }).length > 0);

@@ -25,8 +25,10 @@ function family(): { root: string; teacher: string; student: string } {
   const student = path.join(root, 'student');
   fs.cpSync(fixture('tiny-sd'), teacher, { recursive: true });
   fs.mkdirSync(student);
-  for (const f of ['model_index.json', 'scheduler', 'unet']) fs.cpSync(path.join(teacher, f), path.join(student, f), { recursive: true });
-  for (const f of ['vae_decoder', 'text_encoder', 'tokenizer']) fs.symlinkSync(path.join('..', 'teacher', f), path.join(student, f));
+  for (const f of ['model_index.json', 'scheduler', 'unet'])
+    fs.cpSync(path.join(teacher, f), path.join(student, f), { recursive: true });
+  for (const f of ['vae_decoder', 'text_encoder', 'tokenizer'])
+    fs.symlinkSync(path.join('..', 'teacher', f), path.join(student, f));
   return { root, teacher, student };
 }
 
@@ -35,7 +37,10 @@ describe('cache invalidation', () => {
     const { root, teacher, student } = family();
     try {
       const before = await modelFingerprint(student);
-      fs.copyFileSync(path.join(fixture('tiny-turbo'), 'vae_decoder', 'model.onnx'), path.join(teacher, 'vae_decoder', 'model.onnx'));
+      fs.copyFileSync(
+        path.join(fixture('tiny-turbo'), 'vae_decoder', 'model.onnx'),
+        path.join(teacher, 'vae_decoder', 'model.onnx'),
+      );
       assert.notEqual(await modelFingerprint(student), before);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
@@ -59,10 +64,22 @@ describe('cache invalidation', () => {
     const { root, teacher, student } = family();
     const cacheDir = path.join(root, 'cache');
     const lines: string[] = [];
-    const open = () => EvaluationSession.open({
-      images: 3, device: 'cpu', cacheDir, force: false, log: (l) => lines.push(l),
-      referenceMethod: { name: 'teacher DDIM 6', family: 'DDIM', dir: teacher, steps: 6, guidance: 1, scheduler: DDIM_TRAILING },
-    });
+    const open = () =>
+      EvaluationSession.open({
+        images: 3,
+        device: 'cpu',
+        cacheDir,
+        force: false,
+        log: (l) => lines.push(l),
+        referenceMethod: {
+          name: 'teacher DDIM 6',
+          family: 'DDIM',
+          dir: teacher,
+          steps: 6,
+          guidance: 1,
+          scheduler: DDIM_TRAILING,
+        },
+      });
     const m: Method = { name: 'student 2', family: 'PD', dir: student, steps: 2, guidance: 0 };
     try {
       let s = await open();
@@ -71,13 +88,25 @@ describe('cache invalidation', () => {
       const second = await s.evaluate(m);
       assert.equal(second.provenance.quality?.source, 'cache hit');
       assert.deepEqual(second.quality, first.quality);
-      assert.ok(lines.some((l) => /student 2 quality: cache hit, measured \d{4}-\d\d-\d\d \d\d:\d\d UTC on \d+ x .+, provider cpu/.test(l)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) =>
+          /student 2 quality: cache hit, measured \d{4}-\d\d-\d\d \d\d:\d\d UTC on \d+ x .+, provider cpu/.test(l),
+        ),
+        lines.join('\n'),
+      );
       await s.close();
-      fs.copyFileSync(path.join(fixture('tiny-turbo'), 'vae_decoder', 'model.onnx'), path.join(teacher, 'vae_decoder', 'model.onnx'));
+      fs.copyFileSync(
+        path.join(fixture('tiny-turbo'), 'vae_decoder', 'model.onnx'),
+        path.join(teacher, 'vae_decoder', 'model.onnx'),
+      );
       s = await open();
       const third = await s.evaluate(m);
       await s.close();
-      assert.equal(third.provenance.quality?.source, 'measured now', 'the edited teacher VAE must invalidate the student result');
+      assert.equal(
+        third.provenance.quality?.source,
+        'measured now',
+        'the edited teacher VAE must invalidate the student result',
+      );
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
@@ -91,10 +120,27 @@ describe('cache invalidation', () => {
     console.error = (...a: unknown[]) => warnings.push(a.join(' '));
     try {
       const s = await EvaluationSession.open({
-        images: 3, device: 'cpu', cacheDir, log: () => {},
-        referenceMethod: { name: 'teacher DDIM 6', family: 'DDIM', dir: teacher, steps: 6, guidance: 1, scheduler: DDIM_TRAILING },
+        images: 3,
+        device: 'cpu',
+        cacheDir,
+        log: () => {},
+        referenceMethod: {
+          name: 'teacher DDIM 6',
+          family: 'DDIM',
+          dir: teacher,
+          steps: 6,
+          guidance: 1,
+          scheduler: DDIM_TRAILING,
+        },
       });
-      const m: Method = { name: 'teacher DDIM 2', family: 'DDIM', dir: teacher, steps: 2, guidance: 1, scheduler: DDIM_TRAILING };
+      const m: Method = {
+        name: 'teacher DDIM 2',
+        family: 'DDIM',
+        dir: teacher,
+        steps: 2,
+        guidance: 1,
+        scheduler: DDIM_TRAILING,
+      };
       const first = await s.evaluate(m);
       const file = first.provenance.quality!.file!;
       // [what, edit, rewrite the checksum too (a value that is wrong but consistently stored)]
@@ -106,7 +152,10 @@ describe('cache invalidation', () => {
         ['interval upside down', (v) => Object.assign(v.psnrDb as object, { low: 50, high: 10 }), true],
       ];
       for (const [what, edit, rehash] of edits) {
-        const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { value: Record<string, unknown>; valueSha256: string };
+        const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+          value: Record<string, unknown>;
+          valueSha256: string;
+        };
         edit(stored.value);
         if (rehash) stored.valueSha256 = createHash('sha256').update(canonicalJson(stored.value)).digest('hex');
         fs.writeFileSync(file, JSON.stringify(stored));
@@ -114,7 +163,12 @@ describe('cache invalidation', () => {
         const again = await s.evaluate(m);
         assert.equal(again.provenance.quality?.source, 'measured now', what);
         assert.deepEqual(again.quality, first.quality, `${what}: recomputed to the same numbers`);
-        assert.ok(warnings.some((w) => w.startsWith('fewstep warning:') && /invalid value|changed after it was measured/.test(w)), `${what}: warned (${warnings.join(' | ')})`);
+        assert.ok(
+          warnings.some(
+            (w) => w.startsWith('fewstep warning:') && /invalid value|changed after it was measured/.test(w),
+          ),
+          `${what}: warned (${warnings.join(' | ')})`,
+        );
       }
       await s.close();
     } finally {
