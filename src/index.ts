@@ -10,7 +10,7 @@ export * from './metrics/index.js';
 export * from './onnx/index.js';
 export * from './plots/index.js';
 export * from './image/index.js';
-export * from './lecture/index.js';
+export * from './evaluation/index.js';
 export * from './quality/index.js';
 export * from './course/index.js';
 export * from './distill/index.js';

@@ -29,7 +29,7 @@ import { machineInfo, softwareVersions, type MachineInfo } from '../bench/record
 import type { BenchStats } from '../bench/stats.js';
 import { cudaProviderStatus, defaultOrtRoot } from '../onnx/cudaSetup.js';
 import { float32ArrayToFloat16 } from '../onnx/float16.js';
-import { loadPipeline } from '../onnx/pipeline.js';
+import { loadPipeline, orchestrationOverhead, unetEvaluationsPerStep } from '../onnx/pipeline.js';
 import { chooseProvider, ONNX_DEVICES, type ExecutionProviderName, type OnnxDevice } from '../onnx/providers.js';
 import { OnnxModel, type OnnxFeed } from '../onnx/session.js';
 import { Rng } from '../core/rng.js';
@@ -216,7 +216,7 @@ async function benchModel(dir: string, provider: ExecutionProviderName, steps: n
     for (const batch of batches) {
       for (const n of steps) {
         const base = { model: path.relative(process.cwd(), dir) || dir, family: pipe.family, provider, steps: n, batch };
-        const doCfg = pipe.family !== 'lcm' && pipe.defaults.guidance > 1;
+        const evaluationsPerStep = unetEvaluationsPerStep(pipe.family, pipe.defaults.guidance);
         const unetCalls: number[] = [];
         const overhead: number[] = [];
         const fraction: number[] = [];
@@ -228,14 +228,15 @@ async function benchModel(dir: string, provider: ExecutionProviderName, steps: n
             const res = await pipe.generate({ prompt: 'a red house on a hill at sunset', steps: n, batchSize: batch, seed: 1000 + r++ });
             const w = performance.now() - t0;
             unetCalls.push(median(res.timings.unetMs));
-            overhead.push(w - res.timings.sessionRunMs - res.timings.pngMs);
-            fraction.push((w - res.timings.sessionRunMs - res.timings.pngMs) / w);
+            const o = orchestrationOverhead(res.timings, w);
+            overhead.push(o.ms);
+            fraction.push(o.fraction);
             png.push(res.timings.pngMs);
           }, { warmup: t.warmup, repeats: t.repeats, minTimeMs: t.minTimeMs, maxRepeats: Math.max(t.repeats, 50) });
           const k = t.warmup; // drop the warm-up runs' numbers
           const row: ModelRow = {
             ...base,
-            unetRows: doCfg ? 2 * batch : batch,
+            unetRows: evaluationsPerStep * batch,
             unetCallsPerImageBatch: n,
             unetCallMs: median(unetCalls.slice(k)),
             wall,

@@ -12,7 +12,7 @@ import { defineCli, parseCli, parseIntegerArg, runCli } from './args.js';
 import * as ort from 'onnxruntime-node';
 import { requireInteger } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { loadPipeline, type TextToImagePipeline } from '../onnx/pipeline.js';
+import { loadPipeline, orchestrationOverhead, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { OnnxFeed } from '../onnx/session.js';
 import { vaeOutputToPngs } from '../onnx/vaePng.js';
 import { packageRoot } from '../core/packageRoot.js';
@@ -194,8 +194,9 @@ export async function benchPipeline(options: { model?: string; repeats?: number;
             s.wall.push(m.wall);
             s.run.push(m.run);
             s.png.push(m.png);
-            s.over.push((m.wall - m.run - m.png) / m.wall);
-            s.overMs.push(m.wall - m.run - m.png);
+            const o = orchestrationOverhead({ totalMs: m.wall, sessionRunMs: m.run, pngMs: m.png });
+            s.over.push(o.fraction);
+            s.overMs.push(o.ms);
             s.parts.push(m.breakdown);
           }
         }

@@ -4,7 +4,7 @@
  *
  * Recomputes the quality table of the shipped scenes model family through our own ONNX pipeline:
  * evaluator accuracy per attribute on held-out real scenes, autoencoder reconstruction PSNR, and for
- * each sampler row (teacher DPM-Solver++ 25 with guidance, teacher DDIM 4, LCM 1/2/4/8, LCM-LoRA 4,
+ * each sampler row (teacher DPM-Solver++ 25 with guidance, teacher DDIM 4/8/25 with trailing spacing, LCM 1/2/4/8, LCM-LoRA 4,
  * progressive-distillation students 1/2/4/8) the Frechet distance in the evaluator's feature space
  * against real scenes drawn for the same prompts, and the prompt adherence (evaluator predictions vs
  * the attributes the prompt names). Then the speed numbers via src/bench. Writes the JSON and prints
@@ -40,21 +40,16 @@ import {
 import { psnr } from '../metrics/psnr.js';
 import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
 import { generateImageSet } from '../onnx/imageSet.js';
-import { loadPipeline, type TextToImagePipeline } from '../onnx/pipeline.js';
-import type { SchedulerConfig } from '../samplers/types.js';
+import { loadPipeline, orchestrationOverhead, type TextToImagePipeline } from '../onnx/pipeline.js';
+import type { Method } from '../evaluation/method.js';
+import { teacherDdim, teacherDpmSolver } from '../evaluation/sweep.js';
 import { sceneDataset } from '../scenes/scene.js';
 
-/** One sampler configuration of the table. */
-export interface EvalRowSpec {
-  name: string;
-  /** Folder under the models dir. */
-  model: string;
-  steps: number;
-  guidance: number;
+/** One sampler configuration of the table: a Method, optionally at the model folder's own default guidance. */
+export type EvalRowMethod = Method & {
   /** Use the model folder's own default guidance (model_index.json `_fewstep_defaults.guidance`) instead of `guidance`. */
   guidanceFromModel?: boolean;
-  scheduler?: SchedulerConfig;
-}
+};
 
 /**
  * The rows the issue asks for (plus LCM-LoRA and teacher DDIM 8/25 for context). The teacher rows run
@@ -66,24 +61,28 @@ export const GUIDANCE = 3;
 export const VALIDATION_SEED = 4_000_000;
 /** Image seeds of the validation sweep (the evaluation uses 1000 + i). */
 export const VALIDATION_IMAGE_SEED = 2_000_000;
-export const EVAL_ROWS: EvalRowSpec[] = [
-  { name: 'teacher DPM-Solver++ 25', model: 'scenes-teacher', steps: 25, guidance: GUIDANCE, scheduler: { _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'dpmsolver++', solver_order: 2 } },
-  { name: 'teacher DDIM 25', model: 'scenes-teacher', steps: 25, guidance: GUIDANCE },
-  { name: 'teacher DDIM 8', model: 'scenes-teacher', steps: 8, guidance: GUIDANCE },
-  { name: 'teacher DDIM 4', model: 'scenes-teacher', steps: 4, guidance: GUIDANCE },
-  { name: 'LCM 1', model: 'scenes-lcm', steps: 1, guidance: GUIDANCE, guidanceFromModel: true },
-  { name: 'LCM 2', model: 'scenes-lcm', steps: 2, guidance: GUIDANCE, guidanceFromModel: true },
-  { name: 'LCM 4', model: 'scenes-lcm', steps: 4, guidance: GUIDANCE, guidanceFromModel: true },
-  { name: 'LCM 8', model: 'scenes-lcm', steps: 8, guidance: GUIDANCE, guidanceFromModel: true },
-  { name: 'LCM-LoRA 4', model: '.lcm-lora-fused', steps: 4, guidance: 1 },
-  { name: 'PD 1', model: 'scenes-pd-1', steps: 1, guidance: 0 },
-  { name: 'PD 2', model: 'scenes-pd-2', steps: 2, guidance: 0 },
-  { name: 'PD 4', model: 'scenes-pd-4', steps: 4, guidance: 0 },
-  { name: 'PD 8', model: 'scenes-pd-8', steps: 8, guidance: 0 },
-];
+/**
+ * The rows of the table under `modelsDir`: the teacher with DPM-Solver++ and DDIM, both with trailing
+ * timestep spacing (the fair few-step configuration, Lin et al. 2024), LCM at 1-8 steps, LCM-LoRA 4
+ * (fused into `.lcm-lora-fused`) and the progressive-distillation students.
+ */
+export function evalRows(modelsDir: string): EvalRowMethod[] {
+  const teacher = { dir: path.join(modelsDir, 'scenes-teacher'), defaults: { guidance: GUIDANCE } };
+  const named = (m: Method): Method => ({ ...m, name: `teacher ${m.name}` });
+  const lcm = (steps: number): EvalRowMethod => ({ name: `LCM ${steps}`, family: 'LCM', dir: path.join(modelsDir, 'scenes-lcm'), steps, guidance: GUIDANCE, guidanceFromModel: true });
+  const pd = (steps: number): Method => ({ name: `PD ${steps}`, family: 'PD', dir: path.join(modelsDir, `scenes-pd-${steps}`), steps, guidance: 0 });
+  return [
+    named(teacherDpmSolver(teacher, 25)), named(teacherDdim(teacher, 25)), named(teacherDdim(teacher, 8)), named(teacherDdim(teacher, 4)),
+    lcm(1), lcm(2), lcm(4), lcm(8),
+    { name: 'LCM-LoRA 4', family: 'LCM-LoRA', dir: path.join(modelsDir, '.lcm-lora-fused'), steps: 4, guidance: 1 },
+    pd(1), pd(2), pd(4), pd(8),
+  ];
+}
 
 /** A measured row. */
-export interface EvalRow extends EvalRowSpec {
+export interface EvalRow extends Omit<EvalRowMethod, 'dir'> {
+  /** Model folder name under the models dir. */
+  model: string;
   images: number;
   frechet: number;
   adherence: number;
@@ -243,7 +242,7 @@ ${Object.entries(acc).map(([k, v]) => `| ${k} | ${pct(v)} |`).join('\n')}
 }
 
 /** Generates one image per prompt (seed seedBase + i, 1000 + i by default) for a row, in batches of 25; refuses unknown words. */
-export async function generateRow(pipe: TextToImagePipeline, row: EvalRowSpec, prompts: readonly string[], seedBase = 1000): Promise<Uint8Array[]> {
+export async function generateRow(pipe: TextToImagePipeline, row: Pick<Method, 'steps' | 'guidance' | 'scheduler'>, prompts: readonly string[], seedBase = 1000): Promise<Uint8Array[]> {
   return generateImageSet(pipe, prompts, { steps: row.steps, guidance: row.guidance, scheduler: row.scheduler, firstSeed: seedBase, rejectUnknownWords: true });
 }
 
@@ -286,12 +285,11 @@ async function speed(modelsDir: string): Promise<Record<string, unknown>> {
   }, { warmup: 5, repeats: 50 });
   const t = last!.timings;
   const teacher50 = await benchmark(() => teacher.generate({ prompt, steps: 50, guidance: GUIDANCE, seed: 7 }), { warmup: 2, repeats: 10 });
-  // Orchestration overhead at 4 steps: wall time outside session.run, PNG encoding excluded.
+  // Orchestration overhead at 4 steps (the pipeline's one definition: (wall - session.run - png) / wall).
   const overheads: number[] = [];
   for (let i = 0; i < 30; i++) {
     const r = await lcm.generate({ prompt, steps: 4, seed: 7 });
-    const core = r.timings.totalMs - r.timings.pngMs;
-    overheads.push((core - r.timings.sessionRunMs) / core);
+    overheads.push(orchestrationOverhead(r.timings).fraction);
   }
   overheads.sort((a, b) => a - b);
   await teacher.release();
@@ -307,7 +305,7 @@ async function speed(modelsDir: string): Promise<Record<string, unknown>> {
 }
 
 /** Writes `<model>/samples.png`: 8 prompts x 4 seeds through the pipeline. */
-async function writeGrid(pipe: TextToImagePipeline, row: EvalRowSpec, file: string, title: string): Promise<void> {
+async function writeGrid(pipe: TextToImagePipeline, row: Pick<Method, 'steps' | 'guidance' | 'scheduler'>, file: string, title: string): Promise<void> {
   const prompts = [
     'a beautiful sunset over mountains, oil painting style, warm colors',
     'a beautiful night sky over ocean with the moon and stars, flat style, purple colors',
@@ -338,7 +336,7 @@ export async function sweepLcmGuidance(modelsDir: string, guidances: readonly nu
   try {
     for (const guidance of guidances) {
       for (const steps of stepsList) {
-        const pngs = await generateRow(pipe, { name: 'sweep', model: 'scenes-lcm', steps, guidance }, reference.prompts, VALIDATION_IMAGE_SEED);
+        const pngs = await generateRow(pipe, { steps, guidance }, reference.prompts, VALIDATION_IMAGE_SEED);
         const q = await scoreImages(evaluator, pngs, reference, realFeatures);
         out.push({ guidance, steps, frechet: q.frechet, adherence: q.adherence, allCorrect: q.allCorrect });
         console.log(`LCM ${steps} guidance ${guidance}: FD ${q.frechet.toFixed(2)}  adherence ${(100 * q.adherence).toFixed(1)}%  all-7 ${(100 * q.allCorrect).toFixed(1)}%`);
@@ -410,18 +408,19 @@ async function main(): Promise<void> {
   const rows: EvalRow[] = [];
   const pipes = new Map<string, TextToImagePipeline>();
   // --rows "LCM" evaluates only the rows whose name starts with it (for quick checks; the bars then read n/a).
-  for (const rowSpec of EVAL_ROWS.filter((r) => values.rows === undefined || r.name.startsWith(values.rows))) {
-    const dir = path.join(modelsDir, rowSpec.model);
+  for (const rowSpec of evalRows(modelsDir).filter((r) => values.rows === undefined || r.name.startsWith(values.rows))) {
+    const dir = rowSpec.dir;
     if (!fs.existsSync(path.join(dir, 'unet', 'model.onnx'))) {
       console.log(`${rowSpec.name}: ${dir} missing, skipped`);
       continue;
     }
-    let pipe = pipes.get(rowSpec.model);
+    let pipe = pipes.get(dir);
     if (!pipe) {
       pipe = await loadPipeline(dir, { device: 'cpu', log: () => {} });
-      pipes.set(rowSpec.model, pipe);
+      pipes.set(dir, pipe);
     }
-    const spec: EvalRowSpec = rowSpec.guidanceFromModel ? { ...rowSpec, guidance: pipe.defaults.guidance } : rowSpec;
+    const { dir: _dir, guidanceFromModel: _g, ...rest } = rowSpec;
+    const spec = { ...rest, model: path.basename(dir), guidance: rowSpec.guidanceFromModel ? pipe.defaults.guidance : rowSpec.guidance };
     const ts = Date.now();
     const pngs = await generateRow(pipe, spec, prompts);
     const pixels = await pngsToPixels(pngs, size);

@@ -5,9 +5,10 @@
  * the point of diminishing returns of a quality-vs-steps curve.
  */
 import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
-import { cached } from '../lecture/cache.js';
+import { cached } from '../evaluation/cache.js';
 import type { SceneEvaluator, SceneReference } from '../quality/sceneEvaluator.js';
-import { generateForPrompts, methodFingerprint, pairQuality, PipelineCache, prepareMethod, scoreMethodCached, type MethodSpec } from './measure.js';
+import { methodFingerprint } from '../evaluation/key.js';
+import { generateForPrompts, pairQuality, PipelineCache, prepareMethod, scoreMethodCached, type MethodSpec } from './measure.js';
 
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
 export interface DistillationMethodInfo {

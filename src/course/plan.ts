@@ -11,6 +11,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { packageRoot } from '../core/packageRoot.js';
 import { FAMILY_DEFAULTS, modelDefaults, type ModelDefaults } from '../onnx/modelDefaults.js';
 import { detectModelFamily, resolveModel, type ModelFamily } from '../onnx/registry.js';
+import { DPM_SOLVER_PP_TRAILING } from '../evaluation/method.js';
 import type { SchedulerConfig } from '../samplers/types.js';
 
 /** The course's prompt (a valid caption of the shipped scenes model). */
@@ -19,8 +20,6 @@ export const COURSE_PROMPT = 'a beautiful sunset over mountains, oil painting st
 export const COURSE_STEP_COUNTS: readonly number[] = Object.freeze([1, 2, 4, 8, 15, 25, 50]);
 /** At or below this many steps the few-step model samples; above it the teacher with DPM-Solver++ (as in the course). */
 export const FEW_STEP_LIMIT = 8;
-/** DPM-Solver++ 2M, the course's many-step sampler. */
-export const DPM_SOLVER_PP: SchedulerConfig = Object.freeze({ _class_name: 'DPMSolverMultistepScheduler', algorithm_type: 'dpmsolver++', solver_order: 2 });
 
 /** How to sample at a given step count: which model folder, which scheduler, which guidance. */
 export interface SamplingMethod {
@@ -154,7 +153,7 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
       return { name: fewName(fewStep), dir: fewStep.dir, family: fewStep.family, guidance: fewStep.defaults.guidance };
     }
     const t = teacher!;
-    return { name: 'DPM-Solver++', dir: t.dir, family: t.family, scheduler: DPM_SOLVER_PP, guidance: t.defaults.guidance };
+    return { name: 'DPM-Solver++', dir: t.dir, family: t.family, scheduler: DPM_SOLVER_PP_TRAILING, guidance: t.defaults.guidance };
   };
   const rel = (d: string) => path.relative(root, d) || d;
   const describe = () =>

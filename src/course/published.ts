@@ -92,3 +92,48 @@ export function findPublishedResult(
   }
   return hits[0];
 }
+
+/** One published table's metric as lines (value vs steps, one per method), with its citation. */
+export interface PublishedPanel {
+  table: string;
+  metric: string;
+  better?: 'lower' | 'higher';
+  protocol: string;
+  /** "source, table (url or arXiv id)" (and "numbers read in a transcription" when a row is secondary). */
+  citation: string;
+  series: { name: string; x: number[]; y: number[] }[];
+  /** Rows of this metric without a step count (e.g. the teacher's reference), as "method: value". */
+  withoutSteps: string[];
+}
+
+/**
+ * The rows of one published table with one metric (default the table's first FID-like metric: the
+ * first metric of its rows), grouped by method into value-vs-steps series sorted by steps. Rows of
+ * other metrics (CLIP score, latency) are not mixed in. Throws when the table has no such rows.
+ */
+export function publishedPanel(rows: readonly PublishedResult[], table: string, metric?: string): PublishedPanel {
+  if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'the rows of data/published-results.json');
+  const ofTable = rows.filter((r) => r.table === table);
+  if (ofTable.length === 0) throw new InvalidArgumentError('table', table, `one of ${[...new Set(rows.map((r) => r.table))].join(', ')}`);
+  const m = metric ?? ofTable[0].metric;
+  const chosen = ofTable.filter((r) => r.metric === m);
+  if (chosen.length === 0) throw new InvalidArgumentError('metric', m, `a metric of ${table}: ${[...new Set(ofTable.map((r) => r.metric))].join(', ')}`);
+  const byMethod = new Map<string, { x: number[]; y: number[] }>();
+  const withoutSteps: string[] = [];
+  for (const r of chosen) {
+    if (r.steps === null || r.steps === undefined) {
+      withoutSteps.push(`${r.method}: ${r.value}`);
+      continue;
+    }
+    const s = byMethod.get(r.method) ?? { x: [], y: [] };
+    s.x.push(r.steps);
+    s.y.push(r.value);
+    byMethod.set(r.method, s);
+  }
+  const series = [...byMethod.entries()].map(([name, s]) => {
+    const order = s.x.map((_, i) => i).sort((a, b) => s.x[a] - s.x[b]);
+    return { name, x: order.map((i) => s.x[i]), y: order.map((i) => s.y[i]) };
+  });
+  const citation = `${citationText(chosen[0])}${chosen.some((r) => r.secondary) && !/transcription/.test(chosen[0].citation.table) ? ' (numbers read in a transcription of the table)' : ''}`;
+  return { table, metric: m, better: chosen[0].better, protocol: chosen[0].protocol, citation, series, withoutSteps };
+}

@@ -21,6 +21,39 @@ import { vaeOutputToPngs } from './vaePng.js';
 export type PipelineFamily = 'sd' | 'lcm' | 'turbo';
 export const PIPELINE_FAMILIES: readonly PipelineFamily[] = ['sd', 'lcm', 'turbo'];
 
+/**
+ * UNet evaluations per sampler step, the one rule every count in the course uses: classifier-free
+ * guidance (Ho & Salimans 2022) evaluates the UNet on the conditional and the unconditional input
+ * (2) when guidance > 1, except for LCM, whose guidance is an input embedding (Luo et al. 2023: 1).
+ * Turbo and the progressive-distillation students run at guidance 0 (1). The pipeline batches the two
+ * evaluations into one session.run of 2b rows; the count is of evaluations, not calls.
+ */
+export function unetEvaluationsPerStep(family: PipelineFamily, guidance: number): 1 | 2 {
+  if (!PIPELINE_FAMILIES.includes(family)) throw new InvalidArgumentError('family', family, `one of ${PIPELINE_FAMILIES.join(', ')}`);
+  requireFinite('guidance', guidance, 0);
+  return family !== 'lcm' && guidance > 1 ? 2 : 1;
+}
+
+/** Orchestration overhead of one generate() call: time outside ONNX Runtime's session.run and PNG encoding. */
+export interface OrchestrationOverhead {
+  /** wall - sessionRun - png, milliseconds. */
+  ms: number;
+  /** ms / wall. */
+  fraction: number;
+}
+
+/**
+ * The one definition of the pipeline's orchestration overhead: the part of a generate() call's wall
+ * time spent neither inside session.run (text encoder, UNet, VAE) nor in PNG encoding:
+ * (wall - sessionRun - png) / wall. `wallMs` defaults to the pipeline's own total; pass a time taken
+ * around the call to include the caller's side.
+ */
+export function orchestrationOverhead(timings: Pick<PipelineTimings, 'totalMs' | 'sessionRunMs' | 'pngMs'>, wallMs = timings.totalMs): OrchestrationOverhead {
+  const wall = requireFinite('wallMs', wallMs, Number.MIN_VALUE);
+  const ms = wall - requireFinite('timings.sessionRunMs', timings.sessionRunMs, 0) - requireFinite('timings.pngMs', timings.pngMs, 0);
+  return { ms, fraction: ms / wall };
+}
+
 const FETCH_HINT = 'get a model with `npm run fetch-model -- <repo>` or use models/fixtures/tiny-lcm';
 
 export interface LoadPipelineOptions {
@@ -353,7 +386,7 @@ export class TextToImagePipeline {
     const convertMs0 = this.convertMs();
     const req = this.resolve(options);
     const { batch, prompts, negatives, seeds, steps, guidance, width, height } = req;
-    const doCfg = this.family !== 'lcm' && guidance > 1;
+    const doCfg = unetEvaluationsPerStep(this.family, guidance) === 2;
     const timings: PipelineTimings = {
       tokenizerMs: 0, textEncoderMs: 0, unetMs: [], schedulerMs: 0, vaeMs: 0, previewMs: 0, pngMs: 0, totalMs: 0, sessionRunMs: 0, convertMs: 0, textEmbeddingCached: false,
     };

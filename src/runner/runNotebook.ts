@@ -4,6 +4,7 @@ import { NotebookCellError } from './errors.js';
 import { TslabKernel, type KernelOptions } from './kernel.js';
 import { firstSourceLine, joinSource, readNotebook, writeNotebookAtomic, type Notebook } from './notebookFile.js';
 import type { DisplayRegistry } from './outputs.js';
+import { warningLines } from '../evaluation/warn.js';
 
 /** Options of `runNotebook`. */
 export interface RunNotebookOptions {
@@ -20,6 +21,12 @@ export interface RunNotebookOptions {
   asyncGraceMs?: number;
   /** Called after each code cell with its index in `cells` and the time it took. */
   onCell?: (cellIndex: number, ms: number) => void;
+  /**
+   * Where warning lines the notebook wrote to stderr go (lines starting with "fewstep warning:", e.g.
+   * a corrupt measurement cache file), besides the notebook's own output. Default: this process's
+   * stderr, so that `npm run lecture` shows them on the terminal.
+   */
+  onWarning?: (line: string, cellIndex: number) => void;
 }
 
 /** An executed notebook and what it cost. */
@@ -80,6 +87,8 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
       cell.outputs = outcome.outputs;
       cell.execution_count = outcome.executionCount;
       options.onCell?.(i, cellMs[i] as number);
+      const warn = options.onWarning ?? ((line: string, cellIndex: number) => process.stderr.write(`${path.basename(file)} cell ${cellIndex}: ${line}\n`));
+      for (const line of warningLines(outcome.stderr)) warn(line, i);
       const errorOutput = outcome.outputs.some((o) => o.output_type === 'error');
       if (outcome.status !== 'ok' || errorOutput) {
         const kind = outcome.status === 'ok' ? 'error' : outcome.status;

@@ -5,7 +5,8 @@ import {
   collectDenoisedPreviews, evenlySpacedIndices, plannedMethods, edgeEnergy,
   stepSpeedClass, stepSpeedColor, STEP_SPEED_THRESHOLDS,
 } from '../../src/course/fewerSteps.js';
-import { coursePlan, DPM_SOLVER_PP } from '../../src/course/plan.js';
+import { coursePlan } from '../../src/course/plan.js';
+import { DPM_SOLVER_PP_TRAILING } from '../../src/evaluation/method.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { GRID_SPEED_COLORS } from '../../src/image/grid.js';
 import { rawImageToPng } from '../../src/image/tensorPng.js';
@@ -67,7 +68,7 @@ describe('plannedMethods', () => {
     const methods = plannedMethods(coursePlan({ env: {}, root }));
     assert.deepEqual(methods.map((m) => m.name), ['LCM', 'DPM-Solver++']);
     assert.equal(path.basename(methods[0].dir), 'scenes-lcm');
-    assert.deepEqual(methods[1].scheduler, DPM_SOLVER_PP);
+    assert.deepEqual(methods[1].scheduler, DPM_SOLVER_PP_TRAILING);
   });
 
   test('the fixture plan uses the same two methods on the fixture models; a one-model plan uses one', () => {
@@ -120,7 +121,7 @@ describe('collectDenoisedPreviews', () => {
 
   test('works with a scheduler override (DPM-Solver++ on the SD fixture) and refuses a caller callback or previews: false', async () => {
     const pipe = await fixture('tiny-sd');
-    const r = await collectDenoisedPreviews(pipe, { prompt: 'a cat', steps: 5, seed: 0, scheduler: DPM_SOLVER_PP });
+    const r = await collectDenoisedPreviews(pipe, { prompt: 'a cat', steps: 5, seed: 0, scheduler: DPM_SOLVER_PP_TRAILING });
     assert.equal(r.previews.length, 5);
     await assert.rejects(collectDenoisedPreviews(pipe, { steps: 2, callback: () => {} }), isArg('callback'));
     await assert.rejects(collectDenoisedPreviews(pipe, { steps: 2, previews: false }), isArg('previews'));

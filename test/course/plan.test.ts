@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { coursePlan, COURSE_PROMPT, DPM_SOLVER_PP } from '../../src/course/plan.js';
+import { coursePlan, COURSE_PROMPT } from '../../src/course/plan.js';
+import { DPM_SOLVER_PP_TRAILING } from '../../src/evaluation/method.js';
 import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -28,7 +29,7 @@ describe('coursePlan', () => {
     assert.deepEqual([1, 8].map((s) => plan.methodFor(s).name), ['LCM', 'LCM']);
     const m15 = plan.methodFor(15);
     assert.equal(m15.name, 'DPM-Solver++');
-    assert.deepEqual(m15.scheduler, DPM_SOLVER_PP);
+    assert.deepEqual(m15.scheduler, DPM_SOLVER_PP_TRAILING);
     assert.equal(m15.guidance, 3);
     assert.throws(() => plan.methodFor(0), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps');
     assert.throws(() => plan.methodFor(2.5), InvalidArgumentError);

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { runNotebook } from '../../src/runner/index.js';
 import { checkCommon, figure, figuresOf, fixtureEnv, notebookPath, textOf } from './support.js';
 import { thisMachine } from '../../src/plots/provenance.js';
-import { checkFrontDrawn, checkShipped05 } from './shippedChecks/nb05.js';
+import { checkFrontDrawn, checkShipped05, checkVerdicts, type Result05 } from './shippedChecks/nb05.js';
+import { structuredResult } from './support.js';
 
 const NB05 = '05-pareto-analysis';
 
@@ -22,26 +23,30 @@ describe('course notebook 05 (quality-speed Pareto analysis)', { timeout: 240_00
     }
     assert.match(text, /quality: PSNR on 6 images per method/);
     assert.match(text, /9 configurations measured/);
+    const r = structuredResult<Result05>(nb, '05');
+    assert.equal(r.fixture, true);
+    assert.equal(r.metric, 'psnr');
+    assert.equal(r.results.length, 9);
+    checkVerdicts(r);
     const pareto = figure(nb, 'Pareto front: time per image vs PSNR');
     assert.equal(pareto.fig.layout.meta?.provenance, 'measured');
     // Measured now: the label names this machine (os.cpus()), no hard-coded "CPU".
     assert.equal(pareto.fig.layout.meta?.machine, thisMachine());
     assert.doesNotMatch(String(pareto.fig.layout.meta?.source), /CPU/);
     const { all, front } = checkFrontDrawn(nb, true);
-    assert.equal(all.length, 9);
+    assert.equal(all.length, 8, 'the leading-spacing DDIM 4 is not a Pareto candidate');
     assert.ok(all.every((p) => Number.isFinite(p.y) && p.y > 0 && p.ms > 0));
-    // The 25-step teacher is closest to the 50-step reference: the highest PSNR ends the front.
-    assert.equal(front[front.length - 1].label, 'DDIM 25');
+    assert.deepEqual(front.map((p) => p.label), r.front);
     const hover = (pareto.fig.data[0] as { customdata?: string[] }).customdata ?? [];
-    assert.ok(hover.length === 9 && hover.every((h) => /\d+ steps?, guidance .*time .* ms\/image.*PSNR/.test(h)), 'hover: method, steps, time, quality');
+    assert.ok(hover.length === 8 && hover.every((h) => /\d+ steps?, guidance .*time .* ms\/image.*PSNR/.test(h)), 'hover: method, steps, time, quality');
     assert.equal(figuresOf(nb).filter((f) => f.layout.meta?.provenance === 'published').length, 7);
     assert.match(text, /knee: /);
+    assert.match(text, /LCM 4 \(PSNR [\d.]+ \[[\d.]+, [\d.]+\]\) vs DDIM 4 \(PSNR .*\): (within noise|LCM 4 is better|DDIM 4 is better)/);
     // The dominated share is computed from the front, not asserted.
     const dominated = /\*\*(\d+) of (\d+)\*\* configurations \(\d+%\) are dominated/.exec(text);
     assert.ok(dominated, 'the dominated share is printed');
     assert.deepEqual([Number(dominated[1]), Number(dominated[2])], [all.length - front.length, all.length]);
     assert.match(text, /skipped: needs Frechet distances/);
-    assert.match(text, /LCM 4 vs DDIM 4: PSNR/);
     // The shipped conclusions cannot hold on random weights: the check must reject this run.
     assert.throws(() => checkShipped05(nb), /shipped models/);
   });

@@ -81,3 +81,33 @@ export function checkCommon(nb: Notebook, minFigures: number, minPngs: number): 
   for (const o of pngs) assert.ok(Buffer.from(dataOf(o)['image/png'] as string, 'base64').subarray(1, 4).toString() === 'PNG');
 }
 
+
+/** Mime type of the structured result a notebook emits (fs.emitResult). */
+export const RESULT_MIME = 'application/vnd.fewstep.result+json';
+
+/** A measured interval as the structured results hold it. */
+export interface ResultInterval {
+  value: number;
+  low: number;
+  high: number;
+  level: number;
+}
+
+/** One method's result as the structured result holds it (fs.resultSummary). */
+export interface ResultSummary {
+  name: string;
+  family: string;
+  steps: number;
+  guidance: number;
+  id: string;
+  quality?: { images: number; frechet?: ResultInterval; adherence?: ResultInterval; psnrDb?: ResultInterval; ssim?: ResultInterval };
+  time?: { medianMs: number; q1Ms: number; q3Ms: number; iqrMs: number; n: number };
+}
+
+/** The one structured result the notebook emitted (asserts there is exactly one, for `notebook`). */
+export function structuredResult<T = Record<string, unknown>>(nb: Notebook, notebook: string): T {
+  const found = outputsOf(nb).map((o) => dataOf(o)[RESULT_MIME]).filter((d) => d !== undefined) as Record<string, unknown>[];
+  assert.equal(found.length, 1, `one structured result (${RESULT_MIME}), found ${found.length}`);
+  assert.equal(found[0].notebook, notebook);
+  return found[0] as T;
+}

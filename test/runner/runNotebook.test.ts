@@ -83,6 +83,16 @@ describe('runNotebook on the tslab kernel', { timeout: 120_000 }, () => {
     assert.ok(!existsSync(outFile), 'no executed notebook is written for a failed run');
   });
 
+  test('warning lines a cell writes to stderr reach the terminal (onWarning) and stay in the notebook', async () => {
+    const { file } = await writeNotebook(["console.error('fewstep warning: cache file x.json holds an invalid value; recomputing it'); console.error('other noise');"]);
+    const seen: string[] = [];
+    const result = await runNotebook(file, { onWarning: (line, cell) => seen.push(`${cell}: ${line}`) });
+    assert.deepEqual(seen, ['1: fewstep warning: cache file x.json holds an invalid value; recomputing it']);
+    const stderr = result.notebook.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs ?? [] : []))
+      .map((o) => (o.output_type === 'stream' && o.name === 'stderr' ? [o.text].flat().join('') : '')).join('');
+    assert.match(stderr, /fewstep warning: cache file x\.json/);
+  });
+
   test('a cell that throws stops the run and the error names the exception from stderr', async () => {
     const { dir, file } = await writeNotebook(["throw new Error('boom in cell');", marker('second.txt')]);
     await assert.rejects(runNotebook(file), (e: unknown) => e instanceof NotebookCellError && e.cellIndex === 1 && /Error: boom in cell/.test(e.stderr) && /boom in cell/.test(e.message));

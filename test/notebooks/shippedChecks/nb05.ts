@@ -1,7 +1,7 @@
 /** The conclusions of notebook 05 ("Quality-speed Pareto analysis"), checked on its run with the shipped models. */
 import assert from 'node:assert/strict';
 import type { Notebook } from '../../../src/runner/index.js';
-import { figure, figuresOf, textOf } from '../support.js';
+import { figure, figuresOf, structuredResult, textOf, type ResultSummary } from '../support.js';
 
 /** One configuration as the Pareto chart draws it. */
 export interface ChartPoint {
@@ -47,58 +47,94 @@ export function checkFrontDrawn(nb: Notebook, higherIsBetter: boolean): { all: C
 const fig = (nb: Notebook) => figure(nb, 'Pareto front').fig;
 const isTeacher = (label: string) => /^(DDIM|DPM-Solver\+\+) /.test(label);
 
+/** What notebook 05 emits (fs.emitResult). */
+export interface Result05 {
+  notebook: '05';
+  metric: 'frechet' | 'psnr';
+  images: number;
+  fixture: boolean;
+  results: ResultSummary[];
+  front: string[];
+  knee: string;
+  dominated: number;
+  hypervolume: { teacher: number; all: number };
+  spearmanWithEvalModels: number | null;
+  verdicts: { a: string; b: string; verdict: string; text: string }[];
+}
+
 /**
- * Asserts what notebook 05 concludes on the shipped scenes family: all five method families are
- * measured; the drawn front is exactly the non-dominated set, sorted, with the knee on it; it holds
- * distilled configurations (LCM, LCM-LoRA or PD) at its fast end, while the best Frechet distance
- * belongs to the teacher (the distillation's quality gap); PD 4 and LCM-LoRA 4 beat the teacher's
- * DDIM at 4 steps on FD; PD 4 runs over 2x faster than DDIM 25 (4 unguided UNet evaluations against
- * 25 guided ones: about 7x on an idle 2-core CPU by the per-evaluation costs in data/model-eval.json,
- * so the margin covers noisy machines, not a machine at a load average of 10); the distilled models add over 10% to the hypervolume of the teacher's samplers; our
- * 200-image FDs rank the configurations as the 500-image eval:models run does and sit at or above
- * (>= 0.9x) its values; the published panels are one per table, each cited.
+ * Every printed verdict agrees with the intervals it compares (checked here independently: "within
+ * noise" exactly when the 95% intervals overlap, else the side whose interval is better).
+ */
+export function checkVerdicts(r: Result05): void {
+  const at = (name: string) => r.results.find((x) => x.name === name);
+  for (const v of r.verdicts) {
+    const a = r.metric === 'frechet' ? at(v.a)?.quality?.frechet : at(v.a)?.quality?.psnrDb;
+    const b = r.metric === 'frechet' ? at(v.b)?.quality?.frechet : at(v.b)?.quality?.psnrDb;
+    assert.ok(a && b, `${v.a} and ${v.b} have intervals`);
+    const overlap = a.low <= b.high && b.low <= a.high;
+    const aBetter = r.metric === 'frechet' ? a.high < b.low : a.low > b.high;
+    assert.equal(v.verdict, overlap ? 'within noise' : aBetter ? 'first better' : 'second better', v.text);
+    assert.ok(a.low <= a.value && a.value <= a.high && b.low <= b.value && b.value <= b.high, `${v.text}: each estimate lies in its interval`);
+  }
+}
+
+/**
+ * Asserts what notebook 05 concludes on the shipped scenes family, from its structured result: all
+ * five method families are measured, the teacher's DDIM and DPM-Solver++ with trailing spacing
+ * (plus the one leading-spacing DDIM 4 shown for contrast, kept off the front) and a many-step
+ * DPM-Solver++ point; the drawn front is exactly the non-dominated set with the knee on it; its
+ * fast end is distilled while the best Frechet distance belongs to a teacher sampler; every verdict
+ * matches its intervals ("within noise" when they overlap); PD 4 runs over 2x faster than DDIM 25 (4
+ * unguided UNet evaluations against 25 guided ones: about 6x on an idle 2-core CPU); the distilled
+ * models add over 10% to the hypervolume; our 200-image FDs rank the distilled configurations as
+ * the 500-image eval:models run does; the published panels are one per table, each cited.
  */
 export function checkShipped05(nb: Notebook): void {
-  const text = textOf(nb);
-  assert.doesNotMatch(text, /TEST FIXTURE/, 'this check is for the shipped models, not the fixture');
+  const r = structuredResult<Result05>(nb, '05');
+  assert.equal(r.fixture, false, 'this check is for the shipped models, not the fixture');
+  assert.doesNotMatch(textOf(nb), /TEST FIXTURE/, 'this check is for the shipped models, not the fixture');
+  assert.equal(r.metric, 'frechet');
   assert.match(fig(nb).layout.title?.text ?? '', /Frechet distance/);
   const { all, front } = checkFrontDrawn(nb, false);
-  const families = new Set(all.map((p) => p.label.replace(/ \d+$/, '')));
+  assert.deepEqual(front.map((p) => p.label), r.front, 'the chart draws the front the notebook reports');
+  const families = new Set(r.results.map((x) => x.family));
   for (const f of ['DDIM', 'DPM-Solver++', 'LCM', 'LCM-LoRA', 'PD']) assert.ok(families.has(f), `${f} measured (${[...families].join(', ')})`);
   assert.ok(all.length >= 12, `${all.length} configurations`);
+  for (const x of r.results.filter((y) => y.family === 'DDIM' || y.family === 'DPM-Solver++')) {
+    assert.match(x.id, /"timestep_spacing":"trailing"/, `${x.name} uses trailing spacing`);
+  }
+  const leading = r.results.filter((x) => /"timestep_spacing":"leading"/.test(x.id));
+  assert.deepEqual(leading.map((x) => x.name), ['DDIM 4 (leading)'], 'the leading spacing is shown once');
+  assert.ok(!all.some((p) => p.label === 'DDIM 4 (leading)'), 'the leading-spacing demonstration is not a Pareto candidate');
+  assert.ok(r.results.some((x) => x.family === 'DPM-Solver++' && x.steps >= 15), 'a many-step DPM-Solver++ point');
+  for (const x of r.results) {
+    const q = x.quality?.frechet;
+    assert.ok(q && q.low <= q.value && q.value <= q.high && q.low >= 0, `${x.name}: FD with a 95% interval`);
+    assert.ok(x.time && x.time.q1Ms <= x.time.medianMs && x.time.medianMs <= x.time.q3Ms, `${x.name}: time with its IQR`);
+  }
 
-  assert.ok(front.some((p) => /^(LCM|LCM-LoRA|PD) /.test(p.label)), `a distilled configuration on the front: ${front.map((p) => p.label).join(', ')}`);
-  assert.ok(!isTeacher(front[0].label), `the fastest front point is distilled, not ${front[0].label}`);
+  assert.ok(front.some((p) => /^(LCM|LCM-LoRA|PD) /.test(p.label)), `a distilled configuration on the front: ${r.front.join(', ')}`);
+  assert.ok(!isTeacher(r.front[0]), `the fastest front point is distilled, not ${r.front[0]}`);
   const best = all.reduce((a, b) => (b.y < a.y ? b : a));
   assert.ok(isTeacher(best.label), `the lowest FD belongs to a teacher sampler (quality gap), not ${best.label} (${best.y})`);
+  checkVerdicts(r);
+  assert.ok(r.verdicts.length >= 6, 'the summary compares the 4-step methods and the two spacings');
 
-  const at = (label: string) => {
-    const p = all.find((q) => q.label === label);
-    assert.ok(p, `${label} measured`);
-    return p;
+  const t = (name: string) => {
+    const x = r.results.find((y) => y.name === name);
+    assert.ok(x?.time, `${name} timed`);
+    return x.time.medianMs;
   };
-  for (const distilled of ['PD 4', 'LCM-LoRA 4']) {
-    assert.ok(at(distilled).y < at('DDIM 4').y, `${distilled} FD ${at(distilled).y} < teacher DDIM 4 FD ${at('DDIM 4').y}`);
-  }
   // About 6x on a quiet machine; 2x leaves room for a shared CI machine's noise.
-  assert.ok(at('DDIM 25').ms > 2 * at('PD 4').ms, `PD 4 (${at('PD 4').ms} ms) over 2x faster than DDIM 25 (${at('DDIM 25').ms} ms)`);
-  // The printed verdicts agree with the chart.
-  const lcm = at('LCM 4');
-  assert.match(text, new RegExp(`LCM 4 vs DDIM 4: .* LCM 4 is ${lcm.y < at('DDIM 4').y ? 'better' : 'worse'}`));
-  assert.match(text, /knee: /);
-
-  const hv = /hypervolume, teacher samplers only: ([\d.]+); all methods: ([\d.]+)/.exec(text);
-  assert.ok(hv, 'the hypervolume line is printed');
-  assert.ok(Number(hv[2]) > 1.1 * Number(hv[1]), `distilled models add over 10% to the hypervolume: ${hv[0]}`);
-
-  const rho = /Spearman rank correlation of the two FD columns over (\d+) configurations: ([-\d.]+)/.exec(text);
-  assert.ok(rho, 'the rank correlation with eval:models is printed');
-  assert.ok(Number(rho[1]) >= 8 && Number(rho[2]) >= 0.8, `FD ranks agree with eval:models: ${rho[0]}`);
+  assert.ok(t('DDIM 25') > 2 * t('PD 4'), `PD 4 (${t('PD 4')} ms) over 2x faster than DDIM 25 (${t('DDIM 25')} ms)`);
+  assert.ok(r.hypervolume.all > 1.1 * r.hypervolume.teacher, `distilled models add over 10% to the hypervolume: ${JSON.stringify(r.hypervolume)}`);
+  assert.ok(r.spearmanWithEvalModels !== null && r.spearmanWithEvalModels >= 0.8, `FD ranks agree with eval:models: ${r.spearmanWithEvalModels}`);
   const scatter = figure(nb, 'Frechet distance: 200 images here vs 500 images').fig;
-  for (const t of scatter.data) {
-    (t.x ?? []).forEach((x, i) => {
-      const y = t.y?.[i];
-      if (typeof y === 'number') assert.ok(y >= 0.9 * x, `${t.name}: FD ${y} on 200 images is below 0.9x the 500-image ${x} (the small-sample bias is upward)`);
+  for (const tr of scatter.data) {
+    (tr.x ?? []).forEach((x, i) => {
+      const y = tr.y?.[i];
+      if (typeof y === 'number') assert.ok(y >= 0.9 * x, `${tr.name}: FD ${y} on 200 images is below 0.9x the 500-image ${x} (the small-sample bias is upward)`);
     });
   }
 

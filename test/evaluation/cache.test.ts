@@ -5,7 +5,8 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { cached, cachedWithOutcome, cacheKeyHash, canonicalJson, defaultCacheDir, modelFingerprint } from '../../src/lecture/cache.js';
+import { cached, cachedWithOutcome, cacheKeyHash, canonicalJson, defaultCacheDir } from '../../src/evaluation/cache.js';
+import { modelFingerprint } from '../../src/evaluation/fingerprint.js';
 import * as entry from '../../src/index.js';
 
 async function tmp(): Promise<string> {
@@ -26,11 +27,14 @@ const quiet = { log: () => {} };
 
 describe('measurement cache: keys', () => {
   test('canonical JSON sorts object keys at every depth and drops undefined properties', () => {
-    assert.equal(canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true }, u: undefined }), '{"a":{"c":true,"d":[1,"x",null]},"b":1}');
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [1, 'x', null], c: true }, u: undefined }),
+      '{"a":{"c":true,"d":[1,"x",null]},"b":1}',
+    );
   });
 
   test('the key hash is sha256 of a versioned canonical JSON, independent of property order', () => {
-    const expected = createHash('sha256').update('fewstep-cache-v1\n{"model":"m","steps":4}').digest('hex');
+    const expected = createHash('sha256').update('fewstep-cache-v2\n{"model":"m","steps":4}').digest('hex');
     assert.equal(cacheKeyHash({ steps: 4, model: 'm' }), expected);
     assert.equal(cacheKeyHash({ model: 'm', steps: 4 }), expected);
     assert.notEqual(cacheKeyHash({ model: 'm', steps: 5 }), expected);
@@ -38,14 +42,20 @@ describe('measurement cache: keys', () => {
 
   test('keys and values that are not JSON data are rejected naming where they sit', () => {
     const rejects = (v: unknown, field: string) =>
-      assert.throws(() => canonicalJson(v, 'key'), (e: unknown) => e instanceof InvalidArgumentError && e.field === field);
+      assert.throws(
+        () => canonicalJson(v, 'key'),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+      );
     rejects({ a: { b: NaN } }, 'key.a.b');
     rejects({ a: [1, Infinity] }, 'key.a[1]');
     rejects({ a: [undefined] }, 'key.a[0]');
     rejects({ t: new Float32Array(2) }, 'key.t');
     rejects({ d: new Date(0) }, 'key.d');
     rejects({ f: () => 1 }, 'key.f');
-    assert.throws(() => cacheKeyHash('model' as unknown as object), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'key');
+    assert.throws(
+      () => cacheKeyHash('model' as unknown as object),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'key',
+    );
   });
 });
 
@@ -98,7 +108,11 @@ describe('measurement cache: cached', () => {
   test('a corrupted cache file is reported, recomputed and repaired', async () => {
     const dir = await tmp();
     const first = await cachedWithOutcome({ k: 'c' }, () => [1, 2, 3], { dir, ...quiet });
-    for (const broken of ['{"fewstepCache":1,"hash":"', 'null', JSON.stringify({ fewstepCache: 1, hash: first.hash, key: { k: 'other' }, value: 9 })]) {
+    for (const broken of [
+      '{"fewstepCache":1,"hash":"',
+      'null',
+      JSON.stringify({ fewstepCache: 1, hash: first.hash, key: { k: 'other' }, value: 9 }),
+    ]) {
       await fsp.writeFile(first.file, broken);
       const lines: string[] = [];
       const r = await cachedWithOutcome({ k: 'c' }, () => [4, 5], { dir, log: (l) => lines.push(l) });
@@ -107,27 +121,52 @@ describe('measurement cache: cached', () => {
       assert.equal(lines.length, 1);
       assert.ok(lines[0].includes(first.file) && /recomputing/.test(lines[0]), lines[0]);
       assert.equal(r.problem !== undefined, true);
-      assert.equal((await cachedWithOutcome({ k: 'c' }, () => [0], { dir, ...quiet })).outcome, 'hit', 'the file was repaired');
+      assert.equal(
+        (await cachedWithOutcome({ k: 'c' }, () => [0], { dir, ...quiet })).outcome,
+        'hit',
+        'the file was repaired',
+      );
     }
   });
 
   test('async compute functions are awaited; a throwing compute writes nothing', async () => {
     const dir = await tmp();
     assert.equal(await cached({ a: 1 }, async () => 42, { dir, ...quiet }), 42);
-    await assert.rejects(cached({ a: 2 }, async () => { throw new Error('measurement failed'); }, { dir, ...quiet }), /measurement failed/);
+    await assert.rejects(
+      cached(
+        { a: 2 },
+        async () => {
+          throw new Error('measurement failed');
+        },
+        { dir, ...quiet },
+      ),
+      /measurement failed/,
+    );
     assert.equal((await fsp.readdir(dir)).length, 1);
   });
 
   test('a value JSON cannot hold faithfully (NaN, typed arrays) is rejected instead of stored wrong', async () => {
     const dir = await tmp();
-    await assert.rejects(cached({ a: 1 }, () => ({ psnr: NaN }), { dir, ...quiet }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'value.psnr');
-    await assert.rejects(cached({ a: 1 }, () => new Float32Array(3), { dir, ...quiet }), (e: unknown) => e instanceof InvalidArgumentError && /Array\.from/.test(e.message));
+    await assert.rejects(
+      cached({ a: 1 }, () => ({ psnr: NaN }), { dir, ...quiet }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'value.psnr',
+    );
+    await assert.rejects(
+      cached({ a: 1 }, () => new Float32Array(3), { dir, ...quiet }),
+      (e: unknown) => e instanceof InvalidArgumentError && /Array\.from/.test(e.message),
+    );
     assert.deepEqual(await fsp.readdir(dir), []);
   });
 
   test('bad options are rejected naming the field', async () => {
-    await assert.rejects(cached({ a: 1 }, () => 1, { name: '../evil' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'name');
-    await assert.rejects(cached({ a: 1 }, 5 as unknown as () => number), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'compute');
+    await assert.rejects(
+      cached({ a: 1 }, () => 1, { name: '../evil' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'name',
+    );
+    await assert.rejects(
+      cached({ a: 1 }, 5 as unknown as () => number),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'compute',
+    );
   });
 
   test('the name option prefixes the file name', async () => {
@@ -139,11 +178,18 @@ describe('measurement cache: cached', () => {
   test('concurrent writers of one key never leave a half-written file or temporary files', async () => {
     const dir = await tmp();
     const big = (k: number) => Array.from({ length: 20_000 }, (_, i) => i * k);
-    const runs = await Promise.all(Array.from({ length: 12 }, (_, k) => cachedWithOutcome({ same: true }, () => big(k + 1), { dir, force: true, ...quiet })));
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, (_, k) =>
+        cachedWithOutcome({ same: true }, () => big(k + 1), { dir, force: true, ...quiet }),
+      ),
+    );
     assert.ok(runs.every((r) => r.outcome === 'forced'));
     assert.deepEqual(await fsp.readdir(dir), [path.basename(runs[0].file)], 'one file, no *.tmp left');
     const stored = JSON.parse(await fsp.readFile(runs[0].file, 'utf8'));
-    assert.ok(runs.some((r) => JSON.stringify(r.value) === JSON.stringify(stored.value)), 'the file holds one complete value');
+    assert.ok(
+      runs.some((r) => JSON.stringify(r.value) === JSON.stringify(stored.value)),
+      'the file holds one complete value',
+    );
     assert.equal((await cachedWithOutcome({ same: true }, () => [], { dir, ...quiet })).outcome, 'hit');
   });
 
@@ -164,7 +210,11 @@ describe('measurement cache: cached', () => {
   test('notebooks get the cache from the package entry', () => {
     assert.equal(entry.cached, cached);
     assert.equal(typeof entry.modelFingerprint, 'function');
-    assert.equal((entry as Record<string, unknown>).LectureHtmlExporter, undefined, 'the exporter is not part of the notebook API');
+    assert.equal(
+      (entry as Record<string, unknown>).LectureHtmlExporter,
+      undefined,
+      'the exporter is not part of the notebook API',
+    );
   });
 });
 
@@ -182,6 +232,9 @@ describe('measurement cache: model fingerprints', () => {
   });
 
   test('a missing model path is an InvalidArgumentError', async () => {
-    await assert.rejects(modelFingerprint('/nonexistent/model'), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dirOrFile');
+    await assert.rejects(
+      modelFingerprint('/nonexistent/model'),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dirOrFile',
+    );
   });
 });

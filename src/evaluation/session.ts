@@ -1,0 +1,475 @@
+/**
+ * The one evaluation path: an `EvaluationSession` owns the pipelines, the scene evaluator, the real
+ * reference scenes and the fused LCM-LoRA folders of one notebook (or CLI run) and releases them all
+ * with `close()`. `evaluateMethod` measures quality (Frechet distance and adherence with the scene
+ * evaluator, or PSNR/SSIM against a reference method's images), `timeMethods` measures speed
+ * (interleaved rounds, src/bench). Both go through the measurement cache with keys from
+ * `measurementKey`, validate what they read, and say in the output when a number is a cache hit.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { benchmarkInterleaved } from '../bench/interleaved.js';
+import { InvalidArgumentError, requireInteger } from '../core/errors.js';
+import { decodeImage } from '../image/tensorPng.js';
+import { frechetDistance } from '../metrics/frechet.js';
+import { psnr } from '../metrics/psnr.js';
+import { ssim } from '../metrics/ssim.js';
+import { generateImageSet } from '../onnx/imageSet.js';
+import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
+import { loadPipeline, unetEvaluationsPerStep, type TextToImagePipeline } from '../onnx/pipeline.js';
+import type { OnnxDevice } from '../onnx/providers.js';
+import {
+  EVAL_ATTRIBUTES,
+  EVAL_SEED,
+  pngsToPixels,
+  promptAttributes,
+  sceneReference,
+  SceneEvaluator,
+  type SceneReference,
+} from '../quality/sceneEvaluator.js';
+import { bootstrapFrechet, bootstrapMean } from './bootstrap.js';
+import { cachedWithOutcome, canonicalJson, type CachedValue } from './cache.js';
+import { describeMachine, machineIdentity, measurementKey, type MachineIdentity } from './key.js';
+import { methodId, validateMethod, type Method } from './method.js';
+import {
+  qualityProblems,
+  timeListProblems,
+  type MethodResult,
+  type MeasurementOrigin,
+  type QualityStats,
+  type TimeStats,
+} from './result.js';
+
+/** PSNR of identical images is infinite; means use this cap so that they stay finite. */
+export const PSNR_CAP_DB = 100;
+/** The course prompt, timed by default. */
+const TIMING_PROMPT = 'a beautiful sunset over mountains, oil painting style, warm colors';
+
+/** Options of `EvaluationSession.open`. */
+export interface EvaluationOptions {
+  /** Images per quality measurement: image i for reference prompt i, seed 1000 + i. */
+  images: number;
+  /** Scene evaluator folder: quality = Frechet distance + adherence. Without it quality is PSNR/SSIM vs `referenceMethod`. */
+  evaluator?: string;
+  /** Whose images PSNR/SSIM compare with (same prompts and seeds), e.g. the teacher's 50-step DDIM. */
+  referenceMethod?: Method;
+  /** PSNR/SSIM pairs (default: `images` without an evaluator, 0 with one). */
+  pairs?: number;
+  /** Seed of the real reference scenes (default EVAL_SEED, held out from training). */
+  referenceSeed?: number;
+  /** Size of the reference scenes (default 64). */
+  referenceSize?: number;
+  /** ONNX device of the pipelines (default 'auto': CUDA when available, else CPU). */
+  device?: OnnxDevice;
+  /** Bootstrap resamples of the Frechet distance (default 40) and of means (default 1000). */
+  bootstrapReps?: { frechet?: number; mean?: number };
+  /** Where the session's lines go (cache hits, progress); default console.log. */
+  log?: (line: string) => void;
+  /** Cache folder (default: the measurement cache's default) and forced recomputation (default FEWSTEP_FORCE=1). */
+  cacheDir?: string;
+  force?: boolean;
+  /** Folder for fused LCM-LoRA models (default: out/ under the package; one sub-folder per method). */
+  workDir?: string;
+}
+
+/** Options of one quality evaluation. */
+export interface EvaluateOptions {
+  /** Keep the first k images in the result as base64 PNGs (default 0). */
+  keepSamples?: number;
+  /** Images per generate() call (default 25; does not change the images). */
+  batchSize?: number;
+}
+
+/** Options of timeMethods. */
+export interface TimeOptions {
+  /** Timed interleaved rounds (default 9); each round runs every method once. */
+  rounds?: number;
+  /** Untimed rounds first (default 1). */
+  warmupRounds?: number;
+  /** Timed prompt (default the course prompt), seed 0. */
+  prompt?: string;
+}
+
+function originOf<T>(c: CachedValue<T>, machine: MachineIdentity): MeasurementOrigin {
+  return { source: c.outcome === 'hit' ? 'cache hit' : 'measured now', measuredAt: c.createdAt, machine, file: c.file };
+}
+
+/** The sentence a cache hit prints: what, when and where it was measured. */
+export function describeOrigin(what: string, p: MeasurementOrigin): string {
+  const when = p.measuredAt.replace('T', ' ').slice(0, 16) + ' UTC';
+  return p.source === 'cache hit'
+    ? `${what}: cache hit, measured ${when} on ${describeMachine(p.machine)} (${path.basename(p.file ?? '')}; FEWSTEP_FORCE=1 measures again)`
+    : `${what}: measured now on ${describeMachine(p.machine)}`;
+}
+
+/** Per-image fraction of the prompt's attributes the evaluator found. */
+function perImageAdherence(
+  predicted: readonly Record<string, unknown>[],
+  prompts: readonly string[],
+): { values: Float64Array; allCorrect: number } {
+  const values = new Float64Array(predicted.length);
+  let all = 0;
+  predicted.forEach((p, i) => {
+    const want = promptAttributes(prompts[i]) as Record<string, unknown>;
+    const hits = EVAL_ATTRIBUTES.filter((a) => p[a] === want[a]).length;
+    values[i] = hits / EVAL_ATTRIBUTES.length;
+    if (hits === EVAL_ATTRIBUTES.length) all++;
+  });
+  return { values, allCorrect: all / predicted.length };
+}
+
+/** Per-pair PSNR (dB, capped at PSNR_CAP_DB) and SSIM of images[k] against references[k] on 8-bit RGB. */
+export async function pairScores(
+  images: readonly Uint8Array[],
+  references: readonly Uint8Array[],
+): Promise<{ psnrDb: Float64Array; ssim: Float64Array }> {
+  if (!Array.isArray(references) || references.length === 0)
+    throw new InvalidArgumentError('references', references, 'a non-empty array of PNGs');
+  if (!Array.isArray(images) || images.length < references.length) {
+    throw new InvalidArgumentError('images', images?.length, `at least one image per reference (${references.length})`);
+  }
+  const p = new Float64Array(references.length);
+  const s = new Float64Array(references.length);
+  for (let k = 0; k < references.length; k++) {
+    const a = await decodeImage(images[k], { channels: 3 });
+    const b = await decodeImage(references[k], { channels: 3 });
+    if (a.width !== b.width || a.height !== b.height) {
+      throw new InvalidArgumentError(
+        `images[${k}]`,
+        `${a.width}x${a.height}`,
+        `the size of references[${k}] (${b.width}x${b.height})`,
+      );
+    }
+    p[k] = Math.min(PSNR_CAP_DB, psnr(a.data, b.data, { dataRange: 255 }));
+    s[k] = ssim(a.data, b.data, { width: a.width, height: a.height, channels: 3, layout: 'hwc', dataRange: 255 });
+  }
+  return { psnrDb: p, ssim: s };
+}
+
+/** Pipelines, evaluator, reference and fused folders of one evaluation; see the file comment. */
+export class EvaluationSession {
+  private readonly pipes = new Map<string, Promise<TextToImagePipeline>>();
+  private readonly fused = new Set<string>();
+  private referenceFeatures?: Float32Array;
+  private referencePngs?: Uint8Array[];
+  private machineId?: MachineIdentity;
+  private closed = false;
+  /** One line per cache hit and per fresh measurement, in order (also printed with `log`). */
+  readonly provenanceLines: string[] = [];
+
+  private constructor(
+    readonly options: Readonly<EvaluationOptions>,
+    /** The real scenes whose captions are the prompts (and, with an evaluator, the FD reference). */
+    readonly reference: SceneReference,
+    readonly evaluator: SceneEvaluator | undefined,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Opens a session: draws the reference scenes and opens the evaluator (if any); pipelines load on first use. */
+  static async open(options: EvaluationOptions): Promise<EvaluationSession> {
+    if (options === null || typeof options !== 'object')
+      throw new InvalidArgumentError('options', options, 'EvaluationOptions {images, evaluator?, referenceMethod?}');
+    const images = requireInteger('options.images', options.images, 2, 100_000);
+    if (!options.evaluator && !options.referenceMethod) {
+      throw new InvalidArgumentError(
+        'options.referenceMethod',
+        undefined,
+        'a reference method for PSNR/SSIM when there is no evaluator',
+      );
+    }
+    if (options.referenceMethod) validateMethod(options.referenceMethod, 'options.referenceMethod');
+    const pairs = requireInteger('options.pairs', options.pairs ?? (options.evaluator ? 0 : images), 0, images);
+    if (pairs > 0 && !options.referenceMethod)
+      throw new InvalidArgumentError(
+        'options.referenceMethod',
+        undefined,
+        `a reference method for the ${pairs} PSNR/SSIM pairs`,
+      );
+    const reference = sceneReference(images, options.referenceSeed ?? EVAL_SEED, options.referenceSize ?? 64);
+    const evaluator = options.evaluator ? await SceneEvaluator.open(options.evaluator) : undefined;
+    return new EvaluationSession({ ...options, pairs }, reference, evaluator, options.log ?? ((l) => console.log(l)));
+  }
+
+  private check(): void {
+    if (this.closed)
+      throw new InvalidArgumentError('session', 'closed', 'an open EvaluationSession (close() was called)');
+  }
+
+  /** Writes the fused LCM-LoRA folder of `m` (once per session) and returns `m`. */
+  prepare(m: Method): Method {
+    this.check();
+    validateMethod(m);
+    if (m.lcmLora && !this.fused.has(path.resolve(m.dir))) {
+      fuseLcmLoraFolder(m.lcmLora.teacherDir, m.lcmLora.loraFile, m.dir);
+      this.fused.add(path.resolve(m.dir));
+    }
+    return m;
+  }
+
+  /** The pipeline of a method's model folder, loaded on first use. */
+  async pipeline(m: Method): Promise<TextToImagePipeline> {
+    this.prepare(m);
+    const key = path.resolve(m.dir);
+    let p = this.pipes.get(key);
+    if (p === undefined) {
+      p = loadPipeline(m.dir, { device: this.options.device, log: () => {} });
+      this.pipes.set(key, p);
+      p.catch(() => this.pipes.delete(key));
+    }
+    return p;
+  }
+
+  /** UNet evaluations per image of a method: steps x unetEvaluationsPerStep(its pipeline's family, guidance). */
+  async unetEvaluations(m: Method): Promise<number> {
+    return m.steps * unetEvaluationsPerStep((await this.pipeline(m)).family, m.guidance);
+  }
+
+  /** Where this session measures: CPU model, cores and the execution provider of its pipelines (loads one if none is open). */
+  async machine(probe: Method): Promise<MachineIdentity> {
+    if (this.machineId === undefined) this.machineId = machineIdentity((await this.pipeline(probe)).provider);
+    return this.machineId;
+  }
+
+  private note(what: string, p: MeasurementOrigin): void {
+    const line = describeOrigin(what, p);
+    this.provenanceLines.push(line);
+    if (p.source === 'cache hit') this.log(line);
+  }
+
+  private async referenceImages(n: number): Promise<Uint8Array[]> {
+    if (this.referencePngs === undefined || this.referencePngs.length < n) {
+      const ref = this.options.referenceMethod!;
+      this.referencePngs = await this.images(ref, n);
+    }
+    return this.referencePngs.slice(0, n);
+  }
+
+  private async images(m: Method, n: number, batchSize = 25): Promise<Uint8Array[]> {
+    const pipe = await this.pipeline(m);
+    const size = m.size ?? (this.evaluator ? this.reference.size : undefined);
+    return generateImageSet(pipe, this.reference.prompts.slice(0, n), {
+      steps: m.steps,
+      guidance: m.guidance,
+      scheduler: m.scheduler,
+      width: size,
+      height: size,
+      batchSize,
+    });
+  }
+
+  /** Quality of one method (see `evaluateMethod`). */
+  async evaluate(m: Method, o: EvaluateOptions = {}): Promise<MethodResult> {
+    this.check();
+    validateMethod(m);
+    const keep = requireInteger('keepSamples', o.keepSamples ?? 0, 0, this.reference.n);
+    const pairs = this.options.pairs ?? 0;
+    const ref = this.options.referenceMethod;
+    const machine = await this.machine(m);
+    const models: Record<string, string> = {};
+    if (this.options.evaluator) models.evaluator = this.options.evaluator;
+    const key = await measurementKey(
+      'quality',
+      ref && pairs > 0 ? [m, ref] : [m],
+      machine,
+      {
+        images: this.reference.n,
+        referenceSeed: this.reference.seed,
+        referenceSize: this.reference.size,
+        evaluator: this.evaluator !== undefined,
+        pairs,
+        keepSamples: keep,
+        bootstrap: {
+          frechet: this.options.bootstrapReps?.frechet ?? 40,
+          mean: this.options.bootstrapReps?.mean ?? 1000,
+          seed: 0,
+        },
+      },
+      models,
+    );
+    const c = await cachedWithOutcome<QualityStats & { samples?: string[] }>(
+      key,
+      () => this.measureQuality(m, keep, o.batchSize),
+      {
+        name: 'quality',
+        dir: this.options.cacheDir,
+        force: this.options.force,
+        validate: qualityProblems,
+      },
+    );
+    const { samples, ...quality } = c.value;
+    const provenance = originOf(c, machine);
+    this.note(`${m.name} quality`, provenance);
+    return {
+      method: m,
+      id: methodId(m),
+      quality,
+      ...(samples ? { samples } : {}),
+      provenance: { quality: provenance },
+    };
+  }
+
+  private async measureQuality(
+    m: Method,
+    keep: number,
+    batchSize?: number,
+  ): Promise<QualityStats & { samples?: string[] }> {
+    const reps = this.options.bootstrapReps ?? {};
+    const pairs = this.options.pairs ?? 0;
+    const n = this.evaluator ? this.reference.n : Math.max(pairs, keep);
+    const pngs = await this.images(m, n, batchSize);
+    const out: QualityStats & { samples?: string[] } = { images: pngs.length };
+    if (this.evaluator) {
+      const ev = this.evaluator;
+      if (this.referenceFeatures === undefined)
+        this.referenceFeatures = (await ev.run(this.reference.pixels, this.reference.n, this.reference.size)).features;
+      const run = await ev.run(await pngsToPixels(pngs, this.reference.size), pngs.length, this.reference.size);
+      const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, {
+        reps: reps.frechet ?? 40,
+        seed: 0,
+      });
+      const check = frechetDistance(run.features, this.referenceFeatures, ev.featureDim);
+      if (Math.abs(check - fd.value) > 1e-9 * Math.max(1, check))
+        throw new InvalidArgumentError('frechet', fd.value, `the plain Frechet distance ${check}`);
+      out.frechet = fd;
+      const a = perImageAdherence(run.attributes, this.reference.prompts);
+      out.adherence = bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 });
+      out.allCorrect = a.allCorrect;
+    }
+    if (pairs > 0) {
+      const s = await pairScores(pngs.slice(0, pairs), await this.referenceImages(pairs));
+      out.psnrDb = bootstrapMean(s.psnrDb, { reps: reps.mean ?? 1000, seed: 0 });
+      out.ssim = bootstrapMean(s.ssim, { reps: reps.mean ?? 1000, seed: 0 });
+      out.pairs = pairs;
+    }
+    if (keep > 0) out.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
+    return out;
+  }
+
+  /** Speed of several methods (see `timeMethods`). */
+  async time(methods: readonly Method[], o: TimeOptions = {}): Promise<MethodResult[]> {
+    this.check();
+    if (!Array.isArray(methods) || methods.length === 0)
+      throw new InvalidArgumentError('methods', methods, 'a non-empty array of Method');
+    methods.forEach((m, i) => validateMethod(m, `methods[${i}]`));
+    const ids = methods.map((m) => methodId(m));
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) throw new InvalidArgumentError('methods', dup, 'each method once');
+    const rounds = requireInteger('rounds', o.rounds ?? 9, 1, 10_000);
+    const warmupRounds = requireInteger('warmupRounds', o.warmupRounds ?? 1, 0, 1000);
+    const prompt = o.prompt ?? TIMING_PROMPT;
+    const machine = await this.machine(methods[0]);
+    const key = await measurementKey('time', methods, machine, { rounds, warmupRounds, prompt, seed: 0 });
+    const c = await cachedWithOutcome<TimeStats[]>(
+      key,
+      async () => {
+        const runs: { m: Method; batch: number; run: () => Promise<unknown> }[] = [];
+        for (const m of methods) {
+          const pipe = await this.pipeline(m);
+          const batch = m.batch ?? 1;
+          const request = {
+            prompts: Array.from({ length: batch }, () => prompt),
+            seeds: Array.from({ length: batch }, (_, i) => i),
+            steps: m.steps,
+            guidance: m.guidance,
+            scheduler: m.scheduler,
+            width: m.size,
+            height: m.size,
+          };
+          runs.push({ m, batch, run: () => pipe.generate(request) });
+        }
+        const timed = await benchmarkInterleaved(
+          runs.map((r, k) => ({ id: `${k}: ${r.m.name}`, run: r.run })),
+          { warmup: warmupRounds, repeats: rounds },
+        );
+        return timed.map(({ stats: s }, k) => {
+          const b = runs[k].batch;
+          return { medianMs: s.medianMs / b, q1Ms: s.q1Ms / b, q3Ms: s.q3Ms / b, iqrMs: s.iqrMs / b, n: s.n };
+        });
+      },
+      {
+        name: 'time',
+        dir: this.options.cacheDir,
+        force: this.options.force,
+        validate: (v) => timeListProblems(v, methods.length),
+      },
+    );
+    const provenance = originOf(c, machine);
+    this.note(
+      `time of ${methods.length} method${methods.length === 1 ? '' : 's'} (${rounds} interleaved rounds)`,
+      provenance,
+    );
+    return methods.map((m, k) => ({
+      method: m,
+      id: ids[k],
+      time: { ...c.value[k] },
+      provenance: { time: provenance },
+    }));
+  }
+
+  /** Releases every pipeline and the evaluator and deletes the fused LCM-LoRA folders; the session cannot be used after. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.pipes.values()];
+    this.pipes.clear();
+    for (const p of all) {
+      try {
+        await (await p).release();
+      } catch {
+        // a pipeline that failed to load has nothing to release
+      }
+    }
+    await this.evaluator?.release();
+    for (const dir of this.fused) fs.rmSync(dir, { recursive: true, force: true });
+    this.fused.clear();
+  }
+}
+
+/**
+ * Quality of a method's images (one per reference prompt, seed 1000 + i): Frechet distance in the
+ * scene evaluator's feature space and prompt adherence, each with a bootstrap interval over the
+ * images; or, without an evaluator, PSNR and SSIM against the reference method's images. Cached by
+ * measurementKey; a cache hit says so (when, where) in the output.
+ */
+export function evaluateMethod(session: EvaluationSession, m: Method, o: EvaluateOptions = {}): Promise<MethodResult> {
+  return session.evaluate(m, o);
+}
+
+/**
+ * Time per image of several methods in interleaved rounds (each round runs every method once, so a
+ * burst of load on a shared machine spreads over all of them): median and IQR per method. Cached by
+ * measurementKey (machine and provider included); a cache hit says so in the output.
+ */
+export function timeMethods(
+  session: EvaluationSession,
+  methods: readonly Method[],
+  o: TimeOptions = {},
+): Promise<MethodResult[]> {
+  return session.time(methods, o);
+}
+
+/** Results with quality and time of the same methods merged (matched by id). */
+export function mergeResults(quality: readonly MethodResult[], times: readonly MethodResult[]): MethodResult[] {
+  return quality.map((q) => {
+    const t = times.find((x) => x.id === q.id);
+    if (!t)
+      throw new InvalidArgumentError('times', q.method.name, 'a timing result for every quality result (same methods)');
+    return { ...q, time: t.time, provenance: { ...q.provenance, time: t.provenance.time } };
+  });
+}
+
+/** Canonical JSON of a result without its samples (for structured outputs). */
+export function resultSummary(r: MethodResult): Record<string, unknown> {
+  return JSON.parse(
+    canonicalJson({
+      name: r.method.name,
+      family: r.method.family,
+      steps: r.method.steps,
+      guidance: r.method.guidance,
+      id: r.id,
+      quality: r.quality,
+      time: r.time,
+      provenance: r.provenance,
+    }),
+  ) as Record<string, unknown>;
+}
