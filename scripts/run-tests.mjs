@@ -21,10 +21,16 @@ const serial = files.filter((f) => f.endsWith('.serial.test.js'));
 const parallel = files.filter((f) => !serial.includes(f));
 const extra = process.argv.slice(2);
 let failed = false;
-for (const [label, group, concurrency] of [['parallel', parallel, 2], ['serial', serial, 1]]) {
+for (const [label, group, concurrency] of [
+  ['parallel', parallel, 2],
+  ['serial', serial, 1],
+]) {
   if (group.length === 0) continue;
   console.log(`\n# ${label} phase: ${group.length} test file(s)`);
-  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...extra, ...group], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...extra, ...group], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

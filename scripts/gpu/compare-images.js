@@ -19,7 +19,10 @@ const MIN_PSNR_DB = 35;
 function stems(stem) {
   const dir = path.dirname(stem);
   const base = path.basename(stem).replace(/\.png$/, '');
-  const files = fs.readdirSync(dir).filter((f) => f === `${base}.png` || new RegExp(`^${base}-\\d+\\.png$`).test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f === `${base}.png` || new RegExp(`^${base}-\\d+\\.png$`).test(f))
+    .sort();
   return files.map((f) => path.join(dir, f));
 }
 
@@ -46,7 +49,14 @@ async function compare(a, b) {
       sad += d;
     }
     const mse = se / x.data.length;
-    rows.push({ a: path.basename(fa[i]), b: path.basename(fb[i]), maxAbs: max, meanAbs: sad / x.data.length, psnrDb: mse === 0 ? null : 10 * Math.log10((255 * 255) / mse), identical: max === 0 });
+    rows.push({
+      a: path.basename(fa[i]),
+      b: path.basename(fb[i]),
+      maxAbs: max,
+      meanAbs: sad / x.data.length,
+      psnrDb: mse === 0 ? null : 10 * Math.log10((255 * 255) / mse),
+      identical: max === 0,
+    });
   }
   return rows;
 }
@@ -57,18 +67,35 @@ async function main(argv) {
   let json;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    if (flag === '--json') { json = argv[++i]; continue; }
+    if (flag === '--json') {
+      json = argv[++i];
+      continue;
+    }
     if (flag !== '--identical' && flag !== '--tolerance') throw new Error(`unknown option ${flag}`);
     const [a, b] = [argv[++i], argv[++i]];
     const rows = await compare(a, b);
-    const pass = flag === '--identical' ? rows.every((r) => r.identical) : rows.every((r) => r.maxAbs <= MAX_LEVELS && (r.psnrDb === null || r.psnrDb >= MIN_PSNR_DB));
+    const pass =
+      flag === '--identical'
+        ? rows.every((r) => r.identical)
+        : rows.every((r) => r.maxAbs <= MAX_LEVELS && (r.psnrDb === null || r.psnrDb >= MIN_PSNR_DB));
     ok = ok && pass;
     result[flag.slice(2)] = { a: path.basename(a), b: path.basename(b), pass, rows };
-    for (const r of rows) console.log(`${flag.slice(2).padEnd(9)} ${r.a} vs ${r.b}: max |diff| ${r.maxAbs}, mean ${r.meanAbs.toFixed(3)}, PSNR ${r.psnrDb === null ? 'inf' : r.psnrDb.toFixed(1) + ' dB'}`);
+    for (const r of rows)
+      console.log(
+        `${flag.slice(2).padEnd(9)} ${r.a} vs ${r.b}: max |diff| ${r.maxAbs}, mean ${r.meanAbs.toFixed(3)}, PSNR ${r.psnrDb === null ? 'inf' : r.psnrDb.toFixed(1) + ' dB'}`,
+      );
     console.log(`${flag.slice(2)}: ${pass ? 'PASS' : 'FAIL'}`);
   }
   if (json) fs.writeFileSync(json, JSON.stringify(result, null, 2) + '\n');
   return ok ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { console.error(`compare-images: ${e.message}`); process.exitCode = 2; });
+main(process.argv.slice(2)).then(
+  (c) => {
+    process.exitCode = c;
+  },
+  (e) => {
+    console.error(`compare-images: ${e.message}`);
+    process.exitCode = 2;
+  },
+);

@@ -32,7 +32,11 @@ function resolveOptions(options: BenchOptions = {}): ResolvedOptions {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 const nsToMs = (ns: bigint): number => Number(ns) / 1e6;
@@ -74,7 +78,11 @@ export function benchmarkSync(fn: () => unknown, options?: BenchOptions): BenchS
     const r = fn();
     const ms = nsToMs(process.hrtime.bigint() - t0);
     if (isThenable(r)) {
-      throw new InvalidArgumentError('fn', 'a function returning a promise', 'benchmarkSync times synchronous functions; use benchmark() for async ones');
+      throw new InvalidArgumentError(
+        'fn',
+        'a function returning a promise',
+        'benchmarkSync times synchronous functions; use benchmark() for async ones',
+      );
     }
     samples.push(ms);
     total += ms;

@@ -48,29 +48,43 @@ export interface InterleavedResult {
  * entry once, in order, then (with `minTimeMs`) more rounds of the entries whose timed runs add up to
  * less than that. Returns each entry's BenchStats (src/bench/stats), samples and run results, in order.
  */
-export async function benchmarkInterleaved(entries: readonly InterleavedEntry[], options: InterleavedOptions = {}): Promise<InterleavedResult[]> {
-  if (!Array.isArray(entries) || entries.length === 0) throw new InvalidArgumentError('entries', entries, 'expected a non-empty array of {id, run}');
+export async function benchmarkInterleaved(
+  entries: readonly InterleavedEntry[],
+  options: InterleavedOptions = {},
+): Promise<InterleavedResult[]> {
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new InvalidArgumentError('entries', entries, 'expected a non-empty array of {id, run}');
   const seen = new Set<string>();
   entries.forEach((e, i) => {
-    if (e === null || typeof e !== 'object' || typeof e.id !== 'string' || e.id === '') throw new InvalidArgumentError(`entries[${i}].id`, e?.id, 'expected a non-empty string');
-    if (seen.has(e.id)) throw new InvalidArgumentError(`entries[${i}].id`, e.id, 'expected ids that are unique within the sweep');
+    if (e === null || typeof e !== 'object' || typeof e.id !== 'string' || e.id === '')
+      throw new InvalidArgumentError(`entries[${i}].id`, e?.id, 'expected a non-empty string');
+    if (seen.has(e.id))
+      throw new InvalidArgumentError(`entries[${i}].id`, e.id, 'expected ids that are unique within the sweep');
     seen.add(e.id);
-    if (typeof e.run !== 'function') throw new InvalidArgumentError(`entries[${i}].run`, typeof e.run, 'expected a function to time');
+    if (typeof e.run !== 'function')
+      throw new InvalidArgumentError(`entries[${i}].run`, typeof e.run, 'expected a function to time');
   });
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'expected {warmup?, repeats?, minTimeMs?, maxRepeats?, now?, onRound?}');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError(
+      'options',
+      options,
+      'expected {warmup?, repeats?, minTimeMs?, maxRepeats?, now?, onRound?}',
+    );
   const warmup = requireInteger('warmup', options.warmup ?? 1, 0, 1000);
   const repeats = requireInteger('repeats', options.repeats ?? 5, 1, 100_000);
   const minTimeMs = requireFinite('minTimeMs', options.minTimeMs ?? 0, 0);
   const maxRepeats = requireInteger('maxRepeats', options.maxRepeats ?? Math.max(50, repeats), repeats, 100_000);
   const now = options.now ?? (() => performance.now());
-  if (typeof now !== 'function') throw new InvalidArgumentError('now', typeof now, 'expected a clock function returning milliseconds');
+  if (typeof now !== 'function')
+    throw new InvalidArgumentError('now', typeof now, 'expected a clock function returning milliseconds');
 
   const samples: number[][] = entries.map(() => []);
   const results: unknown[][] = entries.map(() => []);
   const totals: number[] = entries.map(() => 0);
   for (let round = 0; ; round++) {
     const all = entries.map((_, i) => i);
-    const active = round < warmup + repeats ? all : all.filter((i) => totals[i] < minTimeMs && samples[i].length < maxRepeats);
+    const active =
+      round < warmup + repeats ? all : all.filter((i) => totals[i] < minTimeMs && samples[i].length < maxRepeats);
     if (active.length === 0) break;
     for (const i of active) {
       const t0 = now();
@@ -83,5 +97,10 @@ export async function benchmarkInterleaved(entries: readonly InterleavedEntry[],
     }
     if (round >= warmup && options.onRound) options.onRound(round - warmup + 1);
   }
-  return entries.map((e, i) => ({ id: e.id, stats: summarizeSamples(samples[i]), samplesMs: samples[i], results: results[i] }));
+  return entries.map((e, i) => ({
+    id: e.id,
+    stats: summarizeSamples(samples[i]),
+    samplesMs: samples[i],
+    results: results[i],
+  }));
 }

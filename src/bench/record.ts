@@ -43,7 +43,8 @@ export function machineInfo(): MachineInfo {
  * `fromDir` (default: this file's folder); null when it is not installed.
  */
 export function installedPackageVersion(name: string, fromDir: string = __dirname): string | null {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('name', name, 'expected a package name');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidArgumentError('name', name, 'expected a package name');
   let dir = fromDir;
   for (;;) {
     const file = join(dir, 'node_modules', name, 'package.json');
@@ -70,12 +71,20 @@ export function softwareVersions(): Record<string, string | null> {
 
 /** A JSON-ready record of one benchmark: name, ISO date, machine, software versions, settings, stats. */
 export function benchRecord(name: string, settings: Record<string, unknown>, stats: BenchStats): BenchRecord {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('name', name, 'expected a non-empty benchmark name');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidArgumentError('name', name, 'expected a non-empty benchmark name');
   if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) {
     throw new InvalidArgumentError('settings', settings, 'expected an object of the settings the benchmark ran with');
   }
   if (stats === null || typeof stats !== 'object' || !Array.isArray(stats.samplesMs)) {
     throw new InvalidArgumentError('stats', stats, 'expected the BenchStats that benchmark() returned');
   }
-  return { name, date: new Date().toISOString(), machine: machineInfo(), versions: softwareVersions(), settings: { ...settings }, stats };
+  return {
+    name,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    versions: softwareVersions(),
+    settings: { ...settings },
+    stats,
+  };
 }

@@ -38,8 +38,20 @@ export interface BenchCliSettings {
   steps: number;
 }
 
-export const FULL_SETTINGS: BenchCliSettings = { paretoPoints: 1_000_000, naivePoints: 10_000, repeats: 5, latentShape: [4, 64, 64], steps: 10 };
-export const QUICK_SETTINGS: BenchCliSettings = { paretoPoints: 20_000, naivePoints: 1_000, repeats: 2, latentShape: [4, 16, 16], steps: 4 };
+export const FULL_SETTINGS: BenchCliSettings = {
+  paretoPoints: 1_000_000,
+  naivePoints: 10_000,
+  repeats: 5,
+  latentShape: [4, 64, 64],
+  steps: 10,
+};
+export const QUICK_SETTINGS: BenchCliSettings = {
+  paretoPoints: 20_000,
+  naivePoints: 1_000,
+  repeats: 2,
+  latentShape: [4, 16, 16],
+  steps: 4,
+};
 
 const fmt = (x: number, digits = 3): string => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(digits));
 
@@ -84,16 +96,27 @@ export function benchPareto(settings: BenchCliSettings, log: (line: string) => v
   for (const [label, make] of PARETO_SETS) {
     const big = make(settings.paretoPoints, 1);
     let frontSize = 0;
-    const bigStats = benchmarkSync(() => (frontSize = paretoFrontIndices(big).length), { warmup: 1, repeats: settings.repeats });
+    const bigStats = benchmarkSync(() => (frontSize = paretoFrontIndices(big).length), {
+      warmup: 1,
+      repeats: settings.repeats,
+    });
     log(
       `pareto  ${label}, n = ${settings.paretoPoints}: paretoFront median ${fmt(bigStats.medianMs)} ms ` +
         `(IQR ${fmt(bigStats.q1Ms)}-${fmt(bigStats.q3Ms)}, ${bigStats.n} runs), front size ${frontSize}`,
     );
-    records.push(benchRecord('pareto.front', { set: label, n: settings.paretoPoints, repeats: settings.repeats, frontSize }, bigStats));
+    records.push(
+      benchRecord(
+        'pareto.front',
+        { set: label, n: settings.paretoPoints, repeats: settings.repeats, frontSize },
+        bigStats,
+      ),
+    );
   }
   for (const [label, make] of PARETO_SETS) {
     const small = make(settings.naivePoints, 2);
-    const fast = paretoFrontIndices(small).slice().sort((a, b) => a - b);
+    const fast = paretoFrontIndices(small)
+      .slice()
+      .sort((a, b) => a - b);
     const naive = paretoFrontNaiveIndices(small);
     const agree = fast.length === naive.length && fast.every((v, i) => v === naive[i]);
     if (!agree) throw new Error(`paretoFront and the naive oracle disagree on the ${label} benchmark set`);
@@ -104,14 +127,25 @@ export function benchPareto(settings: BenchCliSettings, log: (line: string) => v
       `pareto  ${label}, n = ${settings.naivePoints}: paretoFront ${fmt(fastStats.medianMs)} ms, naive O(n^2) oracle ` +
         `${fmt(naiveStats.medianMs)} ms -> speed-up x${fmt(speedup)} (medians; fronts agree, size ${fast.length})`,
     );
-    records.push(benchRecord('pareto.front.vsNaive', { set: label, n: settings.naivePoints, repeats: fastStats.n }, fastStats));
-    records.push(benchRecord('pareto.naive', { set: label, n: settings.naivePoints, repeats: naiveStats.n, speedupOfFront: speedup }, naiveStats));
+    records.push(
+      benchRecord('pareto.front.vsNaive', { set: label, n: settings.naivePoints, repeats: fastStats.n }, fastStats),
+    );
+    records.push(
+      benchRecord(
+        'pareto.naive',
+        { set: label, n: settings.naivePoints, repeats: naiveStats.n, speedupOfFront: speedup },
+        naiveStats,
+      ),
+    );
   }
   return records;
 }
 
 /** One sampler step per latent element, for every scheduler class the registry knows (stochastic samplers include drawing their N(0, I) noise, which dominates their time). */
-export async function benchSchedulers(settings: BenchCliSettings, log: (line: string) => void = console.log): Promise<BenchRecord[]> {
+export async function benchSchedulers(
+  settings: BenchCliSettings,
+  log: (line: string) => void = console.log,
+): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
   let registry: typeof import('../samplers/registry.js');
   try {
@@ -133,15 +167,26 @@ export async function benchSchedulers(settings: BenchCliSettings, log: (line: st
       // Time step 1 with step 0's history, so multistep solvers take their usual (higher-order) path.
       const first = scheduler.step(modelOutput, 0, sample, { noise });
       const stepIndex = Math.min(1, scheduler.timesteps.length - 1);
-      const stats = benchmarkSync(() => scheduler.step(modelOutput, stepIndex, first.prevSample, { state: first.state, noise }), {
-        warmup: 3,
-        repeats: Math.max(5, settings.repeats * 4),
-        minTimeMs: 200,
-        maxRepeats: 2000,
-      });
+      const stats = benchmarkSync(
+        () => scheduler.step(modelOutput, stepIndex, first.prevSample, { state: first.state, noise }),
+        {
+          warmup: 3,
+          repeats: Math.max(5, settings.repeats * 4),
+          minTimeMs: 200,
+          maxRepeats: 2000,
+        },
+      );
       const nsPerElement = (stats.medianMs * 1e6) / n;
-      log(`scheduler  ${className.padEnd(32)} ${fmt(nsPerElement)} ns/element (median ${fmt(stats.medianMs)} ms per step on ${c}x${h}x${w}, ${stats.n} runs)`);
-      records.push(benchRecord(`scheduler.step.${className}`, { className, latentShape: settings.latentShape, steps: settings.steps, stepIndex, nsPerElement }, stats));
+      log(
+        `scheduler  ${className.padEnd(32)} ${fmt(nsPerElement)} ns/element (median ${fmt(stats.medianMs)} ms per step on ${c}x${h}x${w}, ${stats.n} runs)`,
+      );
+      records.push(
+        benchRecord(
+          `scheduler.step.${className}`,
+          { className, latentShape: settings.latentShape, steps: settings.steps, stepIndex, nsPerElement },
+          stats,
+        ),
+      );
     } catch (err) {
       log(`scheduler  ${className.padEnd(32)} failed: ${(err as Error).message}`);
     }
@@ -154,7 +199,12 @@ export async function benchSchedulers(settings: BenchCliSettings, log: (line: st
  * when it is built, and returns its records if it returns an array (those modules print their own
  * results). Reports and skips a module that is missing or lacks the export.
  */
-export async function benchModuleHook(suite: string, file: string, exportName: string, log: (line: string) => void = console.log): Promise<BenchRecord[]> {
+export async function benchModuleHook(
+  suite: string,
+  file: string,
+  exportName: string,
+  log: (line: string) => void = console.log,
+): Promise<BenchRecord[]> {
   if (!fs.existsSync(file)) {
     log(`${suite}  skipped: ${path.relative(process.cwd(), file)} is not built`);
     return [];
@@ -170,12 +220,18 @@ export async function benchModuleHook(suite: string, file: string, exportName: s
 }
 
 /** The `notebooks` hook: dist/cli/benchNotebooks.js's benchNotebooks(), when it is built. */
-export function benchNotebooksHook(log: (line: string) => void = console.log, file: string = path.join(__dirname, 'benchNotebooks.js')): Promise<BenchRecord[]> {
+export function benchNotebooksHook(
+  log: (line: string) => void = console.log,
+  file: string = path.join(__dirname, 'benchNotebooks.js'),
+): Promise<BenchRecord[]> {
   return benchModuleHook('notebooks', file, 'benchNotebooks', log);
 }
 
 /** The `pipeline` hook: dist/cli/benchPipeline.js's benchPipeline(), when it is built. */
-export function benchPipelineHook(log: (line: string) => void = console.log, file: string = path.join(__dirname, 'benchPipeline.js')): Promise<BenchRecord[]> {
+export function benchPipelineHook(
+  log: (line: string) => void = console.log,
+  file: string = path.join(__dirname, 'benchPipeline.js'),
+): Promise<BenchRecord[]> {
   return benchModuleHook('pipeline', file, 'benchPipeline', log);
 }
 
@@ -192,7 +248,10 @@ export const BENCH_CLI = defineCli({
 });
 
 /** Parses the command line and runs the chosen suites. Returns the records (also written with --json). */
-export async function main(argv: string[] = process.argv.slice(2), log: (line: string) => void = console.log): Promise<BenchRecord[]> {
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  log: (line: string) => void = console.log,
+): Promise<BenchRecord[]> {
   const { values, positionals } = parseCli(BENCH_CLI, argv);
   const suite = requireOneOf('suite', positionals[0] ?? 'all', BENCH_SUITES);
   const settings: BenchCliSettings = { ...(values.quick ? QUICK_SETTINGS : FULL_SETTINGS) };
@@ -200,7 +259,9 @@ export async function main(argv: string[] = process.argv.slice(2), log: (line: s
 
   const m = machineInfo();
   const v = softwareVersions();
-  log(`fewstep bench (${suite}${values.quick ? ', quick' : ''}) on ${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}; node ${v.node}`);
+  log(
+    `fewstep bench (${suite}${values.quick ? ', quick' : ''}) on ${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os}; node ${v.node}`,
+  );
   const records: BenchRecord[] = [];
   if (suite === 'pareto' || suite === 'all') records.push(...benchPareto(settings, log));
   if (suite === 'scheduler' || suite === 'all') records.push(...(await benchSchedulers(settings, log)));

@@ -79,7 +79,11 @@ export function parseNvidiaSmi(csv: string): GpuInfo[] {
 
 function queryGpus(): GpuInfo[] {
   try {
-    const out = execFileSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+    const out = execFileSync(
+      'nvidia-smi',
+      ['--query-gpu=name,driver_version,memory.total', '--format=csv,noheader,nounits'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 },
+    );
     return parseNvidiaSmi(out);
   } catch {
     return [];
@@ -87,8 +91,13 @@ function queryGpus(): GpuInfo[] {
 }
 
 /** Achieved TFLOP/s of `flops` done in `ms`, and its fraction of `peakTflops` (undefined without a peak). */
-export function achieved(flops: number, ms: number, peakTflops?: number): { tflops: number; fractionOfPeak: number | undefined } {
-  if (!(flops >= 0) || !(ms > 0)) throw new InvalidArgumentError('flops/ms', `${flops}/${ms}`, 'expected flops >= 0 and ms > 0');
+export function achieved(
+  flops: number,
+  ms: number,
+  peakTflops?: number,
+): { tflops: number; fractionOfPeak: number | undefined } {
+  if (!(flops >= 0) || !(ms > 0))
+    throw new InvalidArgumentError('flops/ms', `${flops}/${ms}`, 'expected flops >= 0 and ms > 0');
   const tflops = flops / (ms / 1000) / 1e12;
   return { tflops, fractionOfPeak: peakTflops ? tflops / peakTflops : undefined };
 }
@@ -111,7 +120,9 @@ export function parseIntList(field: string, s: string): number[] {
 
 /** The folders of `default` shipped models that exist, else the tiny fixture. */
 export function defaultBenchModels(root: string = packageRoot()): string[] {
-  const shipped = ['scenes-lcm', 'scenes-teacher'].map((m) => path.join(root, 'models', m)).filter((d) => fs.existsSync(path.join(d, 'model_index.json')));
+  const shipped = ['scenes-lcm', 'scenes-teacher']
+    .map((m) => path.join(root, 'models', m))
+    .filter((d) => fs.existsSync(path.join(d, 'model_index.json')));
   return shipped.length > 0 ? shipped : [path.join(root, 'models', 'fixtures', 'tiny-lcm')];
 }
 
@@ -131,9 +142,15 @@ export function gpuVersions(): Record<string, unknown> {
     } catch {
       continue;
     }
-    for (const n of names) if (/^lib(cudart|cublas|cublasLt|cudnn|curand)\.so\.\d+$/.test(n)) libs.push(fs.realpathSync(path.join(dir, n)));
+    for (const n of names)
+      if (/^lib(cudart|cublas|cublasLt|cudnn|curand)\.so\.\d+$/.test(n)) libs.push(fs.realpathSync(path.join(dir, n)));
   }
-  return { ...softwareVersions(), onnxruntimeNative: (ort.env.versions as Record<string, string> | undefined)?.node ?? null, cudaProvider: provider, cudaLibraries: libs };
+  return {
+    ...softwareVersions(),
+    onnxruntimeNative: (ort.env.versions as Record<string, string> | undefined)?.node ?? null,
+    cudaProvider: provider,
+    cudaLibraries: libs,
+  };
 }
 
 export interface ModelRow {
@@ -191,14 +208,18 @@ const median = (xs: number[]): number => {
 };
 
 /** Decides the providers to compare: auto = CUDA (when it loads) and CPU; cpu; cuda. */
-export async function resolveProviders(device: OnnxDevice, probeModel: string): Promise<{ used: ExecutionProviderName[]; reason: string }> {
+export async function resolveProviders(
+  device: OnnxDevice,
+  probeModel: string,
+): Promise<{ used: ExecutionProviderName[]; reason: string }> {
   if (device === 'cpu') return { used: ['cpu'], reason: 'device "cpu" was asked for' };
   const choice = await chooseProvider(device, async (eps) => {
     const s = await ort.InferenceSession.create(probeModel, { executionProviders: eps });
     await s.release();
     return eps;
   });
-  if (choice.provider === 'cuda') return { used: device === 'cuda' ? ['cuda'] : ['cuda', 'cpu'], reason: choice.reason };
+  if (choice.provider === 'cuda')
+    return { used: device === 'cuda' ? ['cuda'] : ['cuda', 'cpu'], reason: choice.reason };
   return { used: ['cpu'], reason: choice.reason };
 }
 
@@ -209,13 +230,26 @@ interface Timing {
 }
 
 /** (a) + (c): the shipped model's grid on one provider. */
-async function benchModel(dir: string, provider: ExecutionProviderName, steps: number[], batches: number[], t: Timing, log: (s: string) => void): Promise<ModelRow[]> {
+async function benchModel(
+  dir: string,
+  provider: ExecutionProviderName,
+  steps: number[],
+  batches: number[],
+  t: Timing,
+  log: (s: string) => void,
+): Promise<ModelRow[]> {
   const pipe = await loadPipeline(dir, { device: provider, log: () => undefined, warn: () => undefined });
   const rows: ModelRow[] = [];
   try {
     for (const batch of batches) {
       for (const n of steps) {
-        const base = { model: path.relative(process.cwd(), dir) || dir, family: pipe.family, provider, steps: n, batch };
+        const base = {
+          model: path.relative(process.cwd(), dir) || dir,
+          family: pipe.family,
+          provider,
+          steps: n,
+          batch,
+        };
         const evaluationsPerStep = unetEvaluationsPerStep(pipe.family, pipe.defaults.guidance);
         const unetCalls: number[] = [];
         const overhead: number[] = [];
@@ -223,16 +257,24 @@ async function benchModel(dir: string, provider: ExecutionProviderName, steps: n
         const png: number[] = [];
         let r = 0;
         try {
-          const wall = await benchmark(async () => {
-            const t0 = performance.now();
-            const res = await pipe.generate({ prompt: 'a red house on a hill at sunset', steps: n, batchSize: batch, seed: 1000 + r++ });
-            const w = performance.now() - t0;
-            unetCalls.push(median(res.timings.unetMs));
-            const o = orchestrationOverhead(res.timings, w);
-            overhead.push(o.ms);
-            fraction.push(o.fraction);
-            png.push(res.timings.pngMs);
-          }, { warmup: t.warmup, repeats: t.repeats, minTimeMs: t.minTimeMs, maxRepeats: Math.max(t.repeats, 50) });
+          const wall = await benchmark(
+            async () => {
+              const t0 = performance.now();
+              const res = await pipe.generate({
+                prompt: 'a red house on a hill at sunset',
+                steps: n,
+                batchSize: batch,
+                seed: 1000 + r++,
+              });
+              const w = performance.now() - t0;
+              unetCalls.push(median(res.timings.unetMs));
+              const o = orchestrationOverhead(res.timings, w);
+              overhead.push(o.ms);
+              fraction.push(o.fraction);
+              png.push(res.timings.pngMs);
+            },
+            { warmup: t.warmup, repeats: t.repeats, minTimeMs: t.minTimeMs, maxRepeats: Math.max(t.repeats, 50) },
+          );
           const k = t.warmup; // drop the warm-up runs' numbers
           const row: ModelRow = {
             ...base,
@@ -246,10 +288,23 @@ async function benchModel(dir: string, provider: ExecutionProviderName, steps: n
             pngMs: median(png.slice(k)),
           };
           rows.push(row);
-          log(`${row.model.padEnd(24)} ${provider.padEnd(4)} steps ${String(n).padStart(2)} batch ${String(batch).padStart(2)}: unet call ${row.unetCallMs.toFixed(2).padStart(8)} ms, ${row.imagesPerSecond.toFixed(2).padStart(8)} img/s, wall ${row.wall.medianMs.toFixed(1)} ms (IQR ${row.wall.iqrMs.toFixed(1)}), overhead ${row.overheadMs.toFixed(2)} ms = ${(100 * row.overheadFraction).toFixed(1)}%`);
+          log(
+            `${row.model.padEnd(24)} ${provider.padEnd(4)} steps ${String(n).padStart(2)} batch ${String(batch).padStart(2)}: unet call ${row.unetCallMs.toFixed(2).padStart(8)} ms, ${row.imagesPerSecond.toFixed(2).padStart(8)} img/s, wall ${row.wall.medianMs.toFixed(1)} ms (IQR ${row.wall.iqrMs.toFixed(1)}), overhead ${row.overheadMs.toFixed(2)} ms = ${(100 * row.overheadFraction).toFixed(1)}%`,
+          );
         } catch (e) {
           const msg = (e as Error).message.split('\n')[0];
-          rows.push({ ...base, unetRows: 0, unetCallsPerImageBatch: n, unetCallMs: NaN, wall: null as unknown as BenchStats, imagesPerSecond: NaN, overheadMs: NaN, overheadFraction: NaN, pngMs: NaN, error: msg });
+          rows.push({
+            ...base,
+            unetRows: 0,
+            unetCallsPerImageBatch: n,
+            unetCallMs: NaN,
+            wall: null as unknown as BenchStats,
+            imagesPerSecond: NaN,
+            overheadMs: NaN,
+            overheadFraction: NaN,
+            pngMs: NaN,
+            error: msg,
+          });
           log(`${base.model} ${provider} steps ${n} batch ${batch}: FAILED ${msg}`);
         }
       }
@@ -268,7 +323,16 @@ export function readFlopsJson(dir: string): { flops_per_evaluation: Record<strin
 }
 
 /** (b): one SD-scale graph on one provider at each batch. */
-async function benchSdScale(file: string, dtype: 'fp16' | 'fp32', provider: ExecutionProviderName, batches: number[], flopsJson: ReturnType<typeof readFlopsJson>, peak: number | undefined, t: Timing, log: (s: string) => void): Promise<SdScaleRow[]> {
+async function benchSdScale(
+  file: string,
+  dtype: 'fp16' | 'fp32',
+  provider: ExecutionProviderName,
+  batches: number[],
+  flopsJson: ReturnType<typeof readFlopsJson>,
+  peak: number | undefined,
+  t: Timing,
+  log: (s: string) => void,
+): Promise<SdScaleRow[]> {
   const eps = provider === 'cuda' ? ['cuda'] : ['cpu'];
   const t0 = performance.now();
   const session = await ort.InferenceSession.create(file, { executionProviders: eps, graphOptimizationLevel: 'all' });
@@ -286,11 +350,25 @@ async function benchSdScale(file: string, dtype: 'fp16' | 'fp32', provider: Exec
         timestep: { data: timestep, dims: [1] },
         encoder_hidden_states: { data: ehs, dims: [batch, 77, 768] },
       };
-      const tensor = (data: Float32Array, dims: number[]) => (dtype === 'fp16' ? new ort.Tensor('float16', float32ArrayToFloat16(data), dims) : new ort.Tensor('float32', data, dims));
-      const ortFeeds = { sample: tensor(sample, [batch, 4, 64, 64]), timestep: tensor(timestep, [1]), encoder_hidden_states: tensor(ehs, [batch, 77, 768]) };
-      const flops = flopsJson?.flops_per_evaluation?.[String(batch)] ?? (flopsJson?.flops_per_evaluation?.['1'] ? batch * flopsJson.flops_per_evaluation['1'] : null);
+      const tensor = (data: Float32Array, dims: number[]) =>
+        dtype === 'fp16'
+          ? new ort.Tensor('float16', float32ArrayToFloat16(data), dims)
+          : new ort.Tensor('float32', data, dims);
+      const ortFeeds = {
+        sample: tensor(sample, [batch, 4, 64, 64]),
+        timestep: tensor(timestep, [1]),
+        encoder_hidden_states: tensor(ehs, [batch, 77, 768]),
+      };
+      const flops =
+        flopsJson?.flops_per_evaluation?.[String(batch)] ??
+        (flopsJson?.flops_per_evaluation?.['1'] ? batch * flopsJson.flops_per_evaluation['1'] : null);
       try {
-        const run = await benchmark(() => session.run(ortFeeds), { warmup: t.warmup, repeats: t.repeats, minTimeMs: t.minTimeMs, maxRepeats: Math.max(t.repeats, 200) });
+        const run = await benchmark(() => session.run(ortFeeds), {
+          warmup: t.warmup,
+          repeats: t.repeats,
+          minTimeMs: t.minTimeMs,
+          maxRepeats: Math.max(t.repeats, 200),
+        });
         const viaModel: number[] = [];
         for (let i = 0; i < Math.min(3, t.repeats); i++) {
           const s = performance.now();
@@ -298,13 +376,40 @@ async function benchSdScale(file: string, dtype: 'fp16' | 'fp32', provider: Exec
           viaModel.push(performance.now() - s);
         }
         const a = flops !== null ? achieved(flops, run.medianMs, peak) : null;
-        const row: SdScaleRow = { file: path.basename(file), dtype, provider, batch, flops, run, onnxModelRunMs: median(viaModel), tflops: a?.tflops ?? null, fractionOfFp16Peak: a?.fractionOfPeak ?? null, sessionCreateMs };
+        const row: SdScaleRow = {
+          file: path.basename(file),
+          dtype,
+          provider,
+          batch,
+          flops,
+          run,
+          onnxModelRunMs: median(viaModel),
+          tflops: a?.tflops ?? null,
+          fractionOfFp16Peak: a?.fractionOfPeak ?? null,
+          sessionCreateMs,
+        };
         rows.push(row);
-        log(`sd-scale ${dtype} ${provider.padEnd(4)} batch ${batch}: ${run.medianMs.toFixed(2)} ms per evaluation (IQR ${run.iqrMs.toFixed(2)}, n ${run.n}), via OnnxModel.run ${row.onnxModelRunMs.toFixed(2)} ms` +
-          (a ? `, ${a.tflops.toFixed(2)} TFLOP/s${a.fractionOfPeak !== undefined ? ` = ${(100 * a.fractionOfPeak).toFixed(1)}% of dense fp16 peak` : ''}` : ''));
+        log(
+          `sd-scale ${dtype} ${provider.padEnd(4)} batch ${batch}: ${run.medianMs.toFixed(2)} ms per evaluation (IQR ${run.iqrMs.toFixed(2)}, n ${run.n}), via OnnxModel.run ${row.onnxModelRunMs.toFixed(2)} ms` +
+            (a
+              ? `, ${a.tflops.toFixed(2)} TFLOP/s${a.fractionOfPeak !== undefined ? ` = ${(100 * a.fractionOfPeak).toFixed(1)}% of dense fp16 peak` : ''}`
+              : ''),
+        );
       } catch (e) {
         const msg = (e as Error).message.split('\n')[0];
-        rows.push({ file: path.basename(file), dtype, provider, batch, flops, run: null as unknown as BenchStats, onnxModelRunMs: NaN, tflops: null, fractionOfFp16Peak: null, sessionCreateMs, error: msg });
+        rows.push({
+          file: path.basename(file),
+          dtype,
+          provider,
+          batch,
+          flops,
+          run: null as unknown as BenchStats,
+          onnxModelRunMs: NaN,
+          tflops: null,
+          fractionOfFp16Peak: null,
+          sessionCreateMs,
+          error: msg,
+        });
         log(`sd-scale ${dtype} ${provider} batch ${batch}: FAILED ${msg}`);
       }
     }
@@ -351,11 +456,18 @@ export const BENCH_GPU_CLI = defineCli({
 });
 
 /** Parses argv (without node and script). */
-export function parseBenchGpuArgs(argv: string[], root: string = packageRoot(), now: Date = new Date(), host: string = os.hostname()): BenchGpuOptions {
+export function parseBenchGpuArgs(
+  argv: string[],
+  root: string = packageRoot(),
+  now: Date = new Date(),
+  host: string = os.hostname(),
+): BenchGpuOptions {
   const { values } = parseCli(BENCH_GPU_CLI, argv);
   const device = requireOneOf('--device', values.device, ONNX_DEVICES) as OnnxDevice;
   const parts = values.parts!.split(',').map((p) => requireOneOf('--parts', p.trim(), ['model', 'sd'] as const));
-  const sdDtypes = values['sd-dtypes']!.split(',').map((p) => requireOneOf('--sd-dtypes', p.trim(), ['fp16', 'fp32'] as const));
+  const sdDtypes = values['sd-dtypes']!.split(',').map((p) =>
+    requireOneOf('--sd-dtypes', p.trim(), ['fp16', 'fp32'] as const),
+  );
   const quick = values.quick!;
   return {
     device,
@@ -376,10 +488,14 @@ export function parseBenchGpuArgs(argv: string[], root: string = packageRoot(), 
 export async function benchGpu(o: BenchGpuOptions, log: (s: string) => void = console.log): Promise<GpuBenchRecord> {
   const gpus = queryGpus();
   const peak = fp16PeakFor(gpus[0]?.name);
-  const probe = o.models.map((m) => path.join(m, 'unet', 'model.onnx')).find((f) => fs.existsSync(f)) ?? path.join(o.sdScaleDir, 'unet-fp32.onnx');
+  const probe =
+    o.models.map((m) => path.join(m, 'unet', 'model.onnx')).find((f) => fs.existsSync(f)) ??
+    path.join(o.sdScaleDir, 'unet-fp32.onnx');
   const providers = await resolveProviders(o.device, probe);
   const t: Timing = o.quick ? { warmup: 1, repeats: 2, minTimeMs: 0 } : { warmup: 2, repeats: 10, minTimeMs: 1000 };
-  log(`bench:gpu ${o.quick ? '(quick) ' : ''}providers ${providers.used.join(' + ')} (${providers.reason}); GPU ${gpus.map((g) => g.name).join(', ') || 'none'}${peak ? `, dense fp16 peak ${peak.tflops} TFLOP/s` : ''}`);
+  log(
+    `bench:gpu ${o.quick ? '(quick) ' : ''}providers ${providers.used.join(' + ')} (${providers.reason}); GPU ${gpus.map((g) => g.name).join(', ') || 'none'}${peak ? `, dense fp16 peak ${peak.tflops} TFLOP/s` : ''}`,
+  );
   const models: ModelRow[] = [];
   if (o.parts.includes('model')) {
     for (const dir of o.models) {
@@ -406,14 +522,30 @@ export async function benchGpu(o: BenchGpuOptions, log: (s: string) => void = co
         const cpuDry = p === 'cpu';
         if (cpuDry && d === 'fp16') continue;
         const tt = cpuDry ? { warmup: 0, repeats: 1, minTimeMs: 0 } : t;
-        sdRows.push(...(await benchSdScale(f, d, p, cpuDry ? [1] : o.sdBatches, flopsJson, p === 'cuda' ? peak?.tflops : undefined, tt, log)));
+        sdRows.push(
+          ...(await benchSdScale(
+            f,
+            d,
+            p,
+            cpuDry ? [1] : o.sdBatches,
+            flopsJson,
+            p === 'cuda' ? peak?.tflops : undefined,
+            tt,
+            log,
+          )),
+        );
       }
     }
   }
   const record: GpuBenchRecord = {
     name: 'gpu-bench',
     date: new Date().toISOString(),
-    machine: { ...machineInfo(), gpus, fp16PeakTflops: peak?.tflops ?? null, peakSource: peak ? `NVIDIA ${peak.gpu} datasheet, dense fp16 tensor (sparse figure / 2)` : 'GPU not in the table' },
+    machine: {
+      ...machineInfo(),
+      gpus,
+      fp16PeakTflops: peak?.tflops ?? null,
+      peakSource: peak ? `NVIDIA ${peak.gpu} datasheet, dense fp16 tensor (sparse figure / 2)` : 'GPU not in the table',
+    },
     versions: gpuVersions(),
     settings: { ...o, timing: t, host: os.hostname(), env: { LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH ?? null } },
     providers: { device: o.device, ...providers },
@@ -426,7 +558,10 @@ export async function benchGpu(o: BenchGpuOptions, log: (s: string) => void = co
       source: '../shared/reference/published-results.md',
     },
   };
-  writeFileAtomicSync(o.out, JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  writeFileAtomicSync(
+    o.out,
+    JSON.stringify(record, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n',
+  );
   log(`wrote ${o.out}`);
   return record;
 }

@@ -49,7 +49,9 @@ export async function benchNotebooks(options: BenchNotebooksOptions = {}): Promi
   const root = options.root ?? packageRoot();
   const log = options.log ?? ((l: string) => console.log(l));
   const notebook = path.join(root, 'notebooks', '00-smoke.ipynb');
-  log(`benchNotebooks: ${path.relative(root, notebook)}, ${repeats} run(s) per method, ${os.cpus().length} CPU(s), load ${os.loadavg()[0].toFixed(1)}`);
+  log(
+    `benchNotebooks: ${path.relative(root, notebook)}, ${repeats} run(s) per method, ${os.cpus().length} CPU(s), load ${os.loadavg()[0].toFixed(1)}`,
+  );
 
   const runnerMs: number[] = [];
   for (let i = 0; i < repeats; i++) {
@@ -58,7 +60,9 @@ export async function benchNotebooks(options: BenchNotebooksOptions = {}): Promi
     const ms = performance.now() - t0;
     runnerMs.push(ms);
     const cells = r.cellMs.reduce<number>((a, b) => a + (b ?? 0), 0);
-    log(`  runner    #${i + 1}: ${(ms / 1000).toFixed(2)} s (kernel start ${(r.startMs / 1000).toFixed(2)} s, cells ${(cells / 1000).toFixed(2)} s)`);
+    log(
+      `  runner    #${i + 1}: ${(ms / 1000).toFixed(2)} s (kernel start ${(r.startMs / 1000).toFixed(2)} s, cells ${(cells / 1000).toFixed(2)} s)`,
+    );
   }
   const result: BenchNotebooksResult = { runnerMs, runnerMedianMs: median(runnerMs) };
 
@@ -67,10 +71,16 @@ export async function benchNotebooks(options: BenchNotebooksOptions = {}): Promi
     const nbconvertMs: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const t0 = performance.now();
-      const ran = spawnSync('bash', [script], { cwd: root, encoding: 'utf8', env: { ...process.env, OUT_DIR: path.join(root, 'out', 'nbconvert-bench') } });
+      const ran = spawnSync('bash', [script], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, OUT_DIR: path.join(root, 'out', 'nbconvert-bench') },
+      });
       const ms = performance.now() - t0;
       if (ran.status !== 0) {
-        log(`  nbconvert #${i + 1}: FAILED (exit ${ran.status}): ${(ran.stderr || ran.stdout || '').trim().split('\n').slice(-3).join(' | ')}`);
+        log(
+          `  nbconvert #${i + 1}: FAILED (exit ${ran.status}): ${(ran.stderr || ran.stdout || '').trim().split('\n').slice(-3).join(' | ')}`,
+        );
         break;
       }
       nbconvertMs.push(ms);
@@ -81,7 +91,12 @@ export async function benchNotebooks(options: BenchNotebooksOptions = {}): Promi
       result.nbconvertMedianMs = median(nbconvertMs);
     }
   }
-  log(`  median: runner ${(result.runnerMedianMs / 1000).toFixed(2)} s` + (result.nbconvertMedianMs !== undefined ? `, nbconvert ${(result.nbconvertMedianMs / 1000).toFixed(2)} s` : ', nbconvert not measured'));
+  log(
+    `  median: runner ${(result.runnerMedianMs / 1000).toFixed(2)} s` +
+      (result.nbconvertMedianMs !== undefined
+        ? `, nbconvert ${(result.nbconvertMedianMs / 1000).toFixed(2)} s`
+        : ', nbconvert not measured'),
+  );
   return result;
 }
 
@@ -97,7 +112,12 @@ export const BENCH_NOTEBOOKS_CLI = defineCli({
 
 if (require.main === module) {
   // Ctrl-C, kill, hang-up: leave through process.exit so the runner's exit hook kills the kernel.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => process.exit(code));
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)
+    process.on(signal, () => process.exit(code));
   runCli('benchNotebooks', async () => {
     const { values } = parseCli(BENCH_NOTEBOOKS_CLI, process.argv.slice(2));
     const repeats = values.repeats === undefined ? undefined : parseIntegerArg('--repeats', values.repeats, 1, 1000);

@@ -122,7 +122,8 @@ async function ortJsLayerUs(pipe: TextToImagePipeline, repeats: number): Promise
   } finally {
     unet.run = original;
   }
-  if (!captured || unet.inputs.some((s) => s.type !== 'float32' && s.type !== 'int64' && s.type !== 'int32')) return null;
+  if (!captured || unet.inputs.some((s) => s.type !== 'float32' && s.type !== 'int64' && s.type !== 'int32'))
+    return null;
   const feeds: Record<string, ort.Tensor> = {};
   for (const s of unet.inputs) {
     const feed = captured[s.name];
@@ -133,11 +134,17 @@ async function ortJsLayerUs(pipe: TextToImagePipeline, repeats: number): Promise
   let session: ort.InferenceSession;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const b = require('onnxruntime-node/dist/binding') as { binding: { InferenceSession: new () => typeof raw }; initOrt(): void };
+    const b = require('onnxruntime-node/dist/binding') as {
+      binding: { InferenceSession: new () => typeof raw };
+      initOrt(): void;
+    };
     b.initOrt();
     raw = new b.binding.InferenceSession();
     raw.loadModel(unetPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-    session = await ort.InferenceSession.create(unetPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(unetPath, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+    });
   } catch {
     return null;
   }
@@ -173,7 +180,9 @@ const BREAKDOWN_KEYS: Array<[keyof OverheadBreakdown, string]> = [
 ];
 
 /** Measures and prints the pipeline's orchestration overhead; returns the numbers. */
-export async function benchPipeline(options: { model?: string; repeats?: number; log?: (s: string) => void } = {}): Promise<PipelineBenchResult> {
+export async function benchPipeline(
+  options: { model?: string; repeats?: number; log?: (s: string) => void } = {},
+): Promise<PipelineBenchResult> {
   const log = options.log ?? console.log;
   const repeats = requireInteger('repeats', options.repeats ?? 5, 1, 1000);
   const model = options.model ?? path.join(packageRoot(), 'models', 'fixtures', 'tiny-lcm');
@@ -185,7 +194,14 @@ export async function benchPipeline(options: { model?: string; repeats?: number;
     for (const pipe of [cached, uncached]) await pipe.generate({ prompt: 'warm up', steps: 2, seed: 1, batchSize: 4 });
     for (const batch of [1, 4]) {
       for (const steps of [1, 4, 8]) {
-        const samples = [cached, uncached].map(() => ({ wall: [] as number[], run: [] as number[], png: [] as number[], over: [] as number[], overMs: [] as number[], parts: [] as OverheadBreakdown[] }));
+        const samples = [cached, uncached].map(() => ({
+          wall: [] as number[],
+          run: [] as number[],
+          png: [] as number[],
+          over: [] as number[],
+          overMs: [] as number[],
+          parts: [] as OverheadBreakdown[],
+        }));
         for (let r = 0; r < repeats; r++) {
           // Interleaved, so that load on the machine hits both variants alike.
           for (const [v, pipe] of [cached, uncached].entries()) {
@@ -201,8 +217,20 @@ export async function benchPipeline(options: { model?: string; repeats?: number;
           }
         }
         samples.forEach((s, v) => {
-          const breakdown = Object.fromEntries(BREAKDOWN_KEYS.map(([k]) => [k, median(s.parts.map((p) => p[k]))])) as unknown as OverheadBreakdown;
-          rows.push({ steps, batch, textCache: v === 0, wallMs: median(s.wall), sessionRunMs: median(s.run), pngMs: median(s.png), overhead: median(s.over), overheadMs: median(s.overMs), breakdown });
+          const breakdown = Object.fromEntries(
+            BREAKDOWN_KEYS.map(([k]) => [k, median(s.parts.map((p) => p[k]))]),
+          ) as unknown as OverheadBreakdown;
+          rows.push({
+            steps,
+            batch,
+            textCache: v === 0,
+            wallMs: median(s.wall),
+            sessionRunMs: median(s.run),
+            pngMs: median(s.png),
+            overhead: median(s.over),
+            overheadMs: median(s.overMs),
+            breakdown,
+          });
         });
       }
     }
@@ -213,7 +241,11 @@ export async function benchPipeline(options: { model?: string; repeats?: number;
   }
   const pngRows: PngBenchRow[] = [];
   const rng = new Rng(7);
-  for (const [size, batch] of [[32, 1], [32, 4], [512, 1]] as const) {
+  for (const [size, batch] of [
+    [32, 1],
+    [32, 4],
+    [512, 1],
+  ] as const) {
     const data = rng.uniform(batch * 3 * size * size).map((u) => 2 * u - 1);
     await vaeOutputToPngs(data, [batch, 3, size, size]);
     const ts: number[] = [];
@@ -228,14 +260,23 @@ export async function benchPipeline(options: { model?: string; repeats?: number;
   log(`pipeline orchestration overhead, ${path.relative(process.cwd(), model) || model}, cpu, median of ${repeats}`);
   log('batch steps text-cache   wall ms  session.run ms  png ms  overhead  overhead ms');
   for (const r of rows) {
-    log(`${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${(r.textCache ? 'on' : 'off').padStart(10)} ${f(r.wallMs, 9)} ${f(r.sessionRunMs, 15)} ${f(r.pngMs, 7)} ${f(100 * r.overhead, 8, 1)}% ${f(r.overheadMs, 12, 3)}`);
+    log(
+      `${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${(r.textCache ? 'on' : 'off').padStart(10)} ${f(r.wallMs, 9)} ${f(r.sessionRunMs, 15)} ${f(r.pngMs, 7)} ${f(100 * r.overhead, 8, 1)}% ${f(r.overheadMs, 12, 3)}`,
+    );
   }
-  log('where the overhead goes, ms per generate() (medians; unet = UNet calls outside session.run, (conv) = tensor building/conversion inside those stages):');
+  log(
+    'where the overhead goes, ms per generate() (medians; unet = UNet calls outside session.run, (conv) = tensor building/conversion inside those stages):',
+  );
   log(`batch steps text-cache ${BREAKDOWN_KEYS.map(([, name]) => name.padStart(7)).join(' ')}`);
   for (const r of rows) {
-    log(`${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${(r.textCache ? 'on' : 'off').padStart(10)} ${BREAKDOWN_KEYS.map(([k]) => f(r.breakdown[k], 7, 3)).join(' ')}`);
+    log(
+      `${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ${(r.textCache ? 'on' : 'off').padStart(10)} ${BREAKDOWN_KEYS.map(([k]) => f(r.breakdown[k], 7, 3)).join(' ')}`,
+    );
   }
-  if (jsLayer !== null) log(`inside the session.run span, onnxruntime-node's JavaScript layer (checks, setImmediate hop, output wrapping) adds ${jsLayer.toFixed(1)} us per UNet call over the native run`);
+  if (jsLayer !== null)
+    log(
+      `inside the session.run span, onnxruntime-node's JavaScript layer (checks, setImmediate hop, output wrapping) adds ${jsLayer.toFixed(1)} us per UNet call over the native run`,
+    );
   log('png encoding alone (random [-1, 1] images):');
   for (const p of pngRows) log(`  ${p.batch} x ${p.size}x${p.size}: ${p.ms.toFixed(2)} ms`);
   return { model, provider: cached.provider, repeats, rows, png: pngRows, ortJsLayerUs: jsLayer };

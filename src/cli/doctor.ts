@@ -11,7 +11,15 @@ import { detectModelFamily, KNOWN_MODELS, type ModelFamily } from '../onnx/regis
 import { defineCli, parseCli, runCli } from './args.js';
 
 /** Libraries the CUDA provider needs from the system (CUDA runtime, cuBLAS, cuDNN, ...). */
-export const CUDA_SYSTEM_LIBRARIES = ['libcudart', 'libcublas', 'libcublasLt', 'libcurand', 'libcufft', 'libcudnn', 'libnvinfer'] as const;
+export const CUDA_SYSTEM_LIBRARIES = [
+  'libcudart',
+  'libcublas',
+  'libcublasLt',
+  'libcurand',
+  'libcufft',
+  'libcudnn',
+  'libnvinfer',
+] as const;
 
 /** One model folder found on disk. */
 export interface DoctorModel {
@@ -54,13 +62,21 @@ function runLdconfig(): string | null {
   return null;
 }
 
-const MODEL_PARTS = ['model_index.json', 'text_encoder/model.onnx', 'unet/model.onnx', 'vae_decoder/model.onnx', 'tokenizer', 'scheduler/scheduler_config.json'];
+const MODEL_PARTS = [
+  'model_index.json',
+  'text_encoder/model.onnx',
+  'unet/model.onnx',
+  'vae_decoder/model.onnx',
+  'tokenizer',
+  'scheduler/scheduler_config.json',
+];
 
 function scanModels(root: string, prefix: string): DoctorModel[] {
   if (!fs.existsSync(root)) return [];
   const out: DoctorModel[] = [];
   for (const entry of fs.readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'recipes' || entry.name === 'fixtures') continue;
+    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'recipes' || entry.name === 'fixtures')
+      continue;
     const dir = path.join(root, entry.name);
     const parts = MODEL_PARTS.filter((p) => fs.existsSync(path.join(dir, p)));
     if (!parts.includes('model_index.json') && !parts.includes('unet/model.onnx')) continue;
@@ -81,8 +97,14 @@ export interface DoctorOptions {
 
 function probeOnnxruntime(): { version: string | undefined; backends: { name: string; bundled: boolean }[] } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ort = require('onnxruntime-node') as { listSupportedBackends(): { name: string; bundled: boolean }[]; env: { versions?: Record<string, string> } };
-  return { version: ort.env.versions?.node, backends: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })) };
+  const ort = require('onnxruntime-node') as {
+    listSupportedBackends(): { name: string; bundled: boolean }[];
+    env: { versions?: Record<string, string> };
+  };
+  return {
+    version: ort.env.versions?.node,
+    backends: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),
+  };
 }
 
 /** Collects the doctor report. Never throws: a failing probe is reported in the report. */
@@ -118,7 +140,12 @@ export function collectDoctorReport(options: DoctorOptions = {}): DoctorReport {
     cudaProvider,
     systemLibraries: { source: ld === null ? 'unavailable' : 'ldconfig', found, missing },
     models,
-    knownModels: KNOWN_MODELS.map((m) => ({ name: m.name, repo: m.repo, family: m.family, downloaded: models.some((d) => d.name === m.name) })),
+    knownModels: KNOWN_MODELS.map((m) => ({
+      name: m.name,
+      repo: m.repo,
+      family: m.family,
+      downloaded: models.some((d) => d.name === m.name),
+    })),
   };
 }
 
@@ -126,24 +153,34 @@ export function collectDoctorReport(options: DoctorOptions = {}): DoctorReport {
 export function formatDoctorReport(r: DoctorReport): string {
   const lines: string[] = [];
   lines.push(`node          ${r.node} (${r.platform})`);
-  lines.push(`onnxruntime   ${r.onnxruntime.version ?? 'not loadable'}${r.onnxruntime.error ? ` (${r.onnxruntime.error})` : ''}`);
-  lines.push(`backends      ${r.onnxruntime.backends.map((b) => `${b.name}${b.bundled ? '' : ' (needs provider libraries)'}`).join(', ') || 'none'}`);
-  lines.push(`CUDA provider ${r.cudaProvider.missing.length === 0 && r.cudaProvider.present.length ? 'installed' : `missing ${r.cudaProvider.missing.join(', ')} (npm run setup:cuda)`}  [${r.cudaProvider.dir}]`);
-  if (r.systemLibraries.source === 'unavailable') lines.push('system libs   ldconfig not available: CUDA/cuDNN libraries not checked');
+  lines.push(
+    `onnxruntime   ${r.onnxruntime.version ?? 'not loadable'}${r.onnxruntime.error ? ` (${r.onnxruntime.error})` : ''}`,
+  );
+  lines.push(
+    `backends      ${r.onnxruntime.backends.map((b) => `${b.name}${b.bundled ? '' : ' (needs provider libraries)'}`).join(', ') || 'none'}`,
+  );
+  lines.push(
+    `CUDA provider ${r.cudaProvider.missing.length === 0 && r.cudaProvider.present.length ? 'installed' : `missing ${r.cudaProvider.missing.join(', ')} (npm run setup:cuda)`}  [${r.cudaProvider.dir}]`,
+  );
+  if (r.systemLibraries.source === 'unavailable')
+    lines.push('system libs   ldconfig not available: CUDA/cuDNN libraries not checked');
   else {
     for (const l of r.systemLibraries.found) lines.push(`system lib    ${l.name} => ${l.path}`);
     if (r.systemLibraries.missing.length) lines.push(`not on loader path: ${r.systemLibraries.missing.join(', ')}`);
   }
   if (r.models.length === 0) lines.push('models        none under models/ (npm run fetch-model -- <repo>)');
-  for (const m of r.models) lines.push(`model         ${m.name}  family=${m.family ?? 'unknown'}  [${m.parts.join(', ')}]`);
-  for (const k of r.knownModels.filter((k) => !k.downloaded)) lines.push(`available     ${k.name} (${k.family}): npm run fetch-model -- ${k.name}`);
+  for (const m of r.models)
+    lines.push(`model         ${m.name}  family=${m.family ?? 'unknown'}  [${m.parts.join(', ')}]`);
+  for (const k of r.knownModels.filter((k) => !k.downloaded))
+    lines.push(`available     ${k.name} (${k.family}): npm run fetch-model -- ${k.name}`);
   return lines.join('\n');
 }
 
 /** The command line of `npm run doctor`. */
 export const DOCTOR_CLI = defineCli({
   command: 'npm run doctor --',
-  summary: 'Says what this machine can run: Node and ONNX Runtime versions, execution providers, CUDA libraries, and the models found.',
+  summary:
+    'Says what this machine can run: Node and ONNX Runtime versions, execution providers, CUDA libraries, and the models found.',
   options: {
     'models-dir': { type: 'string', value: 'dir', default: 'models', help: 'where to look for models' },
   },

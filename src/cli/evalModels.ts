@@ -69,13 +69,35 @@ export const VALIDATION_IMAGE_SEED = 2_000_000;
 export function evalRows(modelsDir: string): EvalRowMethod[] {
   const teacher = { dir: path.join(modelsDir, 'scenes-teacher'), defaults: { guidance: GUIDANCE } };
   const named = (m: Method): Method => ({ ...m, name: `teacher ${m.name}` });
-  const lcm = (steps: number): EvalRowMethod => ({ name: `LCM ${steps}`, family: 'LCM', dir: path.join(modelsDir, 'scenes-lcm'), steps, guidance: GUIDANCE, guidanceFromModel: true });
-  const pd = (steps: number): Method => ({ name: `PD ${steps}`, family: 'PD', dir: path.join(modelsDir, `scenes-pd-${steps}`), steps, guidance: 0 });
+  const lcm = (steps: number): EvalRowMethod => ({
+    name: `LCM ${steps}`,
+    family: 'LCM',
+    dir: path.join(modelsDir, 'scenes-lcm'),
+    steps,
+    guidance: GUIDANCE,
+    guidanceFromModel: true,
+  });
+  const pd = (steps: number): Method => ({
+    name: `PD ${steps}`,
+    family: 'PD',
+    dir: path.join(modelsDir, `scenes-pd-${steps}`),
+    steps,
+    guidance: 0,
+  });
   return [
-    named(teacherDpmSolver(teacher, 25)), named(teacherDdim(teacher, 25)), named(teacherDdim(teacher, 8)), named(teacherDdim(teacher, 4)),
-    lcm(1), lcm(2), lcm(4), lcm(8),
+    named(teacherDpmSolver(teacher, 25)),
+    named(teacherDdim(teacher, 25)),
+    named(teacherDdim(teacher, 8)),
+    named(teacherDdim(teacher, 4)),
+    lcm(1),
+    lcm(2),
+    lcm(4),
+    lcm(8),
     { name: 'LCM-LoRA 4', family: 'LCM-LoRA', dir: path.join(modelsDir, '.lcm-lora-fused'), steps: 4, guidance: 1 },
-    pd(1), pd(2), pd(4), pd(8),
+    pd(1),
+    pd(2),
+    pd(4),
+    pd(8),
   ];
 }
 
@@ -91,15 +113,20 @@ export interface EvalRow extends Omit<EvalRowMethod, 'dir'> {
   seconds: number;
 }
 
-
 /** Percent with one decimal. */
-const pct = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? 'n/a' : `${(100 * v).toFixed(1)}%`);
+const pct = (v: number | undefined): string =>
+  v === undefined || Number.isNaN(v) ? 'n/a' : `${(100 * v).toFixed(1)}%`;
 const num2 = (v: number | undefined): string => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(2));
 
 function rowsTable(rows: readonly EvalRow[], names: readonly string[]): string {
-  const lines = ['| sampler | steps | guidance | Frechet distance | adherence | all 7 attributes right |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| sampler | steps | guidance | Frechet distance | adherence | all 7 attributes right |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const r of rows.filter((x) => names.includes(x.name))) {
-    lines.push(`| ${r.name} | ${r.steps} | ${r.guidance} | ${num2(r.frechet)} | ${pct(r.adherence)} | ${pct(r.allCorrect)} |`);
+    lines.push(
+      `| ${r.name} | ${r.steps} | ${r.guidance} | ${num2(r.frechet)} | ${pct(r.adherence)} | ${pct(r.allCorrect)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -108,12 +135,17 @@ function rowsTable(rows: readonly EvalRow[], names: readonly string[]): string {
  * Writes the README model card of every shipped scenes model folder from the evaluation result and
  * the recipe's training record (models/scenes-training.json).
  */
-export function writeModelCards(modelsDir: string, result: Record<string, unknown>, training: Record<string, Record<string, unknown>>): void {
+export function writeModelCards(
+  modelsDir: string,
+  result: Record<string, unknown>,
+  training: Record<string, Record<string, unknown>>,
+): void {
   const rows = result.rows as EvalRow[];
   const m = result.machine as Record<string, unknown>;
   const acc = result.evaluatorAccuracy as Record<string, number>;
   const info = (k: string): Record<string, unknown> => training[k] ?? {};
-  const mins = (k: string): string => (typeof info(k).minutes === 'number' ? (info(k).minutes as number).toFixed(1) : 'n/a');
+  const mins = (k: string): string =>
+    typeof info(k).minutes === 'number' ? (info(k).minutes as number).toFixed(1) : 'n/a';
   const hw = `${m.cores}-core ${m.cpu} CPU shared with other jobs (nice 10), PyTorch ${training.torch ?? '1.13'} with OpenBLAS, ${training.threads ?? 2} threads, device ${training.device ?? 'cpu'}`;
   const seed = String(training.seed ?? 'n/a');
   const measured = `Measured by \`npm run eval:models\` (src/cli/evalModels.ts) through fewstep's own ONNX pipeline on ${String(result.date).slice(0, 10)}, ${result.images} prompts per row (captions of held-out scenes, seed ${result.evalSeed}), image seeds 1000+i. Frechet distance: in the scene evaluator's 128-d feature space against the real held-out scenes drawn for the same prompts (lower is better). Adherence: the fraction of the prompt's 7 attributes (time of day, terrain, palette, style, sun/moon, clouds, stars) the evaluator finds in the image. Full numbers: data/model-eval.json.`;
@@ -123,10 +155,13 @@ export function writeModelCards(modelsDir: string, result: Record<string, unknow
 - Minutes are wall-clock minutes on a machine shared with other engineers' jobs (the recipe ran at nice 10), so the step counts, not the minutes, say how much training each stage got.
 - License: MIT, like the rest of the repository; the training data is generated by our own code.`;
   const write = (folder: string, text: string): void => {
-    if (fs.existsSync(path.join(modelsDir, folder))) fs.writeFileSync(path.join(modelsDir, folder, 'README.md'), text.trim() + '\n');
+    if (fs.existsSync(path.join(modelsDir, folder)))
+      fs.writeFileSync(path.join(modelsDir, folder, 'README.md'), text.trim() + '\n');
   };
   const t = info('teacher');
-  write('scenes-teacher', `
+  write(
+    'scenes-teacher',
+    `
 # scenes-teacher: a miniature Stable Diffusion trained on procedural scenes
 
 A text-to-image latent diffusion model in the diffusers/optimum ONNX layout (opset 17, dynamic batch,
@@ -154,10 +189,13 @@ ${rowsTable(rows, ['teacher DPM-Solver++ 25', 'teacher DDIM 25', 'teacher DDIM 8
 
 ## Use
 ${'`'}npm run generate -- --model models/scenes-teacher --prompt "a beautiful sunset over mountains, oil painting style, warm colors" --steps 25 --guidance ${GUIDANCE}${'`'}
-`);
+`,
+  );
   const l = info('lcm');
   const lcmGuidance = rows.find((r) => r.name === 'LCM 4')?.guidance ?? GUIDANCE;
-  write('scenes-lcm', `
+  write(
+    'scenes-lcm',
+    `
 # scenes-lcm: latent consistency distillation of scenes-teacher
 
 The teacher's UNet distilled into a Latent Consistency Model (Luo et al. 2023): same architecture plus
@@ -177,9 +215,12 @@ ${common}
 ${measured}
 
 ${rowsTable(rows, ['teacher DPM-Solver++ 25', 'teacher DDIM 4', 'LCM 1', 'LCM 2', 'LCM 4', 'LCM 8'])}
-`);
+`,
+  );
   const lo = info('lora');
-  write('scenes-lcm-lora', `
+  write(
+    'scenes-lcm-lora',
+    `
 # scenes-lcm-lora: an LCM-LoRA adapter for scenes-teacher
 
 Low-rank updates (rank ${lo.rank}, alpha ${lo.alpha}, kohya key style ${'`'}lora_unet_<module>.lora_down/.lora_up/.alpha${'`'}) of the
@@ -198,10 +239,13 @@ ${common}
 ${measured} Fusing matched ${(result.lcmLoraFuse as { matched: number } | undefined)?.matched ?? 'n/a'} modules.
 
 ${rowsTable(rows, ['teacher DDIM 4', 'LCM 4', 'LCM-LoRA 4'])}
-`);
+`,
+  );
   for (const n of [8, 4, 2, 1]) {
     const p = info(`pd${n}`);
-    write(`scenes-pd-${n}`, `
+    write(
+      `scenes-pd-${n}`,
+      `
 # scenes-pd-${n}: progressive-distillation student, ${n} step${n > 1 ? 's' : ''}
 
 Progressive distillation (Salimans & Ho 2022) of scenes-teacher with its classifier-free guidance
@@ -219,10 +263,13 @@ ${common}
 ${measured}
 
 ${rowsTable(rows, ['teacher DPM-Solver++ 25', 'PD 8', 'PD 4', 'PD 2', 'PD 1'])}
-`);
+`,
+    );
   }
   const e = info('evaluator');
-  write('scenes-evaluator', `
+  write(
+    'scenes-evaluator',
+    `
 # scenes-evaluator: attribute classifier and feature extractor for the scenes domain
 
 A small CNN (stride-2 convolutions 64 -> 8 px, mean + max global pooling, 128-d features, 7 heads)
@@ -237,18 +284,36 @@ ${common}
 ## Measured (held-out real scenes, seed ${result.evalSeed}, ${result.images} images)
 | attribute | accuracy |
 |---|---|
-${Object.entries(acc).map(([k, v]) => `| ${k} | ${pct(v)} |`).join('\n')}
-`);
+${Object.entries(acc)
+  .map(([k, v]) => `| ${k} | ${pct(v)} |`)
+  .join('\n')}
+`,
+  );
 }
 
 /** Generates one image per prompt (seed seedBase + i, 1000 + i by default) for a row, in batches of 25; refuses unknown words. */
-export async function generateRow(pipe: TextToImagePipeline, row: Pick<Method, 'steps' | 'guidance' | 'scheduler'>, prompts: readonly string[], seedBase = 1000): Promise<Uint8Array[]> {
-  return generateImageSet(pipe, prompts, { steps: row.steps, guidance: row.guidance, scheduler: row.scheduler, firstSeed: seedBase, rejectUnknownWords: true });
+export async function generateRow(
+  pipe: TextToImagePipeline,
+  row: Pick<Method, 'steps' | 'guidance' | 'scheduler'>,
+  prompts: readonly string[],
+  seedBase = 1000,
+): Promise<Uint8Array[]> {
+  return generateImageSet(pipe, prompts, {
+    steps: row.steps,
+    guidance: row.guidance,
+    scheduler: row.scheduler,
+    firstSeed: seedBase,
+    rejectUnknownWords: true,
+  });
 }
 
 async function reconstructionPsnr(teacherDir: string, real: Float32Array, n: number, size: number): Promise<number> {
-  const enc = await ort.InferenceSession.create(path.join(teacherDir, 'vae_encoder', 'model.onnx'), { executionProviders: ['cpu'] });
-  const dec = await ort.InferenceSession.create(path.join(teacherDir, 'vae_decoder', 'model.onnx'), { executionProviders: ['cpu'] });
+  const enc = await ort.InferenceSession.create(path.join(teacherDir, 'vae_encoder', 'model.onnx'), {
+    executionProviders: ['cpu'],
+  });
+  const dec = await ort.InferenceSession.create(path.join(teacherDir, 'vae_decoder', 'model.onnx'), {
+    executionProviders: ['cpu'],
+  });
   const per = 3 * size * size;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -265,8 +330,16 @@ async function reconstructionPsnr(teacherDir: string, real: Float32Array, n: num
 }
 
 function machine(): Record<string, unknown> {
-  const ortPkg = JSON.parse(fs.readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as { version: string };
-  return { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${os.platform()} ${os.release()}`, node: process.version, onnxruntimeNode: ortPkg.version };
+  const ortPkg = JSON.parse(fs.readFileSync(require.resolve('onnxruntime-node/package.json'), 'utf8')) as {
+    version: string;
+  };
+  return {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    platform: `${os.platform()} ${os.release()}`,
+    node: process.version,
+    onnxruntimeNode: ortPkg.version,
+  };
 }
 
 async function speed(modelsDir: string): Promise<Record<string, unknown>> {
@@ -275,16 +348,27 @@ async function speed(modelsDir: string): Promise<Record<string, unknown>> {
   const lat = new Float32Array(4 * 8 * 8).fill(0.1);
   const ehs = new Float32Array(32 * 64).fill(0.01);
   const unetStats = await benchmark(
-    () => teacher.unet.run({ sample: { data: lat, dims: [1, 4, 8, 8] }, timestep: { data: new Float32Array([500]), dims: [1] }, encoder_hidden_states: { data: ehs, dims: [1, 32, 64] } }),
+    () =>
+      teacher.unet.run({
+        sample: { data: lat, dims: [1, 4, 8, 8] },
+        timestep: { data: new Float32Array([500]), dims: [1] },
+        encoder_hidden_states: { data: ehs, dims: [1, 32, 64] },
+      }),
     { warmup: 20, repeats: 200 },
   );
   const prompt = 'a beautiful sunset over mountains, oil painting style, warm colors';
   let last: Awaited<ReturnType<TextToImagePipeline['generate']>> | undefined;
-  const lcm4 = await benchmark(async () => {
-    last = await lcm.generate({ prompt, steps: 4, seed: 7 });
-  }, { warmup: 5, repeats: 50 });
+  const lcm4 = await benchmark(
+    async () => {
+      last = await lcm.generate({ prompt, steps: 4, seed: 7 });
+    },
+    { warmup: 5, repeats: 50 },
+  );
   const t = last!.timings;
-  const teacher50 = await benchmark(() => teacher.generate({ prompt, steps: 50, guidance: GUIDANCE, seed: 7 }), { warmup: 2, repeats: 10 });
+  const teacher50 = await benchmark(() => teacher.generate({ prompt, steps: 50, guidance: GUIDANCE, seed: 7 }), {
+    warmup: 2,
+    repeats: 10,
+  });
   // Orchestration overhead at 4 steps (the pipeline's one definition: (wall - session.run - png) / wall).
   const overheads: number[] = [];
   for (let i = 0; i < 30; i++) {
@@ -297,7 +381,14 @@ async function speed(modelsDir: string): Promise<Record<string, unknown>> {
   return {
     unetBatch1Ms: unetStats.medianMs,
     lcm4EndToEndMs: lcm4.medianMs,
-    lcm4Breakdown: { tokenizerMs: t.tokenizerMs, textEncoderMs: t.textEncoderMs, unetMs: t.unetMs, schedulerMs: t.schedulerMs, vaeMs: t.vaeMs, pngMs: t.pngMs },
+    lcm4Breakdown: {
+      tokenizerMs: t.tokenizerMs,
+      textEncoderMs: t.textEncoderMs,
+      unetMs: t.unetMs,
+      schedulerMs: t.schedulerMs,
+      vaeMs: t.vaeMs,
+      pngMs: t.pngMs,
+    },
     teacher50GuidedMs: teacher50.medianMs,
     orchestrationOverhead4Steps: overheads[Math.floor(overheads.length / 2)],
     iqr: { unetBatch1Ms: unetStats.iqrMs, lcm4EndToEndMs: lcm4.iqrMs, teacher50GuidedMs: teacher50.iqrMs },
@@ -305,7 +396,12 @@ async function speed(modelsDir: string): Promise<Record<string, unknown>> {
 }
 
 /** Writes `<model>/samples.png`: 8 prompts x 4 seeds through the pipeline. */
-async function writeGrid(pipe: TextToImagePipeline, row: Pick<Method, 'steps' | 'guidance' | 'scheduler'>, file: string, title: string): Promise<void> {
+async function writeGrid(
+  pipe: TextToImagePipeline,
+  row: Pick<Method, 'steps' | 'guidance' | 'scheduler'>,
+  file: string,
+  title: string,
+): Promise<void> {
   const prompts = [
     'a beautiful sunset over mountains, oil painting style, warm colors',
     'a beautiful night sky over ocean with the moon and stars, flat style, purple colors',
@@ -315,7 +411,13 @@ async function writeGrid(pipe: TextToImagePipeline, row: Pick<Method, 'steps' | 
   const images: Uint8Array[] = [];
   const labels: string[] = [];
   for (const p of prompts) {
-    const r = await pipe.generate({ prompts: [p, p, p, p], seeds: [1, 2, 3, 4], steps: row.steps, guidance: row.guidance, scheduler: row.scheduler });
+    const r = await pipe.generate({
+      prompts: [p, p, p, p],
+      seeds: [1, 2, 3, 4],
+      steps: row.steps,
+      guidance: row.guidance,
+      scheduler: row.scheduler,
+    });
     images.push(...r.images);
     labels.push(...r.images.map((_, i) => (i === 0 ? p.replace('a beautiful ', '').split(',')[0] : `seed ${i + 1}`)));
   }
@@ -327,7 +429,12 @@ async function writeGrid(pipe: TextToImagePipeline, row: Pick<Method, 'steps' | 
  * guidance scale on `n` validation prompts (captions of scenes drawn with VALIDATION_SEED, image seeds
  * VALIDATION_IMAGE_SEED + i), none of them the evaluation's. Returns one row per (guidance, steps).
  */
-export async function sweepLcmGuidance(modelsDir: string, guidances: readonly number[], stepsList: readonly number[], n: number): Promise<Array<{ guidance: number; steps: number; frechet: number; adherence: number; allCorrect: number }>> {
+export async function sweepLcmGuidance(
+  modelsDir: string,
+  guidances: readonly number[],
+  stepsList: readonly number[],
+  n: number,
+): Promise<Array<{ guidance: number; steps: number; frechet: number; adherence: number; allCorrect: number }>> {
   const evaluator = await SceneEvaluator.open(path.join(modelsDir, 'scenes-evaluator'));
   const reference = sceneReference(n, VALIDATION_SEED, 64);
   const realFeatures = (await evaluator.run(reference.pixels, n, 64)).features;
@@ -339,7 +446,9 @@ export async function sweepLcmGuidance(modelsDir: string, guidances: readonly nu
         const pngs = await generateRow(pipe, { steps, guidance }, reference.prompts, VALIDATION_IMAGE_SEED);
         const q = await scoreImages(evaluator, pngs, reference, realFeatures);
         out.push({ guidance, steps, frechet: q.frechet, adherence: q.adherence, allCorrect: q.allCorrect });
-        console.log(`LCM ${steps} guidance ${guidance}: FD ${q.frechet.toFixed(2)}  adherence ${(100 * q.adherence).toFixed(1)}%  all-7 ${(100 * q.allCorrect).toFixed(1)}%`);
+        console.log(
+          `LCM ${steps} guidance ${guidance}: FD ${q.frechet.toFixed(2)}  adherence ${(100 * q.adherence).toFixed(1)}%  all-7 ${(100 * q.allCorrect).toFixed(1)}%`,
+        );
       }
     }
   } finally {
@@ -352,7 +461,8 @@ export async function sweepLcmGuidance(modelsDir: string, guidances: readonly nu
 /** The command line of `npm run eval:models`. */
 export const EVAL_MODELS_CLI = defineCli({
   command: 'npm run eval:models --',
-  summary: 'Scores the scenes model family (Frechet distance and prompt adherence with the scene evaluator) and writes data/model-eval.json.',
+  summary:
+    'Scores the scenes model family (Frechet distance and prompt adherence with the scene evaluator) and writes data/model-eval.json.',
   options: {
     count: { type: 'string', value: 'n', default: '500', help: 'images per row, 10..100000' },
     models: { type: 'string', value: 'dir', default: 'models', help: 'models folder' },
@@ -372,15 +482,31 @@ async function main(): Promise<void> {
   const modelsDir = values.models!;
   if (values['sweep-lcm-guidance'] !== undefined) {
     // Validation sweep only (writes nothing under data/ unless --out names a file other than the default).
-    const list = (s: string, field: string): number[] => s.split(',').map((v) => requireFinite(field, Number(v), 0, 50));
+    const list = (s: string, field: string): number[] =>
+      s.split(',').map((v) => requireFinite(field, Number(v), 0, 50));
     const guidances = list(values['sweep-lcm-guidance'], 'sweep-lcm-guidance');
     const stepsList = list(values['sweep-steps']!, 'sweep-steps').map((v) => requireInteger('sweep-steps', v, 1, 50));
     const sweep = await sweepLcmGuidance(modelsDir, guidances, stepsList, n);
     const best = new Map<number, { guidance: number; frechet: number }>();
     for (const r of sweep) if (!best.has(r.steps) || r.frechet < best.get(r.steps)!.frechet) best.set(r.steps, r);
-    for (const [steps, b] of best) console.log(`best on validation at ${steps} steps: guidance ${b.guidance} (FD ${b.frechet.toFixed(2)})`);
+    for (const [steps, b] of best)
+      console.log(`best on validation at ${steps} steps: guidance ${b.guidance} (FD ${b.frechet.toFixed(2)})`);
     if (values.out !== path.join('data', 'model-eval.json')) {
-      fs.writeFileSync(values.out!, JSON.stringify({ what: 'LCM guidance sweep on validation prompts (evalModels --sweep-lcm-guidance)', date: new Date().toISOString(), images: n, validationSeed: VALIDATION_SEED, imageSeedBase: VALIDATION_IMAGE_SEED, rows: sweep }, null, 2) + '\n');
+      fs.writeFileSync(
+        values.out!,
+        JSON.stringify(
+          {
+            what: 'LCM guidance sweep on validation prompts (evalModels --sweep-lcm-guidance)',
+            date: new Date().toISOString(),
+            images: n,
+            validationSeed: VALIDATION_SEED,
+            imageSeedBase: VALIDATION_IMAGE_SEED,
+            rows: sweep,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     }
     return;
   }
@@ -397,18 +523,28 @@ async function main(): Promise<void> {
   const evaluatorAccuracy = attributeAccuracy(realOut.attributes, truth);
   const realAdherence = promptAdherence(realOut.attributes, prompts);
   const aePsnr = await reconstructionPsnr(path.join(modelsDir, 'scenes-teacher'), real, Math.min(n, 300), size);
-  console.log(`evaluator accuracy on ${n} held-out real scenes:`, Object.entries(evaluatorAccuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', '));
-  console.log(`autoencoder reconstruction PSNR: ${aePsnr.toFixed(2)} dB; real-image adherence ${(100 * realAdherence.mean).toFixed(1)}%`);
+  console.log(
+    `evaluator accuracy on ${n} held-out real scenes:`,
+    Object.entries(evaluatorAccuracy)
+      .map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`)
+      .join(', '),
+  );
+  console.log(
+    `autoencoder reconstruction PSNR: ${aePsnr.toFixed(2)} dB; real-image adherence ${(100 * realAdherence.mean).toFixed(1)}%`,
+  );
 
   const loraFile = path.join(modelsDir, 'scenes-lcm-lora', 'lora.safetensors');
   const fusedDir = path.join(modelsDir, '.lcm-lora-fused');
   let loraReport: { matched: number; unmatched: number } | undefined;
-  if (fs.existsSync(loraFile)) loraReport = fuseLcmLoraFolder(path.join(modelsDir, 'scenes-teacher'), loraFile, fusedDir);
+  if (fs.existsSync(loraFile))
+    loraReport = fuseLcmLoraFolder(path.join(modelsDir, 'scenes-teacher'), loraFile, fusedDir);
 
   const rows: EvalRow[] = [];
   const pipes = new Map<string, TextToImagePipeline>();
   // --rows "LCM" evaluates only the rows whose name starts with it (for quick checks; the bars then read n/a).
-  for (const rowSpec of evalRows(modelsDir).filter((r) => values.rows === undefined || r.name.startsWith(values.rows))) {
+  for (const rowSpec of evalRows(modelsDir).filter(
+    (r) => values.rows === undefined || r.name.startsWith(values.rows),
+  )) {
     const dir = rowSpec.dir;
     if (!fs.existsSync(path.join(dir, 'unet', 'model.onnx'))) {
       console.log(`${rowSpec.name}: ${dir} missing, skipped`);
@@ -420,7 +556,11 @@ async function main(): Promise<void> {
       pipes.set(dir, pipe);
     }
     const { dir: _dir, guidanceFromModel: _g, ...rest } = rowSpec;
-    const spec = { ...rest, model: path.basename(dir), guidance: rowSpec.guidanceFromModel ? pipe.defaults.guidance : rowSpec.guidance };
+    const spec = {
+      ...rest,
+      model: path.basename(dir),
+      guidance: rowSpec.guidanceFromModel ? pipe.defaults.guidance : rowSpec.guidance,
+    };
     const ts = Date.now();
     const pngs = await generateRow(pipe, spec, prompts);
     const pixels = await pngsToPixels(pngs, size);
@@ -436,13 +576,27 @@ async function main(): Promise<void> {
       seconds: (Date.now() - ts) / 1000,
     };
     rows.push(row);
-    console.log(`${spec.name.padEnd(26)} FD ${row.frechet.toFixed(2).padStart(7)}  adherence ${(100 * row.adherence).toFixed(1)}%  all-7 ${(100 * row.allCorrect).toFixed(1)}%  (${row.seconds.toFixed(1)} s)`);
+    console.log(
+      `${spec.name.padEnd(26)} FD ${row.frechet.toFixed(2).padStart(7)}  adherence ${(100 * row.adherence).toFixed(1)}%  all-7 ${(100 * row.allCorrect).toFixed(1)}%  (${row.seconds.toFixed(1)} s)`,
+    );
     if (values.grids && !spec.model.startsWith('.')) {
-      const isMain = spec.name === 'teacher DPM-Solver++ 25' || spec.name === 'LCM 4' || spec.model.startsWith('scenes-pd-');
-      if (isMain) await writeGrid(pipe, spec, path.join(dir, 'samples.png'), `${spec.name}, guidance ${spec.guidance}, seeds 1-4`);
+      const isMain =
+        spec.name === 'teacher DPM-Solver++ 25' || spec.name === 'LCM 4' || spec.model.startsWith('scenes-pd-');
+      if (isMain)
+        await writeGrid(
+          pipe,
+          spec,
+          path.join(dir, 'samples.png'),
+          `${spec.name}, guidance ${spec.guidance}, seeds 1-4`,
+        );
     }
     if (values.grids && spec.name === 'LCM-LoRA 4') {
-      await writeGrid(pipe, spec, path.join(modelsDir, 'scenes-lcm-lora', 'samples.png'), 'teacher + LCM-LoRA, LCMScheduler 4 steps, guidance 1, seeds 1-4');
+      await writeGrid(
+        pipe,
+        spec,
+        path.join(modelsDir, 'scenes-lcm-lora', 'samples.png'),
+        'teacher + LCM-LoRA, LCMScheduler 4 steps, guidance 1, seeds 1-4',
+      );
     }
   }
   for (const p of pipes.values()) await p.release();
@@ -485,7 +639,11 @@ async function main(): Promise<void> {
   console.log(`wrote ${values.out} in ${result.totalSeconds} s`);
   const trainingFile = path.join(modelsDir, 'scenes-training.json');
   if (values.cards && fs.existsSync(trainingFile)) {
-    writeModelCards(modelsDir, result, JSON.parse(fs.readFileSync(trainingFile, 'utf8')) as Record<string, Record<string, unknown>>);
+    writeModelCards(
+      modelsDir,
+      result,
+      JSON.parse(fs.readFileSync(trainingFile, 'utf8')) as Record<string, Record<string, unknown>>,
+    );
     console.log('wrote the model cards');
   }
 }

@@ -23,7 +23,11 @@ export interface SceneExportSidecar {
 }
 
 /** Renders `count` scenes from `seed` at `size` px and returns (uint8 CHW pixels, sidecar). */
-export function exportScenes(count: number, seed: number, size: number): { pixels: Uint8Array; sidecar: SceneExportSidecar } {
+export function exportScenes(
+  count: number,
+  seed: number,
+  size: number,
+): { pixels: Uint8Array; sidecar: SceneExportSidecar } {
   requireInteger('count', count, 1, 1_000_000);
   requireInteger('seed', seed, 0);
   requireInteger('size', size, 16, 1024);
@@ -61,8 +65,10 @@ export const EXPORT_SCENES_CLI = defineCli({
 
 function main(): void {
   const { values } = parseCli(EXPORT_SCENES_CLI, process.argv.slice(2));
-  if (!values.out) throw new InvalidArgumentError('--out', values.out, 'a file path, e.g. models/recipes/.work/train.bin');
-  if (values.count === undefined) throw new InvalidArgumentError('--count', undefined, 'a decimal integer in [1, 1000000]');
+  if (!values.out)
+    throw new InvalidArgumentError('--out', values.out, 'a file path, e.g. models/recipes/.work/train.bin');
+  if (values.count === undefined)
+    throw new InvalidArgumentError('--count', undefined, 'a decimal integer in [1, 1000000]');
   const count = parseIntegerArg('--count', values.count, 1, 1_000_000);
   const seed = parseIntegerArg('--seed', values.seed!, 0);
   const size = parseIntegerArg('--size', values.size!, 16, 1024);
@@ -71,7 +77,9 @@ function main(): void {
   // Each file goes through a temporary name and a rename, so a crash leaves nothing half-written.
   writeFileAtomicSync(values.out, pixels);
   writeFileAtomicSync(values.out + '.json', JSON.stringify(sidecar));
-  console.log(`wrote ${count} scenes (${size}x${size}, seed ${seed}) to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${count} scenes (${size}x${size}, seed ${seed}) to ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
 
 if (require.main === module) {

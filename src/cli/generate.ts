@@ -19,7 +19,6 @@ import { ONNX_DEVICES, type OnnxDevice } from '../onnx/providers.js';
 import { resolveModel } from '../onnx/registry.js';
 import { packageRoot } from '../core/packageRoot.js';
 
-
 /**
  * `--model`: a folder path as given, or a bare name resolved by the registry (a known hub export
  * under models/, or a folder in models/ or models/fixtures/).
@@ -41,13 +40,13 @@ export function outputPaths(out: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${stem}-${i}${ext}`);
 }
 
-
 /** One line per timing: the breakdown `npm run generate` prints. */
 export function formatTimings(r: GenerateResult): string[] {
   const t = r.timings;
   const f = (ms: number) => `${ms.toFixed(1)} ms`;
   const unetTotal = t.unetMs.reduce((a, b) => a + b, 0);
-  const other = t.totalMs - t.tokenizerMs - t.textEncoderMs - unetTotal - t.schedulerMs - t.vaeMs - t.previewMs - t.pngMs;
+  const other =
+    t.totalMs - t.tokenizerMs - t.textEncoderMs - unetTotal - t.schedulerMs - t.vaeMs - t.previewMs - t.pngMs;
   return [
     `  tokenizer     ${f(t.tokenizerMs)}`,
     `  text encoder  ${f(t.textEncoderMs)}`,
@@ -69,26 +68,52 @@ export const GENERATE_CLI = defineCli({
   command: 'npm run generate --',
   summary: 'Generates images from a prompt with an ONNX text-to-image model and prints the provider and the timings.',
   options: {
-    prompt: { type: 'string', value: 'text', help: 'the prompt (the text encoder reads its first 77 tokens, the shipped model 32)' },
+    prompt: {
+      type: 'string',
+      value: 'text',
+      help: 'the prompt (the text encoder reads its first 77 tokens, the shipped model 32)',
+    },
     'prompt-file': { type: 'string', value: 'file', help: 'read the prompt from a UTF-8 text file (for long prompts)' },
-    negative: { type: 'string', value: 'text', help: 'negative prompt (used with classifier-free guidance: SD/Turbo models, guidance > 1)' },
+    negative: {
+      type: 'string',
+      value: 'text',
+      help: 'negative prompt (used with classifier-free guidance: SD/Turbo models, guidance > 1)',
+    },
     steps: { type: 'string', value: 'n', help: "sampling steps (default: the model's)" },
-    model: { type: 'string', value: 'folder|name', help: 'model folder, or a name under models/ (default: models/scenes-lcm)' },
-    seed: { type: 'string', value: 's', help: 'seed of the first image, 0..2^53-1; image i of a batch gets seed + i (default 42)' },
-    out: { type: 'string', value: 'file', default: 'out/generated.png', help: `output image: ${IMAGE_EXTENSIONS.join(', ')} (encoded by extension)` },
+    model: {
+      type: 'string',
+      value: 'folder|name',
+      help: 'model folder, or a name under models/ (default: models/scenes-lcm)',
+    },
+    seed: {
+      type: 'string',
+      value: 's',
+      help: 'seed of the first image, 0..2^53-1; image i of a batch gets seed + i (default 42)',
+    },
+    out: {
+      type: 'string',
+      value: 'file',
+      default: 'out/generated.png',
+      help: `output image: ${IMAGE_EXTENSIONS.join(', ')} (encoded by extension)`,
+    },
     device: { type: 'string', value: ONNX_DEVICES.join('|'), default: 'auto', help: 'execution provider' },
     guidance: { type: 'string', value: 'g', help: "guidance scale (default: the model's)" },
     width: { type: 'string', value: 'px', help: "image width (default: the model's native size)" },
     height: { type: 'string', value: 'px', help: "image height (default: the model's native size)" },
     batch: { type: 'string', value: 'n', help: 'images in one batch, 1..64; image i goes to <out>-<i>.<ext>' },
-    scheduler: { type: 'string', value: 'ClassName', help: 'scheduler class overriding the model\'s (e.g. EulerDiscreteScheduler)' },
+    scheduler: {
+      type: 'string',
+      value: 'ClassName',
+      help: "scheduler class overriding the model's (e.g. EulerDiscreteScheduler)",
+    },
   },
 });
 
 /** Largest prompt file read (bytes): far above any text encoder's window, small enough to read at once. */
 export const MAX_PROMPT_FILE_BYTES = 1024 * 1024;
 
-const ARGV_HINT = "a prompt that long is far beyond the text encoder's window of 77 tokens (the shipped model: 32) anyway; put it in a file and pass --prompt-file <file>";
+const ARGV_HINT =
+  "a prompt that long is far beyond the text encoder's window of 77 tokens (the shipped model: 32) anyway; put it in a file and pass --prompt-file <file>";
 
 function optionalInt(flag: string, v: string | undefined, min: number, max?: number): number | undefined {
   return v === undefined ? undefined : parseIntegerArg(flag, v, min, max);
@@ -99,19 +124,31 @@ function optionalInt(flag: string, v: string | undefined, min: number, max?: num
  * (IMAGE_EXTENSIONS), not a folder, whose nearest existing parent is a writable folder.
  */
 export function checkOutputPath(out: string, count: number): void {
-  if (out.trim() === '' || out.endsWith('/') || out.endsWith(path.sep) || path.basename(out) === '.' || path.basename(out) === '..') {
+  if (
+    out.trim() === '' ||
+    out.endsWith('/') ||
+    out.endsWith(path.sep) ||
+    path.basename(out) === '.' ||
+    path.basename(out) === '..'
+  ) {
     throw new InvalidArgumentError('--out', out, 'a file name such as out/image.png');
   }
   const ext = path.extname(out).toLowerCase();
   if (!(IMAGE_EXTENSIONS as readonly string[]).includes(ext)) {
-    throw new InvalidArgumentError('--out', out, `a file name ending in ${IMAGE_EXTENSIONS.join(', ')} (the image is encoded by extension)`);
+    throw new InvalidArgumentError(
+      '--out',
+      out,
+      `a file name ending in ${IMAGE_EXTENSIONS.join(', ')} (the image is encoded by extension)`,
+    );
   }
   for (const file of outputPaths(out, count)) {
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new InvalidArgumentError('--out', file, 'a file name, not an existing folder');
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory())
+      throw new InvalidArgumentError('--out', file, 'a file name, not an existing folder');
   }
   let dir = path.dirname(path.resolve(out));
   while (!fs.existsSync(dir)) dir = path.dirname(dir);
-  if (!fs.statSync(dir).isDirectory()) throw new InvalidArgumentError('--out', out, `a path inside a folder, but ${dir} is a file`);
+  if (!fs.statSync(dir).isDirectory())
+    throw new InvalidArgumentError('--out', out, `a path inside a folder, but ${dir} is a file`);
   try {
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
@@ -140,13 +177,19 @@ export function writeAllOrNone(files: readonly string[], data: readonly Uint8Arr
     files.forEach((f, i) => {
       current = i;
       fs.mkdirSync(path.dirname(path.resolve(f)), { recursive: true });
-      const tmp = path.join(path.dirname(path.resolve(f)), `.${path.basename(f)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+      const tmp = path.join(
+        path.dirname(path.resolve(f)),
+        `.${path.basename(f)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+      );
       tmps.push(tmp);
       fs.writeFileSync(tmp, data[i]);
     });
   } catch (e) {
     for (const t of tmps) fs.rmSync(t, { force: true });
-    throw new FewstepError('E_WRITE', `could not write ${files[current]}: ${(e as Error).message}; no image was written`);
+    throw new FewstepError(
+      'E_WRITE',
+      `could not write ${files[current]}: ${(e as Error).message}; no image was written`,
+    );
   }
   const done: string[] = [];
   try {
@@ -162,13 +205,20 @@ export function writeAllOrNone(files: readonly string[], data: readonly Uint8Arr
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit code. */
-export async function main(argv: string[], io: { log: (s: string) => void; error: (s: string) => void } = console): Promise<number> {
+export async function main(
+  argv: string[],
+  io: { log: (s: string) => void; error: (s: string) => void } = console,
+): Promise<number> {
   try {
     const { values } = parseCli(GENERATE_CLI, argv);
     if (values.prompt !== undefined && values['prompt-file'] !== undefined) {
-      throw new InvalidArgumentError('--prompt-file', values['prompt-file'], 'either --prompt or --prompt-file, not both');
+      throw new InvalidArgumentError(
+        '--prompt-file',
+        values['prompt-file'],
+        'either --prompt or --prompt-file, not both',
+      );
     }
-    const prompt = values['prompt-file'] !== undefined ? readPromptFile(values['prompt-file']) : values.prompt ?? '';
+    const prompt = values['prompt-file'] !== undefined ? readPromptFile(values['prompt-file']) : (values.prompt ?? '');
     const device = requireOneOf('--device', values.device, ONNX_DEVICES) as OnnxDevice;
     const steps = optionalInt('--steps', values.steps, 1);
     const guidance = values.guidance === undefined ? undefined : parseNumberArg('--guidance', values.guidance, 0, 50);
@@ -176,9 +226,10 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
     const height = optionalInt('--height', values.height, 8);
     const batch = optionalInt('--batch', values.batch, 1, 64) ?? 1;
     const maxSeed = Number.MAX_SAFE_INTEGER - (batch - 1);
-    const seedWhy = batch > 1
-      ? `with --batch ${batch}, image i gets seed + i, and the last seed must stay <= 2^53 - 1`
-      : 'the generator takes seeds 0..2^53 - 1';
+    const seedWhy =
+      batch > 1
+        ? `with --batch ${batch}, image i gets seed + i, and the last seed must stay <= 2^53 - 1`
+        : 'the generator takes seeds 0..2^53 - 1';
     const seed = values.seed === undefined ? 42 : parseIntegerArg('--seed', values.seed, 0, maxSeed, seedWhy);
     const out = values.out!;
     checkOutputPath(out, batch);
@@ -188,9 +239,10 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
     try {
       const effectiveGuidance = guidance ?? pipe.defaults.guidance;
       if (values.negative !== undefined && (pipe.family === 'lcm' || effectiveGuidance <= 1)) {
-        const why = pipe.family === 'lcm'
-          ? 'LCM models have no unconditional branch (guidance is an input of the UNet)'
-          : `guidance ${effectiveGuidance} <= 1 turns classifier-free guidance off`;
+        const why =
+          pipe.family === 'lcm'
+            ? 'LCM models have no unconditional branch (guidance is an input of the UNet)'
+            : `guidance ${effectiveGuidance} <= 1 turns classifier-free guidance off`;
         io.error(`warning: --negative is ignored: ${why}`);
       }
       const result = await pipe.generate({
@@ -207,7 +259,9 @@ export async function main(argv: string[], io: { log: (s: string) => void; error
       const files = outputPaths(out, result.images.length);
       const encoded = await Promise.all(result.images.map((png, i) => encodeForPath(png, files[i])));
       writeAllOrNone(files, encoded);
-      io.log(`model ${modelDir} (${pipe.family}), provider ${result.provider}, ${result.width}x${result.height}, ${result.steps} steps, guidance ${result.guidance}`);
+      io.log(
+        `model ${modelDir} (${pipe.family}), provider ${result.provider}, ${result.width}x${result.height}, ${result.steps} steps, guidance ${result.guidance}`,
+      );
       files.forEach((f, i) => io.log(`wrote ${f} (seed ${result.seeds[i]})`));
       const unknown = [...new Set(result.unknownWords.flat())];
       if (unknown.length > 0) io.log(`words outside the vocabulary: ${unknown.join(', ')}`);
@@ -233,7 +287,11 @@ export function readPromptFile(file: string): string {
     throw new MissingResourceError(file, `--prompt-file ${file} does not exist or cannot be read`);
   }
   if (size > MAX_PROMPT_FILE_BYTES) {
-    throw new InvalidArgumentError('--prompt-file', file, `a text file of at most ${MAX_PROMPT_FILE_BYTES} bytes (it has ${size}); the text encoder reads only the first 77 tokens`);
+    throw new InvalidArgumentError(
+      '--prompt-file',
+      file,
+      `a text file of at most ${MAX_PROMPT_FILE_BYTES} bytes (it has ${size}); the text encoder reads only the first 77 tokens`,
+    );
   }
   return fs.readFileSync(file, 'utf8').trim();
 }

@@ -75,7 +75,8 @@ export function kernelInstallCommand(projectRoot: string, python: string): Comma
 
 /** The command that prints where the "tslab" kernelspec is installed, using `python`'s jupyter_client. */
 export function kernelspecLocationCommand(python: string): Command {
-  const code = "from jupyter_client.kernelspec import KernelSpecManager as M; print(M().get_kernel_spec('tslab').resource_dir)";
+  const code =
+    "from jupyter_client.kernelspec import KernelSpecManager as M; print(M().get_kernel_spec('tslab').resource_dir)";
   return { command: python, args: ['-c', code] };
 }
 
@@ -83,7 +84,9 @@ export function kernelspecLocationCommand(python: string): Command {
 export const KERNEL_CLI = defineCli({
   command: 'npm run kernel --',
   summary: 'Registers the tslab TypeScript kernel with Jupyter.',
-  options: { python: { type: 'string', value: 'python with jupyter_client', help: 'the Python whose Jupyter gets the kernel' } },
+  options: {
+    python: { type: 'string', value: 'python with jupyter_client', help: 'the Python whose Jupyter gets the kernel' },
+  },
 });
 
 /** Parses `--python <path>`; unknown options throw InvalidArgumentError, --help HelpRequested. */
@@ -105,16 +108,25 @@ export function main(argv: readonly string[] = process.argv.slice(2)): number {
   console.log(`kernel: ${install.command} ${install.args.join(' ')}`);
   const ran = spawnSync(install.command, install.args, { stdio: 'inherit' });
   if (ran.error || ran.status !== 0) {
-    console.error(`kernel: tslab install failed (${ran.error?.message ?? `exit code ${ran.status}`}). ` + `Does ${python} have jupyter_client? Debian: apt install jupyter-client python3-ipykernel; or pass --python <python>.`);
+    console.error(
+      `kernel: tslab install failed (${ran.error?.message ?? `exit code ${ran.status}`}). ` +
+        `Does ${python} have jupyter_client? Debian: apt install jupyter-client python3-ipykernel; or pass --python <python>.`,
+    );
     return 1;
   }
   const where = kernelspecLocationCommand(python);
   const loc = spawnSync(where.command, where.args, { encoding: 'utf8' });
   const dir = loc.status === 0 ? loc.stdout.trim() : '(unknown: `jupyter kernelspec list` shows it)';
   console.log(`kernel: the "tslab" (TypeScript) kernelspec is in ${dir}`);
-  console.log(`kernel: it starts ${path.join(root, 'bin', 'fewstep-tslab')} (tslab behind fewstep's kernel wrapper), which needs \`node\` on the PATH Jupyter sees.`);
-  console.log('kernel: open the course with `jupyter lab notebooks/` (JupyterLab is not packaged by Debian: `pipx install jupyterlab`),');
-  console.log('        pick the "TypeScript" kernel; run `npm run build` after changing src/ (notebooks import ../dist).');
+  console.log(
+    `kernel: it starts ${path.join(root, 'bin', 'fewstep-tslab')} (tslab behind fewstep's kernel wrapper), which needs \`node\` on the PATH Jupyter sees.`,
+  );
+  console.log(
+    'kernel: open the course with `jupyter lab notebooks/` (JupyterLab is not packaged by Debian: `pipx install jupyterlab`),',
+  );
+  console.log(
+    '        pick the "TypeScript" kernel; run `npm run build` after changing src/ (notebooks import ../dist).',
+  );
   console.log('        Headless: `npm run lecture`.');
   return 0;
 }

@@ -12,7 +12,13 @@ import { defineCli, parseCli, parseNumberArg, reportCliError } from './args.js';
 import { FewstepError, InvalidArgumentError } from '../core/errors.js';
 import { packageRoot } from '../core/packageRoot.js';
 import { LectureHtmlExporter } from '../lecture/exporter.js';
-import { exitOnSignals, exitWithParent, NotebookCellError, runNotebook, type RunNotebookResult } from '../runner/index.js';
+import {
+  exitOnSignals,
+  exitWithParent,
+  NotebookCellError,
+  runNotebook,
+  type RunNotebookResult,
+} from '../runner/index.js';
 
 /** Parsed command line of `npm run lecture`. */
 export interface LectureOptions {
@@ -88,7 +94,11 @@ export function globToRegExp(glob: string): RegExp {
  * `solutions` is set. `only` patterns match the relative path or the file name (a pattern without
  * ".ipynb" also matches without the extension). Patterns that match nothing throw InvalidArgumentError.
  */
-export async function listLectureNotebooks(notebooksDir: string, only: readonly string[] = [], solutions = false): Promise<LectureNotebook[]> {
+export async function listLectureNotebooks(
+  notebooksDir: string,
+  only: readonly string[] = [],
+  solutions = false,
+): Promise<LectureNotebook[]> {
   const list = async (sub: string): Promise<LectureNotebook[]> => {
     let names: string[];
     try {
@@ -110,7 +120,11 @@ export async function listLectureNotebooks(notebooksDir: string, only: readonly 
   };
   for (const p of patterns) {
     if (!all.some((nb) => hit(nb, p.re))) {
-      throw new InvalidArgumentError('--only', p.glob, `expected a pattern matching one of: ${all.map((nb) => nb.relative).join(', ') || '(no notebooks found)'}`);
+      throw new InvalidArgumentError(
+        '--only',
+        p.glob,
+        `expected a pattern matching one of: ${all.map((nb) => nb.relative).join(', ') || '(no notebooks found)'}`,
+      );
     }
   }
   return all.filter((nb) => patterns.some((p) => hit(nb, p.re)));
@@ -132,7 +146,8 @@ export async function runLecture(
   log: (line: string) => void = (l) => console.log(l),
 ): Promise<RunNotebookResult[]> {
   const notebooks = await listLectureNotebooks(notebooksDir, options.only, options.solutions);
-  if (notebooks.length === 0) throw new InvalidArgumentError('notebooks', notebooksDir, 'expected a folder holding *.ipynb files');
+  if (notebooks.length === 0)
+    throw new InvalidArgumentError('notebooks', notebooksDir, 'expected a folder holding *.ipynb files');
   const results: RunNotebookResult[] = [];
   const t0 = Date.now();
   for (const [k, nb] of notebooks.entries()) {
@@ -148,9 +163,13 @@ export async function runLecture(
     const result = await runNotebook(nb.file, { cellTimeoutS: options.timeoutS, outFile, onCell });
     for (const sink of sinks) await sink(result, nb);
     results.push(result);
-    log(`${tag} ok: ${cells} code cells in ${seconds(result.totalMs)} (kernel start ${seconds(result.startMs)}) -> ${path.relative(process.cwd(), outFile)}`);
+    log(
+      `${tag} ok: ${cells} code cells in ${seconds(result.totalMs)} (kernel start ${seconds(result.startMs)}) -> ${path.relative(process.cwd(), outFile)}`,
+    );
   }
-  log(`lecture: ${notebooks.length} notebook(s) in ${seconds(Date.now() - t0)}, written to ${path.relative(process.cwd(), options.outDir) || '.'}`);
+  log(
+    `lecture: ${notebooks.length} notebook(s) in ${seconds(Date.now() - t0)}, written to ${path.relative(process.cwd(), options.outDir) || '.'}`,
+  );
   return results;
 }
 
@@ -162,7 +181,10 @@ function seconds(ms: number): string {
  * CLI entry: exit code 0 when every notebook ran, 1 on the first failure (message on stderr), 2 on
  * bad arguments. Writes the HTML pages and the index (also after a failure). `notebooksDir` is for tests.
  */
-export async function main(argv: readonly string[] = process.argv.slice(2), notebooksDir = path.join(projectRoot(), 'notebooks')): Promise<number> {
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  notebooksDir = path.join(projectRoot(), 'notebooks'),
+): Promise<number> {
   let options: LectureOptions;
   try {
     options = parseLectureArgs(argv);
@@ -173,7 +195,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2), note
   const t0 = Date.now();
   try {
     // Every notebook that exists is "known": with --only, the index keeps the others' earlier rows.
-    html.plan(await listLectureNotebooks(notebooksDir, options.only, options.solutions), await listLectureNotebooks(notebooksDir, [], true));
+    html.plan(
+      await listLectureNotebooks(notebooksDir, options.only, options.solutions),
+      await listLectureNotebooks(notebooksDir, [], true),
+    );
     await runLecture(options, notebooksDir, [html.sink]);
     await html.writeIndex(Date.now() - t0);
     return 0;
@@ -182,7 +207,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2), note
       console.error(`lecture: ${e.message}`);
       return 2;
     }
-    const msg = e instanceof FewstepError ? e.message : (e as Error).stack ?? String(e);
+    const msg = e instanceof FewstepError ? e.message : ((e as Error).stack ?? String(e));
     console.error(`lecture: FAILED\n${msg}`);
     await writeIndexAfterFailure(html, notebooksDir, e, Date.now() - t0);
     return 1;
@@ -190,9 +215,15 @@ export async function main(argv: readonly string[] = process.argv.slice(2), note
 }
 
 /** After a failed run, the index still lists what ran, the failure and what did not run (a failure to write it is only reported). */
-async function writeIndexAfterFailure(html: LectureHtmlExporter, notebooksDir: string, error: unknown, totalMs: number): Promise<void> {
+async function writeIndexAfterFailure(
+  html: LectureHtmlExporter,
+  notebooksDir: string,
+  error: unknown,
+  totalMs: number,
+): Promise<void> {
   try {
-    if (error instanceof NotebookCellError) html.recordFailure(path.relative(notebooksDir, error.notebookPath).split(path.sep).join('/'), error);
+    if (error instanceof NotebookCellError)
+      html.recordFailure(path.relative(notebooksDir, error.notebookPath).split(path.sep).join('/'), error);
     await html.writeIndex(totalMs);
   } catch (e) {
     console.error(`lecture: could not write the index page: ${(e as Error).message}`);

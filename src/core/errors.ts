@@ -67,7 +67,10 @@ export function formatValue(value: unknown): string {
 export function requireInteger(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const tooBig = typeof value === 'number' && value > max;
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}${tooBig ? ' and <= 2^53 - 1 = 9007199254740991' : ''}` : `an integer in [${min}, ${max}]`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER
+        ? `an integer >= ${min}${tooBig ? ' and <= 2^53 - 1 = 9007199254740991' : ''}`
+        : `an integer in [${min}, ${max}]`;
     throw new InvalidArgumentError(field, value, `expected ${range}`);
   }
   return value;

@@ -9,7 +9,10 @@ import * as path from 'node:path';
 export function packageRoot(from: string = __dirname): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     try {
-      if ((JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'fewstep') return dir;
+      if (
+        (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'fewstep'
+      )
+        return dir;
     } catch {
       // no package.json here (or not JSON): keep going up
     }

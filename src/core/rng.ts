@@ -123,8 +123,14 @@ function xorShiftRight64(hi: number, lo: number, k: number): [number, number] {
 
 function mul64(ah: number, al: number, bh: number, bl: number): [number, number] {
   // low 64 bits of (ah:al) * (bh:bl), with 16-bit limbs
-  const a0 = al & 0xffff, a1 = al >>> 16, a2 = ah & 0xffff, a3 = ah >>> 16;
-  const b0 = bl & 0xffff, b1 = bl >>> 16, b2 = bh & 0xffff, b3 = bh >>> 16;
+  const a0 = al & 0xffff,
+    a1 = al >>> 16,
+    a2 = ah & 0xffff,
+    a3 = ah >>> 16;
+  const b0 = bl & 0xffff,
+    b1 = bl >>> 16,
+    b2 = bh & 0xffff,
+    b3 = bh >>> 16;
   let c0 = a0 * b0;
   let c1 = (c0 >>> 16) + a1 * b0;
   let c2 = c1 >>> 16;
@@ -137,7 +143,7 @@ function mul64(ah: number, al: number, bh: number, bl: number): [number, number]
   c2 = (c2 & 0xffff) + a0 * b2;
   c3 += c2 >>> 16;
   c3 += a3 * b0 + a2 * b1 + a1 * b2 + a0 * b3;
-  const lo = ((c1 & 0xffff) << 16 | (c0 & 0xffff)) >>> 0;
-  const hi = ((c3 & 0xffff) << 16 | (c2 & 0xffff)) >>> 0;
+  const lo = (((c1 & 0xffff) << 16) | (c0 & 0xffff)) >>> 0;
+  const hi = (((c3 & 0xffff) << 16) | (c2 & 0xffff)) >>> 0;
   return [hi, lo];
 }

@@ -8,7 +8,14 @@ import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } fro
 import { cached } from '../evaluation/cache.js';
 import type { SceneEvaluator, SceneReference } from '../quality/sceneEvaluator.js';
 import { methodFingerprint } from '../evaluation/key.js';
-import { generateForPrompts, pairQuality, PipelineCache, prepareMethod, scoreMethodCached, type MethodSpec } from './measure.js';
+import {
+  generateForPrompts,
+  pairQuality,
+  PipelineCache,
+  prepareMethod,
+  scoreMethodCached,
+  type MethodSpec,
+} from './measure.js';
 
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
 export interface DistillationMethodInfo {
@@ -29,15 +36,18 @@ export interface DistillationMethodInfo {
 export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.freeze([
   {
     method: 'Progressive distillation',
-    learns: 'to do two DDIM steps of its teacher in one (the x-target of Algorithm 2); repeated, halving the steps each round',
+    learns:
+      'to do two DDIM steps of its teacher in one (the x-target of Algorithm 2); repeated, halving the steps each round',
     steps: '4-8 (1-2 possible, worse)',
     cost: 'log2(N) training rounds, each initialised from the previous student; guidance can be distilled in first (Meng et al.)',
-    inCourse: 'this notebook: simulated on the toy (section 2); the shipped scenes-pd-8/4/2/1 students (section 3, and notebooks 05 and 07)',
+    inCourse:
+      'this notebook: simulated on the toy (section 2); the shipped scenes-pd-8/4/2/1 students (section 3, and notebooks 05 and 07)',
     citations: ['Salimans & Ho, ICLR 2022, arXiv 2202.00512', 'Meng et al., CVPR 2023, arXiv 2210.03142'],
   },
   {
     method: 'Consistency distillation / LCM',
-    learns: 'the consistency function: the end of the probability-flow ODE path through any (x_t, t), matched between adjacent noise levels joined by one teacher ODE step',
+    learns:
+      'the consistency function: the end of the probability-flow ODE path through any (x_t, t), matched between adjacent noise levels joined by one teacher ODE step',
     steps: '1-8 (2-4 typical)',
     cost: 'one distillation run with an EMA target network; LCM distils guidance in (guidance as an input)',
     inCourse: 'notebook 02 (toy, exact consistency function); the shipped scenes-lcm (notebooks 02-07)',
@@ -45,7 +55,8 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
   },
   {
     method: 'LCM-LoRA',
-    learns: 'the LCM update as a low-rank adapter on the teacher, which can be added to fine-tuned versions of the same base model',
+    learns:
+      'the LCM update as a low-rank adapter on the teacher, which can be added to fine-tuned versions of the same base model',
     steps: '2-8 (4 typical)',
     cost: 'consistency distillation that trains only the LoRA weights',
     inCourse: 'the shipped scenes-lcm-lora, fused into the teacher (notebooks 05 and 07, exercise 1)',
@@ -53,7 +64,8 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
   },
   {
     method: 'Adversarial diffusion distillation (SD-Turbo)',
-    learns: 'a 1-4 step generator trained with an adversarial loss (a discriminator on frozen pretrained features) plus score distillation from the teacher',
+    learns:
+      'a 1-4 step generator trained with an adversarial loss (a discriminator on frozen pretrained features) plus score distillation from the teacher',
     steps: '1-4',
     cost: 'GAN-style training with the teacher and a discriminator in the loop',
     inCourse: 'published numbers (notebooks 05 and 07); sd-turbo loads through npm run fetch-model',
@@ -61,7 +73,8 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
   },
   {
     method: 'Distribution matching distillation (DMD)',
-    learns: "a 1-step generator whose output distribution matches the teacher's: gradient = difference of a real score (the teacher) and a fake score (trained on the generator's outputs), plus a regression loss on teacher ODE pairs",
+    learns:
+      "a 1-step generator whose output distribution matches the teacher's: gradient = difference of a real score (the teacher) and a fake score (trained on the generator's outputs), plus a regression loss on teacher ODE pairs",
     steps: '1',
     cost: 'two score networks besides the generator, and a set of noise-image pairs precomputed with the teacher',
     inCourse: 'published numbers (notebooks 05 and 07)',
@@ -69,7 +82,8 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
   },
   {
     method: 'Rectified flow / InstaFlow',
-    learns: 'straighter ODE paths: re-trained ("reflowed") on noise-image pairs from its own ODE, then distilled to one step',
+    learns:
+      'straighter ODE paths: re-trained ("reflowed") on noise-image pairs from its own ODE, then distilled to one step',
     steps: '1',
     cost: 'pair generation with the teacher ODE, a reflow round, then distillation',
     inCourse: 'published numbers (notebook 05, InstaFlow-0.9B)',
@@ -127,17 +141,34 @@ const sharedPipelines = new PipelineCache();
  */
 export async function measureQualityRow(spec: MethodSpec, options: QualityRowOptions): Promise<QualityRow> {
   prepareMethod(spec);
-  if (options === null || typeof options !== 'object' || !options.reference) throw new InvalidArgumentError('options.reference', options?.reference, 'a SceneReference (its prompts)');
+  if (options === null || typeof options !== 'object' || !options.reference)
+    throw new InvalidArgumentError('options.reference', options?.reference, 'a SceneReference (its prompts)');
   const ref = options.reference;
   const n = requireInteger('images', options.images ?? ref.n, 1, ref.n);
-  if (options.evaluator && n !== ref.n) throw new InvalidArgumentError('images', n, `all ${ref.n} reference prompts when an evaluator scores them`);
-  if (options.against && options.against.length > n) throw new InvalidArgumentError('against', options.against.length, `at most ${n} reference images (one per generated image)`);
+  if (options.evaluator && n !== ref.n)
+    throw new InvalidArgumentError('images', n, `all ${ref.n} reference prompts when an evaluator scores them`);
+  if (options.against && options.against.length > n)
+    throw new InvalidArgumentError(
+      'against',
+      options.against.length,
+      `at most ${n} reference images (one per generated image)`,
+    );
   const keep = requireInteger('keepSamples', options.keepSamples ?? 0, 0, n);
   const t0 = performance.now();
   const pipe = await (options.pipelines ?? sharedPipelines).get(spec.dir);
-  const row: QualityRow = { name: spec.name, family: spec.family, steps: spec.steps, guidance: spec.guidance, images: n, seconds: 0 };
+  const row: QualityRow = {
+    name: spec.name,
+    family: spec.family,
+    steps: spec.steps,
+    guidance: spec.guidance,
+    images: n,
+    seconds: 0,
+  };
   if (options.evaluator) {
-    const q = await scoreMethodCached(spec, pipe, ref, options.evaluator, { referenceFeatures: options.referenceFeatures, batchSize: options.batchSize });
+    const q = await scoreMethodCached(spec, pipe, ref, options.evaluator, {
+      referenceFeatures: options.referenceFeatures,
+      batchSize: options.batchSize,
+    });
     row.frechet = q.frechet;
     row.adherence = q.adherence;
     row.allCorrect = q.allCorrect;
@@ -145,7 +176,13 @@ export async function measureQualityRow(spec: MethodSpec, options: QualityRowOpt
   // PSNR/SSIM pairs and kept samples need only the first images (image i is seed 1000 + i).
   const needed = Math.max(keep, options.against?.length ?? 0);
   if (needed > 0) {
-    const pngs = await generateForPrompts(pipe, spec, ref.prompts.slice(0, needed), options.batchSize ?? 25, options.evaluator ? ref.size : undefined);
+    const pngs = await generateForPrompts(
+      pipe,
+      spec,
+      ref.prompts.slice(0, needed),
+      options.batchSize ?? 25,
+      options.evaluator ? ref.size : undefined,
+    );
     if (options.against && options.against.length > 0) Object.assign(row, await pairQuality(pngs, options.against));
     if (keep > 0) row.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
   }
@@ -159,12 +196,22 @@ export async function measureQualityRow(spec: MethodSpec, options: QualityRowOpt
  * evaluator scored, the number of PSNR/SSIM pairs and `settings.against` (a name for the reference
  * images, e.g. "DPM-Solver++ 50"). FEWSTEP_FORCE=1 recomputes.
  */
-export async function measureQualityRowCached(spec: MethodSpec, options: QualityRowOptions, settings: { notebook: string; against?: string }): Promise<QualityRow> {
+export async function measureQualityRowCached(
+  spec: MethodSpec,
+  options: QualityRowOptions,
+  settings: { notebook: string; against?: string },
+): Promise<QualityRow> {
   const key = {
     notebook: settings.notebook,
     what: 'qualityRow',
     model: await methodFingerprint(spec),
-    method: { name: spec.name, family: spec.family, steps: spec.steps, guidance: spec.guidance, scheduler: spec.scheduler ?? null },
+    method: {
+      name: spec.name,
+      family: spec.family,
+      steps: spec.steps,
+      guidance: spec.guidance,
+      scheduler: spec.scheduler ?? null,
+    },
     referenceSeed: options.reference.seed,
     referenceSize: options.reference.size,
     images: options.images ?? options.reference.n,
@@ -173,7 +220,9 @@ export async function measureQualityRowCached(spec: MethodSpec, options: Quality
     against: settings.against ?? null,
     keepSamples: options.keepSamples ?? 0,
   };
-  return cached(key, () => measureQualityRow(spec, options), { name: `nb${settings.notebook}-quality`.replace(/[^A-Za-z0-9_-]/g, '-') });
+  return cached(key, () => measureQualityRow(spec, options), {
+    name: `nb${settings.notebook}-quality`.replace(/[^A-Za-z0-9_-]/g, '-'),
+  });
 }
 
 /** Options of `diminishingReturns`. */
@@ -201,12 +250,19 @@ export interface DiminishingReturns {
  * value <= best (1 + tolerance) when lower is better, value >= best (1 - tolerance) when higher is.
  * Steps need not be sorted; ties on the best go to the fewest steps.
  */
-export function diminishingReturns(steps: readonly number[], values: readonly number[], options: DiminishingReturnsOptions): DiminishingReturns {
-  if (!Array.isArray(steps) || steps.length === 0) throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
-  if (!Array.isArray(values) || values.length !== steps.length) throw new InvalidArgumentError('values.length', values?.length, `one value per step count (${steps.length})`);
+export function diminishingReturns(
+  steps: readonly number[],
+  values: readonly number[],
+  options: DiminishingReturnsOptions,
+): DiminishingReturns {
+  if (!Array.isArray(steps) || steps.length === 0)
+    throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
+  if (!Array.isArray(values) || values.length !== steps.length)
+    throw new InvalidArgumentError('values.length', values?.length, `one value per step count (${steps.length})`);
   steps.forEach((s, i) => requireInteger(`steps[${i}]`, s, 1));
   values.forEach((v, i) => requireFinite(`values[${i}]`, v));
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, '{ better: "lower" | "higher", tolerance? }');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, '{ better: "lower" | "higher", tolerance? }');
   const better = requireOneOf('better', options.better, ['lower', 'higher'] as const);
   const tolerance = requireFinite('tolerance', options.tolerance ?? 0.1, 0, 1);
   const order = steps.map((_, i) => i).sort((a, b) => steps[a] - steps[b]);

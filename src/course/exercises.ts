@@ -58,7 +58,12 @@ export interface TrainingStage {
 }
 
 function readJson(file: string, field: string): unknown {
-  if (!fs.existsSync(file)) throw new InvalidArgumentError(field, file, 'an existing JSON file (run npm run eval:models / the scenes recipe to make it)');
+  if (!fs.existsSync(file))
+    throw new InvalidArgumentError(
+      field,
+      file,
+      'an existing JSON file (run npm run eval:models / the scenes recipe to make it)',
+    );
   return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
 }
 
@@ -66,7 +71,11 @@ function readJson(file: string, field: string): unknown {
 export function readModelEval(file = path.join(packageRoot(), 'data', 'model-eval.json')): ModelEvalFile {
   const data = readJson(file, 'file') as Partial<ModelEvalFile>;
   if (!Array.isArray(data.rows) || data.rows.length === 0 || typeof data.speed !== 'object' || data.speed === null) {
-    throw new InvalidArgumentError('file', file, 'a model-eval.json with rows[] and speed{} (written by npm run eval:models)');
+    throw new InvalidArgumentError(
+      'file',
+      file,
+      'a model-eval.json with rows[] and speed{} (written by npm run eval:models)',
+    );
   }
   for (const [i, r] of data.rows.entries()) {
     for (const k of ['steps', 'guidance', 'frechet', 'adherence', 'allCorrect', 'seconds'] as const) {
@@ -79,18 +88,36 @@ export function readModelEval(file = path.join(packageRoot(), 'data', 'model-eva
 /** The row named `name` of a model-eval file (e.g. 'LCM 4'); throws naming the rows there are. */
 export function modelEvalRow(evalFile: ModelEvalFile, name: string): ModelEvalRow {
   const row = evalFile.rows.find((r) => r.name === name);
-  if (!row) throw new InvalidArgumentError('name', name, `one of ${evalFile.rows.map((r) => JSON.stringify(r.name)).join(', ')}`);
+  if (!row)
+    throw new InvalidArgumentError(
+      'name',
+      name,
+      `one of ${evalFile.rows.map((r) => JSON.stringify(r.name)).join(', ')}`,
+    );
   return row;
 }
 
 /** Reads models/scenes-training.json: the recipe's training stages by name (ae, teacher, lcm, lora, pd8, pd4, pd2, pd1, evaluator). */
-export function readTrainingRecord(file = path.join(packageRoot(), 'models', 'scenes-training.json')): Record<string, TrainingStage> {
+export function readTrainingRecord(
+  file = path.join(packageRoot(), 'models', 'scenes-training.json'),
+): Record<string, TrainingStage> {
   const data = readJson(file, 'file') as Record<string, unknown>;
   const out: Record<string, TrainingStage> = {};
   for (const [name, v] of Object.entries(data)) {
     const s = v as Partial<TrainingStage> | null;
-    if (s && typeof s === 'object' && typeof s.steps === 'number' && typeof s.batch === 'number' && typeof s.minutes === 'number') {
-      out[name] = { steps: s.steps, batch: s.batch, minutes: s.minutes, initStages: initStagesOf(name, v as Record<string, unknown>) };
+    if (
+      s &&
+      typeof s === 'object' &&
+      typeof s.steps === 'number' &&
+      typeof s.batch === 'number' &&
+      typeof s.minutes === 'number'
+    ) {
+      out[name] = {
+        steps: s.steps,
+        batch: s.batch,
+        minutes: s.minutes,
+        initStages: initStagesOf(name, v as Record<string, unknown>),
+      };
     }
   }
   return out;
@@ -109,7 +136,10 @@ function initStagesOf(name: string, stage: Record<string, unknown>): string[] {
 }
 
 /** When and on which machine a training record was written (its `recorded` entry), for a 'recorded' provenance. */
-export function readTrainingRecordOrigin(file = path.join(packageRoot(), 'models', 'scenes-training.json')): { date: string; machine: string } {
+export function readTrainingRecordOrigin(file = path.join(packageRoot(), 'models', 'scenes-training.json')): {
+  date: string;
+  machine: string;
+} {
   const data = readJson(file, 'file') as { recorded?: { date?: unknown; machine?: unknown } };
   const r = data.recorded;
   if (!r || typeof r.date !== 'string' || typeof r.machine !== 'string') {
@@ -119,13 +149,18 @@ export function readTrainingRecordOrigin(file = path.join(packageRoot(), 'models
 }
 
 /** The 'recorded' provenance of numbers read from a model-eval file: its date and the machine it names. */
-export function modelEvalProvenance(evalFile: ModelEvalFile, what?: string): { provenance: 'recorded'; date: string; machine: string; source: string } {
+export function modelEvalProvenance(
+  evalFile: ModelEvalFile,
+  what?: string,
+): { provenance: 'recorded'; date: string; machine: string; source: string } {
   const m = evalFile.machine;
   if (!m || typeof m.cpu !== 'string' || typeof m.cores !== 'number' || typeof evalFile.date !== 'string') {
     throw new InvalidArgumentError('evalFile', evalFile.date, 'a model-eval file with date and machine {cpu, cores}');
   }
   return {
-    provenance: 'recorded', date: evalFile.date, machine: `${m.cpu}, ${m.cores} cores`,
+    provenance: 'recorded',
+    date: evalFile.date,
+    machine: `${m.cpu}, ${m.cores} cores`,
     source: what ?? `data/model-eval.json (npm run eval:models, ${evalFile.images} images per row)`,
   };
 }
@@ -134,15 +169,28 @@ export function modelEvalProvenance(evalFile: ModelEvalFile, what?: string): { p
  * Sum of the stages' minutes and training examples (steps x batch), including the stages each was
  * initialised from (`initStages`, counted once); throws naming a missing stage.
  */
-export function trainingCost(record: Record<string, TrainingStage>, stages: readonly string[]): { minutes: number; examples: number } {
+export function trainingCost(
+  record: Record<string, TrainingStage>,
+  stages: readonly string[],
+): { minutes: number; examples: number } {
   let minutes = 0;
   let examples = 0;
   const counted = new Set<string>();
   const visit = (name: string, chain: readonly string[]): void => {
     if (counted.has(name)) return;
-    if (chain.includes(name)) throw new InvalidArgumentError('stages', name, `a training record without a cycle of init stages (${[...chain, name].join(' -> ')})`);
+    if (chain.includes(name))
+      throw new InvalidArgumentError(
+        'stages',
+        name,
+        `a training record without a cycle of init stages (${[...chain, name].join(' -> ')})`,
+      );
     const s = record[name];
-    if (!s) throw new InvalidArgumentError('stages', name, `a stage of the training record: ${Object.keys(record).join(', ')}`);
+    if (!s)
+      throw new InvalidArgumentError(
+        'stages',
+        name,
+        `a stage of the training record: ${Object.keys(record).join(', ')}`,
+      );
     for (const init of s.initStages ?? []) visit(init, [...chain, name]);
     counted.add(name);
     minutes += s.minutes;
@@ -160,7 +208,8 @@ export function trainingCost(record: Record<string, TrainingStage>, stages: read
 export function unetRowsPerImage(family: 'sd' | 'lcm' | 'turbo', steps: number, guidance: number): number {
   requireInteger('steps', steps, 1);
   requireFinite('guidance', guidance, 0);
-  if (!['sd', 'lcm', 'turbo'].includes(family)) throw new InvalidArgumentError('family', family, "'sd', 'lcm' or 'turbo'");
+  if (!['sd', 'lcm', 'turbo'].includes(family))
+    throw new InvalidArgumentError('family', family, "'sd', 'lcm' or 'turbo'");
   return steps * (family !== 'lcm' && guidance > 1 ? 2 : 1);
 }
 
@@ -168,8 +217,14 @@ export function unetRowsPerImage(family: 'sd' | 'lcm' | 'turbo', steps: number, 
  * The row with the best `value` ('lower' or 'higher' is better) among those `where` accepts; ties go
  * to the earlier row. Undefined when no row qualifies.
  */
-export function bestRowBy<T>(rows: readonly T[], value: (row: T) => number, better: 'lower' | 'higher', where: (row: T) => boolean = () => true): T | undefined {
-  if (better !== 'lower' && better !== 'higher') throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
+export function bestRowBy<T>(
+  rows: readonly T[],
+  value: (row: T) => number,
+  better: 'lower' | 'higher',
+  where: (row: T) => boolean = () => true,
+): T | undefined {
+  if (better !== 'lower' && better !== 'higher')
+    throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
   let best: T | undefined;
   let bestValue = 0;
   for (const r of rows) {
@@ -199,7 +254,11 @@ export function trainingStagesFor(model: string): string[] {
     const k = chain.indexOf(Number(pd[1]));
     if (k >= 0) return chain.slice(0, k + 1).map((n) => `pd${n}`);
   }
-  throw new InvalidArgumentError('model', model, "a shipped sampler model: 'scenes-teacher', 'scenes-lcm', a fused LCM-LoRA folder or 'scenes-pd-<8|4|2|1>'");
+  throw new InvalidArgumentError(
+    'model',
+    model,
+    "a shipped sampler model: 'scenes-teacher', 'scenes-lcm', a fused LCM-LoRA folder or 'scenes-pd-<8|4|2|1>'",
+  );
 }
 
 /** A row of the course summary: a measured eval row with its cost per image and its training cost. */
@@ -213,11 +272,19 @@ export interface MethodSummaryRow extends ModelEvalRow {
 }
 
 /** Every row of a model-eval file with its UNet rows per image and its training cost from the training record. */
-export function summarizeShippedMethods(evalFile: ModelEvalFile, training: Record<string, TrainingStage>): MethodSummaryRow[] {
+export function summarizeShippedMethods(
+  evalFile: ModelEvalFile,
+  training: Record<string, TrainingStage>,
+): MethodSummaryRow[] {
   return evalFile.rows.map((r) => {
     const family = r.model === 'scenes-lcm' ? 'lcm' : 'sd';
     const cost = trainingCost(training, trainingStagesFor(r.model));
-    return { ...r, unetRows: unetRowsPerImage(family, r.steps, r.guidance), trainingMinutes: cost.minutes, trainingExamples: cost.examples };
+    return {
+      ...r,
+      unetRows: unetRowsPerImage(family, r.steps, r.guidance),
+      trainingMinutes: cost.minutes,
+      trainingExamples: cost.examples,
+    };
   });
 }
 
@@ -240,8 +307,15 @@ export function withinTimeBudget<T extends TimedConfig>(configs: readonly T[], b
  * The best configuration that fits the budget by `score` ('lower' or 'higher' is better); among
  * equal scores the faster one. Undefined when nothing fits.
  */
-export function bestWithinTimeBudget<T extends TimedConfig>(configs: readonly T[], budgetMs: number, score: (c: T) => number, better: 'lower' | 'higher'): T | undefined {
-  const fitting = withinTimeBudget(configs, budgetMs).slice().sort((a, b) => a.timeMs - b.timeMs);
+export function bestWithinTimeBudget<T extends TimedConfig>(
+  configs: readonly T[],
+  budgetMs: number,
+  score: (c: T) => number,
+  better: 'lower' | 'higher',
+): T | undefined {
+  const fitting = withinTimeBudget(configs, budgetMs)
+    .slice()
+    .sort((a, b) => a.timeMs - b.timeMs);
   return bestRowBy(fitting, score, better);
 }
 
@@ -250,7 +324,10 @@ export function bestWithinTimeBudget<T extends TimedConfig>(configs: readonly T[
  * (the UNet's down-sampling needs multiples of 16 px on the shipped family) and kept within
  * [min, max]; sorted, without repeats.
  */
-export function resolutionLadder(native: number, options: { factors?: readonly number[]; multiple?: number; min?: number; max?: number } = {}): number[] {
+export function resolutionLadder(
+  native: number,
+  options: { factors?: readonly number[]; multiple?: number; min?: number; max?: number } = {},
+): number[] {
   requireInteger('native', native, 1);
   const multiple = requireInteger('multiple', options.multiple ?? 16, 1);
   const min = requireInteger('min', options.min ?? multiple, 1);
@@ -271,7 +348,9 @@ export function resolutionLadder(native: number, options: { factors?: readonly n
  */
 export async function resizePngs(pngs: readonly Uint8Array[], size: number): Promise<Buffer[]> {
   requireInteger('size', size, 1, 8192);
-  return Promise.all(pngs.map((png) => sharp(png).resize(size, size, { fit: 'fill', kernel: 'lanczos3' }).png().toBuffer()));
+  return Promise.all(
+    pngs.map((png) => sharp(png).resize(size, size, { fit: 'fill', kernel: 'lanczos3' }).png().toBuffer()),
+  );
 }
 
 // ---------------------------------------------------------------- exercise 3: batch size
@@ -300,13 +379,20 @@ export interface ThroughputSaturation {
  * saturation point, the smallest batch whose throughput is at least (1 - tolerance) x the best
  * measured one (larger batches gain less than `tolerance`, e.g. 0.1 = 10 %).
  */
-export function throughputSaturation(batches: readonly number[], callMs: readonly number[], tolerance = 0.1): ThroughputSaturation {
-  if (!Array.isArray(batches) || batches.length === 0) throw new InvalidArgumentError('batches', batches, 'a non-empty array of batch sizes');
-  if (!Array.isArray(callMs) || callMs.length !== batches.length) throw new InvalidArgumentError('callMs', callMs, `one time per batch size (${batches.length})`);
+export function throughputSaturation(
+  batches: readonly number[],
+  callMs: readonly number[],
+  tolerance = 0.1,
+): ThroughputSaturation {
+  if (!Array.isArray(batches) || batches.length === 0)
+    throw new InvalidArgumentError('batches', batches, 'a non-empty array of batch sizes');
+  if (!Array.isArray(callMs) || callMs.length !== batches.length)
+    throw new InvalidArgumentError('callMs', callMs, `one time per batch size (${batches.length})`);
   requireFinite('tolerance', tolerance, 0, 1);
   batches.forEach((b, i) => {
     requireInteger(`batches[${i}]`, b, 1);
-    if (i > 0 && b <= batches[i - 1]) throw new InvalidArgumentError(`batches[${i}]`, b, `increasing batch sizes (after ${batches[i - 1]})`);
+    if (i > 0 && b <= batches[i - 1])
+      throw new InvalidArgumentError(`batches[${i}]`, b, `increasing batch sizes (after ${batches[i - 1]})`);
   });
   const points = batches.map((batch, i) => {
     const ms = requireFinite(`callMs[${i}]`, callMs[i], 0);
@@ -315,7 +401,13 @@ export function throughputSaturation(batches: readonly number[], callMs: readonl
   });
   const best = bestRowBy(points, (p) => p.imagesPerSecond, 'higher')!;
   const saturation = points.find((p) => p.imagesPerSecond >= (1 - tolerance) * best.imagesPerSecond)!;
-  return { points, saturationBatch: saturation.batch, bestBatch: best.batch, bestImagesPerSecond: best.imagesPerSecond, tolerance };
+  return {
+    points,
+    saturationBatch: saturation.batch,
+    bestBatch: best.batch,
+    bestImagesPerSecond: best.imagesPerSecond,
+    tolerance,
+  };
 }
 
 // ---------------------------------------------------------------- exercise 4: steps needed
@@ -333,17 +425,26 @@ export interface StepsNeededOptions {
  * 'lower'); with `sustained` (the default) the smallest step count from which every larger one also
  * reaches it. Undefined when it is never reached. `steps` must increase.
  */
-export function stepsNeeded(steps: readonly number[], values: readonly number[], target: number, options: StepsNeededOptions = {}): number | undefined {
-  if (!Array.isArray(steps) || steps.length === 0) throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
-  if (!Array.isArray(values) || values.length !== steps.length) throw new InvalidArgumentError('values', values, `one value per step count (${steps.length})`);
+export function stepsNeeded(
+  steps: readonly number[],
+  values: readonly number[],
+  target: number,
+  options: StepsNeededOptions = {},
+): number | undefined {
+  if (!Array.isArray(steps) || steps.length === 0)
+    throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
+  if (!Array.isArray(values) || values.length !== steps.length)
+    throw new InvalidArgumentError('values', values, `one value per step count (${steps.length})`);
   steps.forEach((s, i) => {
     requireInteger(`steps[${i}]`, s, 1);
-    if (i > 0 && s <= steps[i - 1]) throw new InvalidArgumentError(`steps[${i}]`, s, `increasing step counts (after ${steps[i - 1]})`);
+    if (i > 0 && s <= steps[i - 1])
+      throw new InvalidArgumentError(`steps[${i}]`, s, `increasing step counts (after ${steps[i - 1]})`);
   });
   values.forEach((v, i) => requireFinite(`values[${i}]`, v));
   requireFinite('target', target);
   const better = options.better ?? 'higher';
-  if (better !== 'higher' && better !== 'lower') throw new InvalidArgumentError('options.better', better, "'higher' or 'lower'");
+  if (better !== 'higher' && better !== 'lower')
+    throw new InvalidArgumentError('options.better', better, "'higher' or 'lower'");
   const ok = values.map((v) => (better === 'higher' ? v >= target : v <= target));
   if (options.sustained === false) {
     const i = ok.indexOf(true);
@@ -358,9 +459,15 @@ export function stepsNeeded(steps: readonly number[], values: readonly number[],
  * Steps to a curve's plateau: the fewest steps from which every value is within `margin` of the
  * curve's best (adherence: best - margin; Frechet distance: best + margin). Always defined.
  */
-export function stepsToPlateau(steps: readonly number[], values: readonly number[], margin: number, better: 'higher' | 'lower' = 'higher'): number {
+export function stepsToPlateau(
+  steps: readonly number[],
+  values: readonly number[],
+  margin: number,
+  better: 'higher' | 'lower' = 'higher',
+): number {
   requireFinite('margin', margin, 0);
-  if (!Array.isArray(values) || values.length === 0) throw new InvalidArgumentError('values', values, 'a non-empty array of measured values');
+  if (!Array.isArray(values) || values.length === 0)
+    throw new InvalidArgumentError('values', values, 'a non-empty array of measured values');
   values.forEach((v, i) => requireFinite(`values[${i}]`, v));
   const best = better === 'higher' ? Math.max(...values) : Math.min(...values);
   return stepsNeeded(steps, values, better === 'higher' ? best - margin : best + margin, { better, sustained: true })!;
@@ -375,7 +482,8 @@ export const SCENE_EXTRAS = ['celestial', 'clouds', 'stars'] as const;
  */
 export function namedAttributeCount(prompt: string): number {
   const { spec, unknownWords } = parseScenePrompt(prompt);
-  if (unknownWords.length > 0) throw new InvalidArgumentError('prompt', prompt, `only scene words; unknown: ${unknownWords.join(', ')}`);
+  if (unknownWords.length > 0)
+    throw new InvalidArgumentError('prompt', prompt, `only scene words; unknown: ${unknownWords.join(', ')}`);
   const main = (['timeOfDay', 'terrain', 'palette', 'style'] as const).filter((k) => spec[k] !== undefined).length;
   return main + SCENE_EXTRAS.filter((k) => spec[k] === true).length;
 }
@@ -386,9 +494,14 @@ export function namedAttributeCount(prompt: string): number {
  * stars). Main attributes and the choice of extras are drawn from Rng(seed). Stars exist only at
  * night, so a 7-attribute prompt is always a night scene.
  */
-export function complexityPrompts(counts: number | readonly number[], n: number, seed: number): { prompts: string[]; specs: SceneSpec[] } {
+export function complexityPrompts(
+  counts: number | readonly number[],
+  n: number,
+  seed: number,
+): { prompts: string[]; specs: SceneSpec[] } {
   const list = typeof counts === 'number' ? [counts] : [...counts];
-  if (list.length === 0) throw new InvalidArgumentError('counts', counts, 'a count in 4..7 or a non-empty list of them');
+  if (list.length === 0)
+    throw new InvalidArgumentError('counts', counts, 'a count in 4..7 or a non-empty list of them');
   list.forEach((c, i) => requireInteger(`counts[${i}]`, c, 4, 7));
   requireInteger('n', n, 1, 100_000);
   requireInteger('seed', seed, 0);
@@ -398,7 +511,15 @@ export function complexityPrompts(counts: number | readonly number[], n: number,
   for (let i = 0; i < n; i++) {
     const count = list[i % list.length];
     const timeOfDay = count === 7 ? 'night' : pick(SCENE_ATTRIBUTES.timeOfDay);
-    const spec: SceneSpec = { timeOfDay, terrain: pick(SCENE_ATTRIBUTES.terrain), palette: pick(SCENE_ATTRIBUTES.palette), style: pick(SCENE_ATTRIBUTES.style), celestial: false, clouds: false, stars: false };
+    const spec: SceneSpec = {
+      timeOfDay,
+      terrain: pick(SCENE_ATTRIBUTES.terrain),
+      palette: pick(SCENE_ATTRIBUTES.palette),
+      style: pick(SCENE_ATTRIBUTES.style),
+      celestial: false,
+      clouds: false,
+      stars: false,
+    };
     for (let k = count - 4; k > 0; k--) {
       const free = SCENE_EXTRAS.filter((e) => !spec[e] && (e !== 'stars' || timeOfDay === 'night'));
       spec[pick(free)] = true;
@@ -411,8 +532,14 @@ export function complexityPrompts(counts: number | readonly number[], n: number,
 // ---------------------------------------------------------------- generating and scoring image sets
 
 /** Prompt adherence of PNGs (image i made for prompts[i]) as the scene evaluator sees them at `size` px (default 64). */
-export async function adherenceOfImages(evaluator: SceneEvaluator, pngs: readonly Uint8Array[], prompts: readonly string[], size = 64): Promise<Adherence> {
-  if (pngs.length !== prompts.length || pngs.length === 0) throw new InvalidArgumentError('pngs', pngs.length, `one image per prompt (${prompts.length}), at least one`);
+export async function adherenceOfImages(
+  evaluator: SceneEvaluator,
+  pngs: readonly Uint8Array[],
+  prompts: readonly string[],
+  size = 64,
+): Promise<Adherence> {
+  if (pngs.length !== prompts.length || pngs.length === 0)
+    throw new InvalidArgumentError('pngs', pngs.length, `one image per prompt (${prompts.length}), at least one`);
   const out = await evaluator.run(await pngsToPixels(pngs, size), pngs.length, size);
   return promptAdherence(out.attributes, prompts);
 }

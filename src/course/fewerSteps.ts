@@ -9,7 +9,6 @@ import { decodeImage } from '../image/tensorPng.js';
 import type { GenerateOptions, TextToImagePipeline } from '../onnx/pipeline.js';
 import type { CoursePlan, SamplingMethod } from './plan.js';
 
-
 /** The course's speed classes (caption colours of GRID_SPEED_COLORS). */
 export type StepSpeedClass = keyof typeof GRID_SPEED_COLORS;
 
@@ -23,15 +22,21 @@ export interface StepSpeedThresholds {
 export const STEP_SPEED_THRESHOLDS: Readonly<StepSpeedThresholds> = Object.freeze({ fast: 0.25, medium: 0.6 });
 
 function checkThresholds(t: StepSpeedThresholds): StepSpeedThresholds {
-  if (t === null || typeof t !== 'object') throw new InvalidArgumentError('thresholds', t, 'expected {fast, medium} fractions of the reference time');
+  if (t === null || typeof t !== 'object')
+    throw new InvalidArgumentError('thresholds', t, 'expected {fast, medium} fractions of the reference time');
   const fast = requireFinite('thresholds.fast', t.fast, Number.MIN_VALUE);
   const medium = requireFinite('thresholds.medium', t.medium, Number.MIN_VALUE);
-  if (medium < fast) throw new InvalidArgumentError('thresholds.medium', medium, `expected >= thresholds.fast (${fast})`);
+  if (medium < fast)
+    throw new InvalidArgumentError('thresholds.medium', medium, `expected >= thresholds.fast (${fast})`);
   return { fast, medium };
 }
 
 /** The speed class of a time `ms` relative to `referenceMs`: 'fast' if ms < fast * ref, 'medium' if ms < medium * ref, else 'slow'. */
-export function stepSpeedClass(ms: number, referenceMs: number, thresholds: StepSpeedThresholds = STEP_SPEED_THRESHOLDS): StepSpeedClass {
+export function stepSpeedClass(
+  ms: number,
+  referenceMs: number,
+  thresholds: StepSpeedThresholds = STEP_SPEED_THRESHOLDS,
+): StepSpeedClass {
   requireFinite('ms', ms, 0);
   requireFinite('referenceMs', referenceMs, Number.MIN_VALUE);
   const { fast, medium } = checkThresholds(thresholds);
@@ -39,7 +44,11 @@ export function stepSpeedClass(ms: number, referenceMs: number, thresholds: Step
 }
 
 /** The caption colour (GRID_SPEED_COLORS) of stepSpeedClass(ms, referenceMs, thresholds). */
-export function stepSpeedColor(ms: number, referenceMs: number, thresholds: StepSpeedThresholds = STEP_SPEED_THRESHOLDS): string {
+export function stepSpeedColor(
+  ms: number,
+  referenceMs: number,
+  thresholds: StepSpeedThresholds = STEP_SPEED_THRESHOLDS,
+): string {
   return GRID_SPEED_COLORS[stepSpeedClass(ms, referenceMs, thresholds)];
 }
 
@@ -76,10 +85,16 @@ export interface DenoisedPreviews {
  * Generates once with `previews: true` and collects, at every step, the PNG of the decoded
  * denoised estimate (the scheduler's predicted x_0) of the first image, with the step's timestep.
  */
-export async function collectDenoisedPreviews(pipe: TextToImagePipeline, options: GenerateOptions): Promise<DenoisedPreviews> {
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'expected generate options');
-  if (options.callback !== undefined) throw new InvalidArgumentError('callback', '<function>', 'none: collectDenoisedPreviews installs its own callback');
-  if (options.previews === false) throw new InvalidArgumentError('previews', false, 'true or left out: previews are what is collected');
+export async function collectDenoisedPreviews(
+  pipe: TextToImagePipeline,
+  options: GenerateOptions,
+): Promise<DenoisedPreviews> {
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'expected generate options');
+  if (options.callback !== undefined)
+    throw new InvalidArgumentError('callback', '<function>', 'none: collectDenoisedPreviews installs its own callback');
+  if (options.previews === false)
+    throw new InvalidArgumentError('previews', false, 'true or left out: previews are what is collected');
   const previews: Buffer[] = [];
   const timesteps: number[] = [];
   const result = await pipe.generate({
@@ -100,7 +115,12 @@ export async function collectDenoisedPreviews(pipe: TextToImagePipeline, options
  */
 export async function edgeEnergy(png: Uint8Array): Promise<number> {
   const { data, width, height } = await decodeImage(png, { channels: 3 });
-  if (width * height < 2) throw new InvalidArgumentError('png', `${width}x${height} image`, 'an image of at least 2 pixels (edges need neighbours)');
+  if (width * height < 2)
+    throw new InvalidArgumentError(
+      'png',
+      `${width}x${height} image`,
+      'an image of at least 2 pixels (edges need neighbours)',
+    );
   let sum = 0;
   let count = 0;
   for (let y = 0; y < height; y++) {
@@ -122,4 +142,3 @@ export async function edgeEnergy(png: Uint8Array): Promise<number> {
   }
   return Math.sqrt(sum / count);
 }
-

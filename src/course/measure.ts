@@ -16,7 +16,12 @@ import { ssim } from '../metrics/ssim.js';
 import { fuseLcmLoraFolder } from '../onnx/loraFolder.js';
 import { loadPipeline, type LoadPipelineOptions, type TextToImagePipeline } from '../onnx/pipeline.js';
 import type { SchedulerConfig } from '../samplers/types.js';
-import { scoreImages, type ImageSetQuality, type SceneEvaluator, type SceneReference } from '../quality/sceneEvaluator.js';
+import {
+  scoreImages,
+  type ImageSetQuality,
+  type SceneEvaluator,
+  type SceneReference,
+} from '../quality/sceneEvaluator.js';
 import { generateImageSet } from '../onnx/imageSet.js';
 
 /** One point of a sweep: which model folder samples, with which scheduler, how many steps and what guidance. */
@@ -82,9 +87,11 @@ export async function releaseMeasurePipelines(): Promise<void> {
 
 /** Throws InvalidArgumentError unless `spec` is a usable MethodSpec. */
 export function validateMethodSpec(spec: MethodSpec): void {
-  if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError('spec', spec, 'a MethodSpec {name, family, dir, steps, guidance}');
+  if (spec === null || typeof spec !== 'object')
+    throw new InvalidArgumentError('spec', spec, 'a MethodSpec {name, family, dir, steps, guidance}');
   for (const key of ['name', 'family', 'dir'] as const) {
-    if (typeof spec[key] !== 'string' || spec[key].trim() === '') throw new InvalidArgumentError(`spec.${key}`, spec[key], 'a non-empty string');
+    if (typeof spec[key] !== 'string' || spec[key].trim() === '')
+      throw new InvalidArgumentError(`spec.${key}`, spec[key], 'a non-empty string');
   }
   requireInteger('spec.steps', spec.steps, 1, 1000);
   if (typeof spec.guidance !== 'number' || !Number.isFinite(spec.guidance) || spec.guidance < 0) {
@@ -131,8 +138,13 @@ export interface PairQuality {
  * (capped at PSNR_CAP_DB) and mean SSIM (Wang et al. 2004; `ssim`; NaN with `{ ssim: false }`) on
  * the 8-bit RGB pixels.
  */
-export async function pairQuality(images: readonly Uint8Array[], references: readonly Uint8Array[], options: { ssim?: boolean } = {}): Promise<PairQuality> {
-  if (!Array.isArray(references) || references.length === 0) throw new InvalidArgumentError('references', references, 'a non-empty array of PNGs');
+export async function pairQuality(
+  images: readonly Uint8Array[],
+  references: readonly Uint8Array[],
+  options: { ssim?: boolean } = {},
+): Promise<PairQuality> {
+  if (!Array.isArray(references) || references.length === 0)
+    throw new InvalidArgumentError('references', references, 'a non-empty array of PNGs');
   if (!Array.isArray(images) || images.length < references.length) {
     throw new InvalidArgumentError('images', images?.length, `at least one image per reference (${references.length})`);
   }
@@ -142,12 +154,21 @@ export async function pairQuality(images: readonly Uint8Array[], references: rea
     const a = await decodeImage(images[k], { channels: 3 });
     const b = await decodeImage(references[k], { channels: 3 });
     if (a.width !== b.width || a.height !== b.height) {
-      throw new InvalidArgumentError(`images[${k}]`, `${a.width}x${a.height}`, `the size of references[${k}] (${b.width}x${b.height})`);
+      throw new InvalidArgumentError(
+        `images[${k}]`,
+        `${a.width}x${a.height}`,
+        `the size of references[${k}] (${b.width}x${b.height})`,
+      );
     }
     psnrSum += Math.min(PSNR_CAP_DB, psnr(a.data, b.data, { dataRange: 255 }));
-    if (options.ssim !== false) ssimSum += ssim(a.data, b.data, { width: a.width, height: a.height, channels: 3, layout: 'hwc', dataRange: 255 });
+    if (options.ssim !== false)
+      ssimSum += ssim(a.data, b.data, { width: a.width, height: a.height, channels: 3, layout: 'hwc', dataRange: 255 });
   }
-  return { psnrDb: psnrSum / references.length, ssim: options.ssim === false ? NaN : ssimSum / references.length, pairs: references.length };
+  return {
+    psnrDb: psnrSum / references.length,
+    ssim: options.ssim === false ? NaN : ssimSum / references.length,
+    pairs: references.length,
+  };
 }
 
 /** Mean PSNR (dB) of `images[k]` against `references[k]` over the references given (pairQuality without SSIM). */
@@ -159,8 +180,21 @@ export async function meanPsnr(images: readonly Uint8Array[], references: readon
  * Generates one image per prompt for a method, image i with seed 1000 + i (as `npm run eval:models`
  * does; generateImageSet), in batches of `batchSize`, at `size` x `size` pixels (default: native).
  */
-export async function generateForPrompts(pipe: TextToImagePipeline, spec: MethodSpec, prompts: readonly string[], batchSize = 25, size?: number): Promise<Uint8Array[]> {
-  return generateImageSet(pipe, prompts, { steps: spec.steps, guidance: spec.guidance, scheduler: spec.scheduler, width: size, height: size, batchSize });
+export async function generateForPrompts(
+  pipe: TextToImagePipeline,
+  spec: MethodSpec,
+  prompts: readonly string[],
+  batchSize = 25,
+  size?: number,
+): Promise<Uint8Array[]> {
+  return generateImageSet(pipe, prompts, {
+    steps: spec.steps,
+    guidance: spec.guidance,
+    scheduler: spec.scheduler,
+    width: size,
+    height: size,
+    batchSize,
+  });
 }
 
 /**
@@ -181,14 +215,19 @@ export async function scoreMethodCached(
   const key = {
     what: 'imageSetScore',
     model: await methodFingerprint(spec),
-    steps: spec.steps, guidance: spec.guidance, scheduler: spec.scheduler ?? null,
+    steps: spec.steps,
+    guidance: spec.guidance,
+    scheduler: spec.scheduler ?? null,
     reference: { seed: reference.seed, size: reference.size, n: reference.n },
     evaluator: await modelFingerprint(evaluator.dir),
     batchSize,
   };
-  return cached(key, async () => {
-    const pngs = await generateForPrompts(pipe, spec, reference.prompts, batchSize, reference.size);
-    return scoreImages(evaluator, pngs, reference, options.referenceFeatures);
-  }, { name: 'image-set-score' });
+  return cached(
+    key,
+    async () => {
+      const pngs = await generateForPrompts(pipe, spec, reference.prompts, batchSize, reference.size);
+      return scoreImages(evaluator, pngs, reference, options.referenceFeatures);
+    },
+    { name: 'image-set-score' },
+  );
 }
-

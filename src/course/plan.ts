@@ -74,7 +74,6 @@ export interface CoursePlanOptions {
   root?: string;
 }
 
-
 function readIndex(dir: string): Record<string, unknown> {
   try {
     return JSON.parse(fs.readFileSync(path.join(dir, 'model_index.json'), 'utf8')) as Record<string, unknown>;
@@ -85,7 +84,12 @@ function readIndex(dir: string): Record<string, unknown> {
 
 function planned(dir: string, field: string): PlannedModel {
   const family = detectModelFamily(dir);
-  if (family === undefined) throw new InvalidArgumentError(field, dir, 'a diffusers/optimum ONNX model folder (model_index.json or unet/model.onnx)');
+  if (family === undefined)
+    throw new InvalidArgumentError(
+      field,
+      dir,
+      'a diffusers/optimum ONNX model folder (model_index.json or unet/model.onnx)',
+    );
   return { dir, family, defaults: modelDefaults(readIndex(dir), family) };
 }
 
@@ -129,16 +133,28 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
   } else {
     fewStep = main;
   }
-  if (fewStep && fewStep.family === 'sd') throw new InvalidArgumentError('FEWSTEP_LCM_MODEL', fewStep.dir, 'an LCM or Turbo model folder (it is a plain SD model)');
+  if (fewStep && fewStep.family === 'sd')
+    throw new InvalidArgumentError(
+      'FEWSTEP_LCM_MODEL',
+      fewStep.dir,
+      'an LCM or Turbo model folder (it is a plain SD model)',
+    );
   let lcmLora: string | undefined;
   if (loraValue !== undefined) {
-    lcmLora = path.isAbsolute(loraValue) ? loraValue : fs.existsSync(path.join(root, loraValue)) ? path.join(root, loraValue) : path.resolve(loraValue);
-    if (!fs.existsSync(lcmLora)) throw new InvalidArgumentError('FEWSTEP_LCM_LORA', loraValue, 'an existing .safetensors LoRA file');
+    lcmLora = path.isAbsolute(loraValue)
+      ? loraValue
+      : fs.existsSync(path.join(root, loraValue))
+        ? path.join(root, loraValue)
+        : path.resolve(loraValue);
+    if (!fs.existsSync(lcmLora))
+      throw new InvalidArgumentError('FEWSTEP_LCM_LORA', loraValue, 'an existing .safetensors LoRA file');
   } else if (shipped) {
     lcmLora = path.join(models, 'scenes-lcm-lora', 'lora.safetensors');
   }
   const progressive = shipped
-    ? [1, 2, 4, 8].map((steps) => ({ steps, dir: path.join(models, `scenes-pd-${steps}`) })).filter((p) => fs.existsSync(path.join(p.dir, 'unet', 'model.onnx')))
+    ? [1, 2, 4, 8]
+        .map((steps) => ({ steps, dir: path.join(models, `scenes-pd-${steps}`) }))
+        .filter((p) => fs.existsSync(path.join(p.dir, 'unet', 'model.onnx')))
     : [];
   const evaluatorDir = path.join(models, 'scenes-evaluator');
   const evaluator = shipped && fs.existsSync(path.join(evaluatorDir, 'model.onnx')) ? evaluatorDir : undefined;
@@ -148,24 +164,56 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
 
   const fewName = (m: PlannedModel) => (m.family === 'turbo' ? 'Turbo' : 'LCM');
   const methodFor = (steps: number): SamplingMethod => {
-    if (!Number.isInteger(steps) || steps < 1 || steps > 1000) throw new InvalidArgumentError('steps', steps, 'an integer in [1, 1000]');
+    if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
+      throw new InvalidArgumentError('steps', steps, 'an integer in [1, 1000]');
     if (fewStep && (steps <= FEW_STEP_LIMIT || teacher === undefined)) {
       return { name: fewName(fewStep), dir: fewStep.dir, family: fewStep.family, guidance: fewStep.defaults.guidance };
     }
     const t = teacher!;
-    return { name: 'DPM-Solver++', dir: t.dir, family: t.family, scheduler: DPM_SOLVER_PP_TRAILING, guidance: t.defaults.guidance };
+    return {
+      name: 'DPM-Solver++',
+      dir: t.dir,
+      family: t.family,
+      scheduler: DPM_SOLVER_PP_TRAILING,
+      guidance: t.defaults.guidance,
+    };
   };
   const rel = (d: string) => path.relative(root, d) || d;
   const describe = () =>
     [
-      shipped ? 'the shipped scenes family (FEWSTEP_MODEL is not set)' : `FEWSTEP_MODEL = ${rel(main.dir)} (${main.family})`,
-      teacher ? `many steps: ${rel(teacher.dir)} with DPM-Solver++, guidance ${teacher.defaults.guidance}` : 'many steps: no SD-family teacher; the few-step model samples every step count',
-      fewStep ? `<= ${FEW_STEP_LIMIT} steps: ${rel(fewStep.dir)} (${fewStep.family}, guidance ${fewStep.defaults.guidance})` : `<= ${FEW_STEP_LIMIT} steps: no few-step model; the teacher samples them too`,
+      shipped
+        ? 'the shipped scenes family (FEWSTEP_MODEL is not set)'
+        : `FEWSTEP_MODEL = ${rel(main.dir)} (${main.family})`,
+      teacher
+        ? `many steps: ${rel(teacher.dir)} with DPM-Solver++, guidance ${teacher.defaults.guidance}`
+        : 'many steps: no SD-family teacher; the few-step model samples every step count',
+      fewStep
+        ? `<= ${FEW_STEP_LIMIT} steps: ${rel(fewStep.dir)} (${fewStep.family}, guidance ${fewStep.defaults.guidance})`
+        : `<= ${FEW_STEP_LIMIT} steps: no few-step model; the teacher samples them too`,
       lcmLora ? `LCM-LoRA: ${rel(lcmLora)}` : 'LCM-LoRA: none (set FEWSTEP_LCM_LORA)',
-      evaluator ? `quality metrics: scene evaluator ${rel(evaluator)} (Frechet distance, prompt adherence) + PSNR/SSIM` : 'quality metrics: PSNR/SSIM against the 50-step reference only (no scene evaluator for this model)',
-      fixture ? 'TEST FIXTURE with random weights: pictures are noise patterns and timings say nothing about a real model' : '',
-    ].filter((l) => l !== '').join('\n');
-  return { main, teacher, fewStep, lcmLora, progressive, evaluator, shipped, fixture, prompt: COURSE_PROMPT, stepCounts, methodFor, describe };
+      evaluator
+        ? `quality metrics: scene evaluator ${rel(evaluator)} (Frechet distance, prompt adherence) + PSNR/SSIM`
+        : 'quality metrics: PSNR/SSIM against the 50-step reference only (no scene evaluator for this model)',
+      fixture
+        ? 'TEST FIXTURE with random weights: pictures are noise patterns and timings say nothing about a real model'
+        : '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n');
+  return {
+    main,
+    teacher,
+    fewStep,
+    lcmLora,
+    progressive,
+    evaluator,
+    shipped,
+    fixture,
+    prompt: COURSE_PROMPT,
+    stepCounts,
+    methodFor,
+    describe,
+  };
 }
 
 /** The recommended defaults of a family (re-exported for notebooks that print them). */

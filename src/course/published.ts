@@ -57,8 +57,11 @@ export interface PublishedResults {
 }
 
 /** Reads data/published-results.json (default: the package's own); throws naming the file when it is missing or malformed. */
-export function readPublishedResults(file = path.join(packageRoot(), 'data', 'published-results.json')): PublishedResults {
-  if (!fs.existsSync(file)) throw new MissingResourceError(file, `${file} does not exist; make it with node data/make-published-results.mjs`);
+export function readPublishedResults(
+  file = path.join(packageRoot(), 'data', 'published-results.json'),
+): PublishedResults {
+  if (!fs.existsSync(file))
+    throw new MissingResourceError(file, `${file} does not exist; make it with node data/make-published-results.mjs`);
   const data = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<PublishedResults>;
   if (!Array.isArray(data.rows)) throw new InvalidArgumentError('file', file, 'a published-results.json with rows[]');
   data.rows.forEach((r, i) => {
@@ -66,13 +69,18 @@ export function readPublishedResults(file = path.join(packageRoot(), 'data', 'pu
       throw new InvalidArgumentError(`rows[${i}]`, r, 'a row with table, value and citation.source');
     }
   });
-  return { description: data.description ?? '', rows: data.rows, qualitative: Array.isArray(data.qualitative) ? data.qualitative : [] };
+  return {
+    description: data.description ?? '',
+    rows: data.rows,
+    qualitative: Array.isArray(data.qualitative) ? data.qualitative : [],
+  };
 }
 
 /** "source, table (url or arXiv id)" of a published row: what a published chart or table shows as its source. */
 export function citationText(row: Pick<PublishedResult, 'citation'>): string {
   const c = row?.citation;
-  if (!c || typeof c.source !== 'string') throw new InvalidArgumentError('row.citation', c, 'expected {source, table, url?|arxiv?}');
+  if (!c || typeof c.source !== 'string')
+    throw new InvalidArgumentError('row.citation', c, 'expected {source, table, url?|arxiv?}');
   const where = c.url ?? (c.arxiv ? `arXiv:${c.arxiv}` : undefined);
   return `${c.source}, ${c.table}${where ? ` (${where})` : ''}`;
 }
@@ -85,10 +93,23 @@ export function findPublishedResult(
   rows: readonly PublishedResult[],
   query: { table: string; method: string; steps: number | null; metric: string; hardware?: string },
 ): PublishedResult {
-  const hits = rows.filter((r) => r.table === query.table && r.method === query.method && r.steps === query.steps && r.metric === query.metric && (query.hardware === undefined || r.hardware === query.hardware));
+  const hits = rows.filter(
+    (r) =>
+      r.table === query.table &&
+      r.method === query.method &&
+      r.steps === query.steps &&
+      r.metric === query.metric &&
+      (query.hardware === undefined || r.hardware === query.hardware),
+  );
   if (hits.length !== 1) {
-    const inTable = rows.filter((r) => r.table === query.table).map((r) => `${r.method} ${r.steps} ${r.metric}${r.hardware ? ` (${r.hardware})` : ''}`);
-    throw new InvalidArgumentError('query', query, `exactly one row (found ${hits.length}); table ${query.table} holds: ${inTable.join('; ') || 'nothing'}`);
+    const inTable = rows
+      .filter((r) => r.table === query.table)
+      .map((r) => `${r.method} ${r.steps} ${r.metric}${r.hardware ? ` (${r.hardware})` : ''}`);
+    throw new InvalidArgumentError(
+      'query',
+      query,
+      `exactly one row (found ${hits.length}); table ${query.table} holds: ${inTable.join('; ') || 'nothing'}`,
+    );
   }
   return hits[0];
 }
@@ -114,10 +135,16 @@ export interface PublishedPanel {
 export function publishedPanel(rows: readonly PublishedResult[], table: string, metric?: string): PublishedPanel {
   if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'the rows of data/published-results.json');
   const ofTable = rows.filter((r) => r.table === table);
-  if (ofTable.length === 0) throw new InvalidArgumentError('table', table, `one of ${[...new Set(rows.map((r) => r.table))].join(', ')}`);
+  if (ofTable.length === 0)
+    throw new InvalidArgumentError('table', table, `one of ${[...new Set(rows.map((r) => r.table))].join(', ')}`);
   const m = metric ?? ofTable[0].metric;
   const chosen = ofTable.filter((r) => r.metric === m);
-  if (chosen.length === 0) throw new InvalidArgumentError('metric', m, `a metric of ${table}: ${[...new Set(ofTable.map((r) => r.metric))].join(', ')}`);
+  if (chosen.length === 0)
+    throw new InvalidArgumentError(
+      'metric',
+      m,
+      `a metric of ${table}: ${[...new Set(ofTable.map((r) => r.metric))].join(', ')}`,
+    );
   const byMethod = new Map<string, { x: number[]; y: number[] }>();
   const withoutSteps: string[] = [];
   for (const r of chosen) {

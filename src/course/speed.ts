@@ -94,8 +94,10 @@ export type TimeSweepOptions = InterleavedOptions;
 
 function checkConfig(c: SpeedConfig, i: number): Required<SpeedConfig> {
   const field = `configs[${i}]`;
-  if (c === null || typeof c !== 'object') throw new InvalidArgumentError(field, c, 'expected {method, steps, width, height?, batch?}');
-  if (typeof c.method !== 'string' || c.method.trim() === '') throw new InvalidArgumentError(`${field}.method`, c.method, 'expected a non-empty method label');
+  if (c === null || typeof c !== 'object')
+    throw new InvalidArgumentError(field, c, 'expected {method, steps, width, height?, batch?}');
+  if (typeof c.method !== 'string' || c.method.trim() === '')
+    throw new InvalidArgumentError(`${field}.method`, c.method, 'expected a non-empty method label');
   const steps = requireInteger(`${field}.steps`, c.steps, 1, 1000);
   const width = requireInteger(`${field}.width`, c.width, 1);
   const height = requireInteger(`${field}.height`, c.height ?? width, 1);
@@ -115,8 +117,13 @@ function sumUnet(u: number[] | number | undefined): number {
 }
 
 /** Median stage times of a configuration's timed runs and its median wall time (see StageBreakdown). */
-export function stageBreakdown(results: readonly SpeedGenerateResult[], wallMedianMs: number): StageBreakdown | undefined {
-  const timed = results.filter((r) => r !== null && typeof r === 'object' && r.timings !== undefined && r.timings !== null);
+export function stageBreakdown(
+  results: readonly SpeedGenerateResult[],
+  wallMedianMs: number,
+): StageBreakdown | undefined {
+  const timed = results.filter(
+    (r) => r !== null && typeof r === 'object' && r.timings !== undefined && r.timings !== null,
+  );
   if (timed.length === 0) return undefined;
   const med = (pick: (t: NonNullable<SpeedGenerateResult['timings']>) => number) => {
     const v = timed.map((r) => pick(r.timings!)).filter((x) => Number.isFinite(x) && x >= 0);
@@ -144,23 +151,41 @@ export async function timeSweep(
   generate: (config: Required<SpeedConfig>) => Promise<SpeedGenerateResult | unknown> | SpeedGenerateResult | unknown,
   options: TimeSweepOptions = {},
 ): Promise<SpeedRow[]> {
-  if (!Array.isArray(configs) || configs.length === 0) throw new InvalidArgumentError('configs', configs, 'expected a non-empty array of {method, steps, width, height?, batch?}');
-  if (typeof generate !== 'function') throw new InvalidArgumentError('generate', typeof generate, 'expected a function (config) => GenerateResult');
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', options, 'expected {warmup?, repeats?, now?, onRound?}');
+  if (!Array.isArray(configs) || configs.length === 0)
+    throw new InvalidArgumentError(
+      'configs',
+      configs,
+      'expected a non-empty array of {method, steps, width, height?, batch?}',
+    );
+  if (typeof generate !== 'function')
+    throw new InvalidArgumentError('generate', typeof generate, 'expected a function (config) => GenerateResult');
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options', options, 'expected {warmup?, repeats?, now?, onRound?}');
   const checked = configs.map(checkConfig);
   const seen = new Set<string>();
   checked.forEach((c, i) => {
     const key = configKey(c);
-    if (seen.has(key)) throw new InvalidArgumentError(`configs[${i}]`, key, 'expected each (method, steps, size, batch) once');
+    if (seen.has(key))
+      throw new InvalidArgumentError(`configs[${i}]`, key, 'expected each (method, steps, size, batch) once');
     seen.add(key);
   });
-  const timed = await benchmarkInterleaved(checked.map((c) => ({ id: configKey(c), run: () => generate(c) })), options);
+  const timed = await benchmarkInterleaved(
+    checked.map((c) => ({ id: configKey(c), run: () => generate(c) })),
+    options,
+  );
   return checked.map((c, i) => {
     const s = timed[i].stats;
     const msPerImage = s.medianMs / c.batch;
     const row: SpeedRow = {
-      ...c, medianMs: s.medianMs, iqrMs: s.iqrMs, q1Ms: s.q1Ms, q3Ms: s.q3Ms, n: s.n,
-      msPerImage, iqrMsPerImage: s.iqrMs / c.batch, imagesPerMinute: msPerImage > 0 ? 60_000 / msPerImage : Infinity,
+      ...c,
+      medianMs: s.medianMs,
+      iqrMs: s.iqrMs,
+      q1Ms: s.q1Ms,
+      q3Ms: s.q3Ms,
+      n: s.n,
+      msPerImage,
+      iqrMsPerImage: s.iqrMs / c.batch,
+      imagesPerMinute: msPerImage > 0 ? 60_000 / msPerImage : Infinity,
     };
     const breakdown = stageBreakdown(timed[i].results as SpeedGenerateResult[], s.medianMs);
     if (breakdown) row.breakdown = breakdown;
@@ -177,7 +202,10 @@ export interface SpeedBaseline {
 }
 
 /** The rows that match `filter` (every given field equal), in order. */
-export function speedRowsWhere(rows: readonly SpeedRow[], filter: Partial<Pick<SpeedRow, 'method' | 'steps' | 'width' | 'height' | 'batch'>>): SpeedRow[] {
+export function speedRowsWhere(
+  rows: readonly SpeedRow[],
+  filter: Partial<Pick<SpeedRow, 'method' | 'steps' | 'width' | 'height' | 'batch'>>,
+): SpeedRow[] {
   if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'expected an array of SpeedRow');
   const keys = Object.keys(filter) as (keyof typeof filter)[];
   return rows.filter((r) => keys.every((k) => filter[k] === undefined || r[k] === filter[k]));
@@ -189,13 +217,23 @@ export function speedRowsWhere(rows: readonly SpeedRow[], filter: Partial<Pick<S
  * method and steps occur at several sizes or batch sizes).
  */
 export function speedUp(rows: readonly SpeedRow[], baseline: SpeedBaseline): (SpeedRow & { speedUp: number })[] {
-  if (baseline === null || typeof baseline !== 'object') throw new InvalidArgumentError('baseline', baseline, 'expected {method, steps, width?, batch?}');
-  const matches = speedRowsWhere(rows, { method: baseline.method, steps: baseline.steps, width: baseline.width, batch: baseline.batch });
+  if (baseline === null || typeof baseline !== 'object')
+    throw new InvalidArgumentError('baseline', baseline, 'expected {method, steps, width?, batch?}');
+  const matches = speedRowsWhere(rows, {
+    method: baseline.method,
+    steps: baseline.steps,
+    width: baseline.width,
+    batch: baseline.batch,
+  });
   if (matches.length !== 1) {
     const what = `${baseline.method} ${baseline.steps} steps${baseline.width ? ` ${baseline.width} px` : ''}${baseline.batch ? ` batch ${baseline.batch}` : ''}`;
-    throw new InvalidArgumentError('baseline', what, matches.length === 0
-      ? `a configuration in the rows (have: ${rows.map((r) => `${r.method} ${r.steps}@${r.width}px b${r.batch}`).join(', ')})`
-      : `one matching row, found ${matches.length}: add width and batch`);
+    throw new InvalidArgumentError(
+      'baseline',
+      what,
+      matches.length === 0
+        ? `a configuration in the rows (have: ${rows.map((r) => `${r.method} ${r.steps}@${r.width}px b${r.batch}`).join(', ')})`
+        : `one matching row, found ${matches.length}: add width and batch`,
+    );
   }
   const base = matches[0].msPerImage;
   return rows.map((r) => ({ ...r, speedUp: base / r.msPerImage }));
@@ -214,11 +252,16 @@ export interface SpeedLineFit {
 /** Ordinary least squares of median time on steps (simple-statistics), with r²; needs at least two distinct step counts. */
 export function speedLineFit(steps: readonly number[], ms: readonly number[]): SpeedLineFit {
   if (!Array.isArray(steps) || !Array.isArray(ms) || steps.length !== ms.length) {
-    throw new InvalidArgumentError('steps/ms', `${(steps as unknown[])?.length}/${(ms as unknown[])?.length}`, 'expected two arrays of equal length');
+    throw new InvalidArgumentError(
+      'steps/ms',
+      `${(steps as unknown[])?.length}/${(ms as unknown[])?.length}`,
+      'expected two arrays of equal length',
+    );
   }
   steps.forEach((s, i) => requireFinite(`steps[${i}]`, s, 0));
   ms.forEach((m, i) => requireFinite(`ms[${i}]`, m, 0));
-  if (new Set(steps).size < 2) throw new InvalidArgumentError('steps', steps, 'expected at least two distinct step counts');
+  if (new Set(steps).size < 2)
+    throw new InvalidArgumentError('steps', steps, 'expected at least two distinct step counts');
   const points = steps.map((s, i) => [s, ms[i]]);
   const { m, b } = linearRegression(points);
   const flat = ms.every((v) => v === ms[0]);
@@ -235,7 +278,9 @@ export function sweepSizes(nativeSize: number, minSize: number, maxSize: number,
   const lo = requireInteger('minSize', minSize, 1);
   const hi = requireInteger('maxSize', maxSize, lo);
   const m = requireInteger('multiple', multiple, 1);
-  const sizes = [0.5, 1, 1.5, 2].map((f) => Math.max(m, Math.round((native * f) / m) * m)).filter((s) => s >= lo && s <= hi);
+  const sizes = [0.5, 1, 1.5, 2]
+    .map((f) => Math.max(m, Math.round((native * f) / m) * m))
+    .filter((s) => s >= lo && s <= hi);
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
@@ -269,8 +314,12 @@ export interface UnetFlopShapeOptions {
  * []), encoder_hidden_states [rows, tokens, width], timestep_cond [rows, dim]. Throws when another
  * input has a symbolic dimension this function cannot fill.
  */
-export function unetFlopShapes(inputs: readonly { name: string; shape: ReadonlyArray<number | string> }[], o: UnetFlopShapeOptions): Record<string, number[]> {
-  if (!Array.isArray(inputs) || inputs.length === 0) throw new InvalidArgumentError('inputs', inputs, "expected the UNet session's input specs");
+export function unetFlopShapes(
+  inputs: readonly { name: string; shape: ReadonlyArray<number | string> }[],
+  o: UnetFlopShapeOptions,
+): Record<string, number[]> {
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw new InvalidArgumentError('inputs', inputs, "expected the UNet session's input specs");
   const rows = requireInteger('rows', o?.rows, 1);
   const c = requireInteger('latentChannels', o.latentChannels, 1);
   const h = requireInteger('latentHeight', o.latentHeight, 1);
@@ -284,12 +333,20 @@ export function unetFlopShapes(inputs: readonly { name: string; shape: ReadonlyA
     const shape = spec.shape;
     let dims: (number | undefined)[];
     if (spec.name === 'sample') dims = fill(spec, [rows, c, h, w]);
-    else if (spec.name === 'timestep') dims = fill(spec, shape.map(() => 1));
+    else if (spec.name === 'timestep')
+      dims = fill(
+        spec,
+        shape.map(() => 1),
+      );
     else if (spec.name === 'encoder_hidden_states') dims = fill(spec, [rows, textLength, NaN]);
     else if (spec.name === 'timestep_cond') dims = fill(spec, [rows, timeCondDim]);
     else dims = fill(spec, []);
     if (dims.some((d) => d === undefined || !Number.isInteger(d) || (d as number) < 1)) {
-      throw new InvalidArgumentError(`inputs.${spec.name}`, `[${shape.join(', ')}]`, 'fixed dimensions, or the symbolic ones of sample, timestep, encoder_hidden_states (batch, sequence) and timestep_cond');
+      throw new InvalidArgumentError(
+        `inputs.${spec.name}`,
+        `[${shape.join(', ')}]`,
+        'fixed dimensions, or the symbolic ones of sample, timestep, encoder_hidden_states (batch, sequence) and timestep_cond',
+      );
     }
     out[spec.name] = dims as number[];
   }
@@ -328,12 +385,19 @@ function defaultFlopCounter(): string {
  * 0.80 TFLOP). Throws MissingResourceError when Python, onnx or the script is missing, and
  * InvalidArgumentError for bad arguments or a graph the counter cannot resolve.
  */
-export function countOnnxFlops(modelFile: string, inputs: Record<string, readonly number[]>, options: CountOnnxFlopsOptions = {}): OnnxFlopCount {
-  if (typeof modelFile !== 'string' || !nodeFs.existsSync(modelFile)) throw new InvalidArgumentError('modelFile', modelFile, 'expected an existing .onnx file');
-  if (inputs === null || typeof inputs !== 'object' || Object.keys(inputs).length === 0) throw new InvalidArgumentError('inputs', inputs, 'expected {inputName: [dims...]} for the data inputs');
+export function countOnnxFlops(
+  modelFile: string,
+  inputs: Record<string, readonly number[]>,
+  options: CountOnnxFlopsOptions = {},
+): OnnxFlopCount {
+  if (typeof modelFile !== 'string' || !nodeFs.existsSync(modelFile))
+    throw new InvalidArgumentError('modelFile', modelFile, 'expected an existing .onnx file');
+  if (inputs === null || typeof inputs !== 'object' || Object.keys(inputs).length === 0)
+    throw new InvalidArgumentError('inputs', inputs, 'expected {inputName: [dims...]} for the data inputs');
   const args: string[] = [];
   for (const [name, dims] of Object.entries(inputs)) {
-    if (!/^[A-Za-z0-9_.:/-]+$/.test(name)) throw new InvalidArgumentError('inputs', name, 'expected input names of letters, digits and _ . : / -');
+    if (!/^[A-Za-z0-9_.:/-]+$/.test(name))
+      throw new InvalidArgumentError('inputs', name, 'expected input names of letters, digits and _ . : / -');
     if (!Array.isArray(dims)) throw new InvalidArgumentError(`inputs.${name}`, dims, 'expected an array of dimensions');
     dims.forEach((d, k) => requireInteger(`inputs.${name}[${k}]`, d, 1));
     if (dims.length > 0) args.push('--input', `${name}=${dims.join(',')}`);
@@ -342,17 +406,34 @@ export function countOnnxFlops(modelFile: string, inputs: Record<string, readonl
   const script = options.script ?? defaultFlopCounter();
   const timeoutS = requireFinite('timeoutS', options.timeoutS ?? 60, 1);
   if (!nodeFs.existsSync(script)) throw new MissingResourceError(script, `the FLOP counter ${script} is missing`);
-  if (!nodeFs.existsSync(python)) throw new MissingResourceError(python, `counting FLOPs needs ${python} with numpy and onnx (Debian: apt-get install python3-onnx)`);
+  if (!nodeFs.existsSync(python))
+    throw new MissingResourceError(
+      python,
+      `counting FLOPs needs ${python} with numpy and onnx (Debian: apt-get install python3-onnx)`,
+    );
   const out = path.join(nodeFs.mkdtempSync(path.join(os.tmpdir(), 'fewstep-flops-')), 'count.json');
   try {
-    const r = spawnSync(python, [script, modelFile, ...args, '--json', out], { encoding: 'utf8', timeout: timeoutS * 1000 });
+    const r = spawnSync(python, [script, modelFile, ...args, '--json', out], {
+      encoding: 'utf8',
+      timeout: timeoutS * 1000,
+    });
     if (r.error) throw new MissingResourceError(python, `could not run ${python}: ${r.error.message}`);
     if (r.status !== 0) {
       const text = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-      if (/No module named/.test(text)) throw new MissingResourceError(python, `counting FLOPs needs numpy and onnx in ${python}: ${text}`);
-      throw new InvalidArgumentError('modelFile', modelFile, `a graph count_flops.py can count with inputs ${JSON.stringify(inputs)} (it said: ${text})`);
+      if (/No module named/.test(text))
+        throw new MissingResourceError(python, `counting FLOPs needs numpy and onnx in ${python}: ${text}`);
+      throw new InvalidArgumentError(
+        'modelFile',
+        modelFile,
+        `a graph count_flops.py can count with inputs ${JSON.stringify(inputs)} (it said: ${text})`,
+      );
     }
-    const j = JSON.parse(nodeFs.readFileSync(out, 'utf8')) as { macs: number; flops: number; per_op: Record<string, { macs: number }>; inputs: Record<string, number[]> };
+    const j = JSON.parse(nodeFs.readFileSync(out, 'utf8')) as {
+      macs: number;
+      flops: number;
+      per_op: Record<string, { macs: number }>;
+      inputs: Record<string, number[]>;
+    };
     const perOp: Record<string, number> = {};
     for (const [op, v] of Object.entries(j.per_op ?? {})) perOp[op] = v.macs;
     return { macs: j.macs, flops: j.flops, perOp, inputs: j.inputs };
@@ -367,16 +448,24 @@ export function countOnnxFlops(modelFile: string, inputs: Record<string, readonl
  * labelled 'published' with the citation. Never mixes tables or metrics.
  */
 export function publishedSpeedPanel(rows: readonly PublishedResult[], table: string, metric?: string): PlotlyFigure {
-  if (!Array.isArray(rows)) throw new InvalidArgumentError('rows', rows, 'expected the rows of data/published-results.json');
+  if (!Array.isArray(rows))
+    throw new InvalidArgumentError('rows', rows, 'expected the rows of data/published-results.json');
   const inTable = rows.filter((r) => r.table === table);
-  if (inTable.length === 0) throw new InvalidArgumentError('table', table, `a table id of the rows (have: ${[...new Set(rows.map((r) => r.table))].join(', ')})`);
+  if (inTable.length === 0)
+    throw new InvalidArgumentError(
+      'table',
+      table,
+      `a table id of the rows (have: ${[...new Set(rows.map((r) => r.table))].join(', ')})`,
+    );
   const metrics = [...new Set(inTable.map((r) => r.metric))];
-  if (metric === undefined && metrics.length > 1) throw new InvalidArgumentError('metric', metric, `one of ${metrics.join(', ')} (table ${table} has several)`);
+  if (metric === undefined && metrics.length > 1)
+    throw new InvalidArgumentError('metric', metric, `one of ${metrics.join(', ')} (table ${table} has several)`);
   const chosen = metric ?? metrics[0];
   const picked = inTable.filter((r) => r.metric === chosen);
   if (picked.length === 0) throw new InvalidArgumentError('metric', metric, `one of ${metrics.join(', ')}`);
   const stepCounts = new Set(picked.map((r) => r.steps));
-  const category = (r: PublishedResult) => (stepCounts.size > 1 ? `${r.method}, ${r.steps} step${r.steps === 1 ? '' : 's'}` : r.method);
+  const category = (r: PublishedResult) =>
+    stepCounts.size > 1 ? `${r.method}, ${r.steps} step${r.steps === 1 ? '' : 's'}` : r.method;
   const categories = [...new Set(picked.map(category))];
   const hardware = [...new Set(picked.map((r) => r.hardware ?? 'unspecified hardware'))];
   const groups = hardware.map((hw) => ({
@@ -389,7 +478,10 @@ export function publishedSpeedPanel(rows: readonly PublishedResult[], table: str
   const first = picked[0];
   return groupedBarChart({
     title: `${first.paper}: ${chosen} (${first.unit}); ${first.protocol}`,
-    categories, groups, yTitle: `${chosen} (${first.unit})`,
-    provenance: 'published', source: citationText(first),
+    categories,
+    groups,
+    yTitle: `${chosen} (${first.unit})`,
+    provenance: 'published',
+    source: citationText(first),
   });
 }

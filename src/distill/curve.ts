@@ -43,17 +43,26 @@ export interface DistillationCurveOptions {
  * (`slicedWasserstein2`) of each sample to `truth`. Also the original teacher at its step count and
  * the sampling floor (fresh true samples of the same size, seeds 101, 102, ...).
  */
-export function progressiveDistillationCurve(mixture: GaussianMixture, result: ProgressiveDistillationResult, options: DistillationCurveOptions = {}): DistillationCurve {
+export function progressiveDistillationCurve(
+  mixture: GaussianMixture,
+  result: ProgressiveDistillationResult,
+  options: DistillationCurveOptions = {},
+): DistillationCurve {
   const points = requireInteger('points', options.points ?? 2000, 2, 1_000_000);
   const seeds = options.seeds ?? [7, 8, 9];
-  if (!Array.isArray(seeds) || seeds.length === 0) throw new InvalidArgumentError('seeds', seeds, 'expected a non-empty array of integer seeds');
+  if (!Array.isArray(seeds) || seeds.length === 0)
+    throw new InvalidArgumentError('seeds', seeds, 'expected a non-empty array of integer seeds');
   seeds.forEach((s, i) => requireInteger(`seeds[${i}]`, s, 0));
   const projections = requireInteger('projections', options.projections ?? 128, 1, 100_000);
   const truth = options.truth ?? mixture.sample(5000, new Rng(1));
   const d = mixture.dim;
   const distance = (p: Float32Array) => slicedWasserstein2(p, truth, d, { projections, seed: 0 });
   const noises = seeds.map((s) => new Rng(s).normal(points * d));
-  const spread = (values: number[]) => ({ mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values) });
+  const spread = (values: number[]) => ({
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+    min: Math.min(...values),
+    max: Math.max(...values),
+  });
 
   const students = [...result.students].sort((a, b) => a.studentSteps - b.studentSteps);
   const distilled: SeedSpread = { mean: [], min: [], max: [] };
@@ -64,10 +73,19 @@ export function progressiveDistillationCurve(mixture: GaussianMixture, result: P
     into.max.push(s.max);
   };
   for (const student of students) {
-    push(distilled, spread(noises.map((z) => distance(sampleDistilled(result.config, student.model, student.studentSteps, z)))));
-    push(ddim, spread(noises.map((z) => distance(sampleDistilled(result.config, result.teacher, student.studentSteps, z)))));
+    push(
+      distilled,
+      spread(noises.map((z) => distance(sampleDistilled(result.config, student.model, student.studentSteps, z)))),
+    );
+    push(
+      ddim,
+      spread(noises.map((z) => distance(sampleDistilled(result.config, result.teacher, student.studentSteps, z)))),
+    );
   }
-  const teacher = { steps: result.teacherSteps, ...spread(noises.map((z) => distance(sampleDistilled(result.config, result.teacher, result.teacherSteps, z)))) };
+  const teacher = {
+    steps: result.teacherSteps,
+    ...spread(noises.map((z) => distance(sampleDistilled(result.config, result.teacher, result.teacherSteps, z)))),
+  };
   const floor = seeds.map((_, i) => distance(mixture.sample(points, new Rng(101 + i))));
   return { steps: students.map((s) => s.studentSteps), distilled, ddim, teacher, floor };
 }

@@ -50,10 +50,15 @@ export function halvingSchedule(teacherSteps: number, finalSteps = 1): HalvingSt
     throw new InvalidArgumentError('teacherSteps', teacherSteps, 'expected a power of two in [2, 1024]');
   }
   if (!isPowerOfTwo(finalSteps) || finalSteps >= teacherSteps) {
-    throw new InvalidArgumentError('finalSteps', finalSteps, `expected a power of two below teacherSteps = ${teacherSteps}`);
+    throw new InvalidArgumentError(
+      'finalSteps',
+      finalSteps,
+      `expected a power of two below teacherSteps = ${teacherSteps}`,
+    );
   }
   const stages: HalvingStage[] = [];
-  for (let n = teacherSteps; n > finalSteps; n /= 2) stages.push({ stage: stages.length + 1, teacherSteps: n, studentSteps: n / 2 });
+  for (let n = teacherSteps; n > finalSteps; n /= 2)
+    stages.push({ stage: stages.length + 1, teacherSteps: n, studentSteps: n / 2 });
   return stages;
 }
 
@@ -85,7 +90,11 @@ export function progressiveDistillationTarget(
   const ratio = sigmaTpp / sigmaT;
   const denominator = alphaTpp - ratio * alphaT;
   if (!(denominator > 0)) {
-    throw new InvalidArgumentError('alphaTpp', alphaTpp, `expected t'' to be less noisy than t (alpha_t''/sigma_t'' > alpha_t/sigma_t); alpha_t'' - (sigma_t''/sigma_t) alpha_t = ${denominator}`);
+    throw new InvalidArgumentError(
+      'alphaTpp',
+      alphaTpp,
+      `expected t'' to be less noisy than t (alpha_t''/sigma_t'' > alpha_t/sigma_t); alpha_t'' - (sigma_t''/sigma_t) alpha_t = ${denominator}`,
+    );
   }
   const out = new Float32Array(zT.length);
   for (let i = 0; i < out.length; i++) out[i] = (zTpp[i] - ratio * zT[i]) / denominator;
@@ -140,18 +149,36 @@ export interface ProgressiveDistillationResult {
  * next stage. The first teacher is the exact denoiser (`createToyModel`, posterior mean), so the
  * only errors are the students' fits. Deterministic by `seed`.
  */
-export function simulateProgressiveDistillation(mixture: GaussianMixture, options: ProgressiveDistillationOptions = {}): ProgressiveDistillationResult {
+export function simulateProgressiveDistillation(
+  mixture: GaussianMixture,
+  options: ProgressiveDistillationOptions = {},
+): ProgressiveDistillationResult {
   const teacherSteps = options.teacherSteps ?? 64;
   const stages = halvingSchedule(teacherSteps, options.finalSteps ?? 1);
   const trainPoints = requireInteger('trainPoints', options.trainPoints ?? 1000, 16, 1_000_000);
   const seed = requireInteger('seed', options.seed ?? 0, 0);
   const config: SchedulerConfig = { ...(options.scheduler ?? PD_TOY_SCHEDULER) };
-  if (config._class_name !== 'DDIMScheduler') throw new InvalidArgumentError('scheduler._class_name', config._class_name, 'expected "DDIMScheduler" (progressive distillation halves DDIM steps)');
-  if (config.prediction_type !== 'sample') throw new InvalidArgumentError('scheduler.prediction_type', config.prediction_type, 'expected "sample" (students predict x0)');
-  if (config.eta !== undefined && config.eta !== 0) throw new InvalidArgumentError('scheduler.eta', config.eta, 'expected 0 (deterministic DDIM)');
+  if (config._class_name !== 'DDIMScheduler')
+    throw new InvalidArgumentError(
+      'scheduler._class_name',
+      config._class_name,
+      'expected "DDIMScheduler" (progressive distillation halves DDIM steps)',
+    );
+  if (config.prediction_type !== 'sample')
+    throw new InvalidArgumentError(
+      'scheduler.prediction_type',
+      config.prediction_type,
+      'expected "sample" (students predict x0)',
+    );
+  if (config.eta !== undefined && config.eta !== 0)
+    throw new InvalidArgumentError('scheduler.eta', config.eta, 'expected 0 (deterministic DDIM)');
   const probe = createScheduler(config);
   if (probe.numTrainTimesteps % teacherSteps !== 0) {
-    throw new InvalidArgumentError('scheduler.num_train_timesteps', probe.numTrainTimesteps, `expected a multiple of teacherSteps = ${teacherSteps}, so that two DDIM steps of the teacher make one of the student`);
+    throw new InvalidArgumentError(
+      'scheduler.num_train_timesteps',
+      probe.numTrainTimesteps,
+      `expected a multiple of teacherSteps = ${teacherSteps}, so that two DDIM steps of the teacher make one of the student`,
+    );
   }
   const fitOptions = { grid: options.grid ?? 8, ridge: options.ridge ?? 1e-4 };
   const d = mixture.dim;
@@ -171,7 +198,10 @@ export function simulateProgressiveDistillation(mixture: GaussianMixture, option
     for (let i = 0; i < stage.studentSteps; i++) {
       const t = studentSched.timesteps[i];
       const { alpha: alphaT, sigma: sigmaT } = vpScales(studentSched, t);
-      const { alpha: alphaTpp, sigma: sigmaTpp } = vpScales(studentSched, t - studentSched.numTrainTimesteps / stage.studentSteps);
+      const { alpha: alphaTpp, sigma: sigmaTpp } = vpScales(
+        studentSched,
+        t - studentSched.numTrainTimesteps / stage.studentSteps,
+      );
       const x0 = mixture.sample(trainPoints, stageRng);
       const eps = stageRng.normal(trainPoints * d);
       const zT = new Float32Array(trainPoints * d);
@@ -202,8 +232,17 @@ function teacherStep(s: Scheduler, model: ModelFn, z: Float32Array, index: numbe
 /** A ModelFn answering step i with regression i; any other grid is refused (students are step-count specific). */
 function studentModel(regressions: RbfRegression[], timesteps: number[]): ModelFn {
   return (sample, timestep, stepIndex) => {
-    if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex >= regressions.length || timesteps[stepIndex] !== timestep) {
-      throw new InvalidArgumentError('stepIndex', stepIndex, `this student was distilled for ${regressions.length} DDIM steps (timesteps ${timesteps.join(', ')}); got timestep ${timestep}`);
+    if (
+      !Number.isInteger(stepIndex) ||
+      stepIndex < 0 ||
+      stepIndex >= regressions.length ||
+      timesteps[stepIndex] !== timestep
+    ) {
+      throw new InvalidArgumentError(
+        'stepIndex',
+        stepIndex,
+        `this student was distilled for ${regressions.length} DDIM steps (timesteps ${timesteps.join(', ')}); got timestep ${timestep}`,
+      );
     }
     return regressions[stepIndex].predict(sample);
   };
@@ -213,7 +252,12 @@ function studentModel(regressions: RbfRegression[], timesteps: number[]): ModelF
  * Samples with a model of the simulation (a student at its own step count, or the teacher / the
  * exact denoiser at any count) by DDIM under `config`, from unit noise `initialNoise` (n x d).
  */
-export function sampleDistilled(config: SchedulerConfig, model: ModelFn, steps: number, initialNoise: Float32Array): Float32Array {
+export function sampleDistilled(
+  config: SchedulerConfig,
+  model: ModelFn,
+  steps: number,
+  initialNoise: Float32Array,
+): Float32Array {
   requireInteger('steps', steps, 1, 1024);
   return runSampler(createScheduler(config), model, initialNoise, { steps }).sample;
 }

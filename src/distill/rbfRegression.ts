@@ -40,17 +40,29 @@ const MAX_RBF = 4096;
  * exactly affine relation is recovered exactly.
  * `x` is n x dimIn and `y` n x dimOut, point-major.
  */
-export function fitRbfRegression(x: ArrayLike<number>, y: ArrayLike<number>, dimIn: number, dimOut: number, options: RbfRegressionOptions = {}): RbfRegression {
+export function fitRbfRegression(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  dimIn: number,
+  dimOut: number,
+  options: RbfRegressionOptions = {},
+): RbfRegression {
   requireInteger('dimIn', dimIn, 1, 8);
   requireInteger('dimOut', dimOut, 1, 64);
   const grid = requireInteger('grid', options.grid ?? 8, 0, 64);
   const ridge = requireFinite('ridge', options.ridge ?? 1e-4, 0);
   const extent = requireFinite('extent', options.extent ?? 2.5, Number.MIN_VALUE);
   const rbfCount = grid === 0 ? 0 : grid ** dimIn;
-  if (rbfCount > MAX_RBF) throw new InvalidArgumentError('grid', grid, `expected grid^dimIn <= ${MAX_RBF} (dimIn = ${dimIn})`);
+  if (rbfCount > MAX_RBF)
+    throw new InvalidArgumentError('grid', grid, `expected grid^dimIn <= ${MAX_RBF} (dimIn = ${dimIn})`);
   const n = checkPoints('x', x, dimIn);
   const ny = checkPoints('y', y, dimOut);
-  if (ny !== n) throw new InvalidArgumentError('y.length', y.length, `expected ${n} x ${dimOut} values (one target per point of x)`);
+  if (ny !== n)
+    throw new InvalidArgumentError(
+      'y.length',
+      y.length,
+      `expected ${n} x ${dimOut} values (one target per point of x)`,
+    );
 
   // Standardisation of the inputs (an axis with no spread keeps scale 1).
   const mean = new Float64Array(dimIn);
@@ -176,7 +188,10 @@ function choleskySolve(A: Float64Array, B: Float64Array, p: number, m: number): 
       for (let k = 0; k < c; k++) s -= L[r * p + k] * L[c * p + k];
       if (r === c) {
         if (!(s > 0)) {
-          throw new NumericalError('fitRbfRegression', `the normal equations are singular at feature ${r} (pivot ${s}); use more distinct points, a larger ridge, or a smaller grid`);
+          throw new NumericalError(
+            'fitRbfRegression',
+            `the normal equations are singular at feature ${r} (pivot ${s}); use more distinct points, a larger ridge, or a smaller grid`,
+          );
         }
         L[r * p + r] = Math.sqrt(s);
       } else {
@@ -206,7 +221,12 @@ function checkPoints(field: string, a: ArrayLike<number>, dim: number): number {
   if (a === null || typeof a !== 'object' || typeof a.length !== 'number' || a.length === 0) {
     throw new InvalidArgumentError(field, a, `expected a non-empty array of n x ${dim} finite numbers`);
   }
-  if (a.length % dim !== 0) throw new InvalidArgumentError(`${field}.length`, a.length, `expected a multiple of ${dim} (n points x ${dim}, point-major)`);
+  if (a.length % dim !== 0)
+    throw new InvalidArgumentError(
+      `${field}.length`,
+      a.length,
+      `expected a multiple of ${dim} (n points x ${dim}, point-major)`,
+    );
   for (let i = 0; i < a.length; i++) {
     if (!Number.isFinite(a[i])) throw new InvalidArgumentError(`${field}[${i}]`, a[i], 'expected a finite number');
   }

@@ -34,17 +34,27 @@ export interface ImageGridOptions {
   fontSize?: number;
 }
 
-const COLOR = /^(#([0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})|[a-z]{3,20}|rgba?\(\s*[\d.]+%?\s*,\s*[\d.]+%?\s*,\s*[\d.]+%?\s*(,\s*[\d.]+\s*)?\))$/i;
+const COLOR =
+  /^(#([0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})|[a-z]{3,20}|rgba?\(\s*[\d.]+%?\s*,\s*[\d.]+%?\s*,\s*[\d.]+%?\s*(,\s*[\d.]+\s*)?\))$/i;
 
 function checkColor(field: string, value: unknown): string {
   if (typeof value !== 'string' || !COLOR.test(value)) {
-    throw new InvalidArgumentError(field, value, "expected a CSS colour: '#rgb', '#rrggbb', a name like 'white', or 'rgb(r, g, b)'");
+    throw new InvalidArgumentError(
+      field,
+      value,
+      "expected a CSS colour: '#rgb', '#rrggbb', a name like 'white', or 'rgb(r, g, b)'",
+    );
   }
   return value;
 }
 
 function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** Captions and titles are never drawn smaller than this (pixels): below it they are unreadable on screen. */
@@ -70,7 +80,8 @@ export function wrapText(text: string, maxWidth: number, fontSize: number, maxLi
     rest = rest.slice(cut);
     while (rest[0] === ' ') rest = rest.slice(1);
   }
-  if (rest.length > 0) lines[lines.length - 1] = fitText(lines[lines.length - 1] + ' ' + rest.join(''), maxWidth, fontSize);
+  if (rest.length > 0)
+    lines[lines.length - 1] = fitText(lines[lines.length - 1] + ' ' + rest.join(''), maxWidth, fontSize);
   return lines;
 }
 
@@ -137,7 +148,11 @@ export async function imageGrid(images: readonly GridImage[], options: ImageGrid
   const labels = options.labels;
   if (labels !== undefined) {
     if (!Array.isArray(labels) || labels.length !== n) {
-      throw new InvalidArgumentError('labels.length', Array.isArray(labels) ? labels.length : labels, `expected one label per image (${n})`);
+      throw new InvalidArgumentError(
+        'labels.length',
+        Array.isArray(labels) ? labels.length : labels,
+        `expected one label per image (${n})`,
+      );
     }
     labels.forEach((l, i) => {
       if (typeof l !== 'string') throw new InvalidArgumentError(`labels[${i}]`, l, 'expected a string');
@@ -164,7 +179,11 @@ export async function imageGrid(images: readonly GridImage[], options: ImageGrid
       try {
         raw = await decodeImage(img);
       } catch {
-        throw new InvalidArgumentError(`images[${i}]`, `<${img.length} bytes>`, 'expected PNG bytes or {data, width, height, channels}');
+        throw new InvalidArgumentError(
+          `images[${i}]`,
+          `<${img.length} bytes>`,
+          'expected PNG bytes or {data, width, height, channels}',
+        );
       }
       decoded.push(toRgba(raw));
     } else {
@@ -190,7 +209,12 @@ export async function imageGrid(images: readonly GridImage[], options: ImageGrid
   const titleH = options.title ? titleLines.length * titleLineH + Math.ceil(titleSize * 0.4) : 0;
   const height = titleH + padding + rows * (cellH + captionH + padding);
 
-  const composites: { input: Buffer; raw?: { width: number; height: number; channels: 4 }; left: number; top: number }[] = [];
+  const composites: {
+    input: Buffer;
+    raw?: { width: number; height: number; channels: 4 };
+    left: number;
+    top: number;
+  }[] = [];
   const svg: string[] = [];
   cells.forEach((cell, i) => {
     const x0 = padding + (i % columns) * (cellW + padding);
@@ -204,22 +228,32 @@ export async function imageGrid(images: readonly GridImage[], options: ImageGrid
     if (labels) {
       const fill = colors?.[i];
       const cy = y0 + cellH;
-      if (fill !== undefined) svg.push(`<rect x="${x0}" y="${cy + 1}" width="${cellW}" height="${captionH - 2}" rx="3" fill="${xmlEscape(fill)}"/>`);
+      if (fill !== undefined)
+        svg.push(
+          `<rect x="${x0}" y="${cy + 1}" width="${cellW}" height="${captionH - 2}" rx="3" fill="${xmlEscape(fill)}"/>`,
+        );
       const lines = wrapped[i];
       const top = cy + (captionH - lines.length * lineH) / 2;
       lines.forEach((line, j) => {
-        svg.push(`<text x="${x0 + cellW / 2}" y="${top + (j + 0.5) * lineH}" dominant-baseline="central" text-anchor="middle">${xmlEscape(line)}</text>`);
+        svg.push(
+          `<text x="${x0 + cellW / 2}" y="${top + (j + 0.5) * lineH}" dominant-baseline="central" text-anchor="middle">${xmlEscape(line)}</text>`,
+        );
       });
     }
   });
   if (options.title) {
     titleLines.forEach((line, j) => {
-      svg.push(`<text x="${padding}" y="${padding + (j + 0.5) * titleLineH}" dominant-baseline="central" font-size="${titleSize}" font-weight="bold">${xmlEscape(line)}</text>`);
+      svg.push(
+        `<text x="${padding}" y="${padding + (j + 0.5) * titleLineH}" dominant-baseline="central" font-size="${titleSize}" font-weight="bold">${xmlEscape(line)}</text>`,
+      );
     });
   }
   if (svg.length > 0) {
     const doc = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, sans-serif" font-size="${fontSize}" fill="#111111">${svg.join('')}</svg>`;
     composites.push({ input: Buffer.from(doc), left: 0, top: 0 });
   }
-  return sharp({ create: { width, height, channels: 4, background } }).composite(composites).png().toBuffer();
+  return sharp({ create: { width, height, channels: 4, background } })
+    .composite(composites)
+    .png()
+    .toBuffer();
 }

@@ -49,7 +49,12 @@ function checkShape(options: TensorImageOptions): CheckedShape {
   const channels = requireInteger('channels', options.channels, 1, 4) as ImageChannels;
   const layout = requireOneOf('layout', options.layout ?? 'chw', TENSOR_LAYOUTS);
   const range = options.range ?? [-1, 1];
-  if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => typeof v === 'number' && Number.isFinite(v)) || !(range[0] < range[1])) {
+  if (
+    !Array.isArray(range) ||
+    range.length !== 2 ||
+    !range.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+    !(range[0] < range[1])
+  ) {
     throw new InvalidArgumentError('range', range, 'expected [lo, hi] with finite lo < hi, e.g. [-1, 1] or [0, 1]');
   }
   return { width, height, channels, layout, lo: range[0], hi: range[1] };
@@ -67,7 +72,11 @@ export function tensorToRawImage(tensor: ArrayLike<number>, options: TensorImage
     throw new InvalidArgumentError('tensor', tensor, 'expected a typed array or array of numbers');
   }
   if (tensor.length !== n) {
-    throw new InvalidArgumentError('tensor.length', tensor.length, `expected width*height*channels = ${width}*${height}*${channels} = ${n}`);
+    throw new InvalidArgumentError(
+      'tensor.length',
+      tensor.length,
+      `expected width*height*channels = ${width}*${height}*${channels} = ${n}`,
+    );
   }
   const scale = 255 / (hi - lo);
   const plane = width * height;
@@ -95,7 +104,11 @@ export function checkRawImage(field: string, image: RawImage): RawImage {
   const height = requireInteger(`${field}.height`, image.height, 1, MAX_SIDE);
   const channels = requireInteger(`${field}.channels`, image.channels, 1, 4);
   if (image.data.length !== width * height * channels) {
-    throw new InvalidArgumentError(`${field}.data.length`, image.data.length, `expected width*height*channels = ${width * height * channels}`);
+    throw new InvalidArgumentError(
+      `${field}.data.length`,
+      image.data.length,
+      `expected width*height*channels = ${width * height * channels}`,
+    );
   }
   return image;
 }
@@ -120,13 +133,19 @@ export interface DecodeOptions {
 
 /** Decodes a PNG (or any format sharp reads) to 8-bit interleaved pixels. Throws InvalidArgumentError on bytes sharp cannot read. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawImage> {
-  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('png', bytes, 'expected the bytes of an image file');
-  const requested = options.channels === undefined ? undefined : (requireInteger('channels', options.channels, 1, 4) as ImageChannels);
+  if (!(bytes instanceof Uint8Array))
+    throw new InvalidArgumentError('png', bytes, 'expected the bytes of an image file');
+  const requested =
+    options.channels === undefined ? undefined : (requireInteger('channels', options.channels, 1, 4) as ImageChannels);
   let stored: number | undefined;
   try {
     stored = (await sharp(bytes).metadata()).channels;
   } catch (e) {
-    throw new InvalidArgumentError('png', `<${bytes.length} bytes>`, `expected an image sharp can decode (${(e as Error).message})`);
+    throw new InvalidArgumentError(
+      'png',
+      `<${bytes.length} bytes>`,
+      `expected an image sharp can decode (${(e as Error).message})`,
+    );
   }
   // sharp's raw output is sRGB unless told otherwise, so name the colour space for every channel count.
   const wanted = requested ?? ((stored ?? 3) as ImageChannels);
@@ -138,11 +157,19 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   try {
     out = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new InvalidArgumentError('png', `<${bytes.length} bytes>`, `expected an image sharp can decode (${(e as Error).message})`);
+    throw new InvalidArgumentError(
+      'png',
+      `<${bytes.length} bytes>`,
+      `expected an image sharp can decode (${(e as Error).message})`,
+    );
   }
   const { width, height, channels } = out.info;
   if (channels !== wanted) {
-    throw new InvalidArgumentError('channels', wanted, `could not convert this image (it decodes to ${channels} channels)`);
+    throw new InvalidArgumentError(
+      'channels',
+      wanted,
+      `could not convert this image (it decodes to ${channels} channels)`,
+    );
   }
   const data = new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength);
   return { data, width, height, channels: channels as ImageChannels };

@@ -16,7 +16,10 @@ function packageFile(request: string): string {
   try {
     return require.resolve(request);
   } catch {
-    throw new MissingResourceError(request, `${request.split('/')[0]} is not installed: run \`npm install\` in the project root.`);
+    throw new MissingResourceError(
+      request,
+      `${request.split('/')[0]} is not installed: run \`npm install\` in the project root.`,
+    );
   }
 }
 
@@ -42,7 +45,10 @@ export async function writeLectureAssets(outDir: string): Promise<WrittenFile[]>
   };
   await put(LECTURE_ASSETS.plotly, await fsp.readFile(packageFile('plotly.js-dist-min/plotly.min.js')));
   const katexDist = path.dirname(packageFile('katex/dist/katex.min.css'));
-  await put(LECTURE_ASSETS.katexCss, katexCssWoff2Only(await fsp.readFile(path.join(katexDist, 'katex.min.css'), 'utf8')));
+  await put(
+    LECTURE_ASSETS.katexCss,
+    katexCssWoff2Only(await fsp.readFile(path.join(katexDist, 'katex.min.css'), 'utf8')),
+  );
   const fontsDir = path.posix.join(path.posix.dirname(LECTURE_ASSETS.katexCss), 'fonts');
   for (const font of (await fsp.readdir(path.join(katexDist, 'fonts'))).filter((f) => f.endsWith('.woff2')).sort()) {
     await put(`${fontsDir}/${font}`, await fsp.readFile(path.join(katexDist, 'fonts', font)));

@@ -60,21 +60,44 @@ export class LectureHtmlExporter {
   };
 
   /** Writes the page of one executed notebook (and the assets, once). Returns the rendered page. */
-  async exportResult(result: Pick<RunNotebookResult, 'notebook' | 'cellMs' | 'totalMs'>, nb: LectureNotebookRef): Promise<NotebookPage> {
+  async exportResult(
+    result: Pick<RunNotebookResult, 'notebook' | 'cellMs' | 'totalMs'>,
+    nb: LectureNotebookRef,
+  ): Promise<NotebookPage> {
     return this.exportNotebook(result.notebook, nb.relative, { cellMs: result.cellMs, totalMs: result.totalMs });
   }
 
   /** Writes the page of an executed notebook given as data (e.g. one executed elsewhere). */
-  async exportNotebook(notebook: Notebook, relative: string, timing: { cellMs?: readonly (number | undefined)[]; totalMs?: number } = {}): Promise<NotebookPage> {
+  async exportNotebook(
+    notebook: Notebook,
+    relative: string,
+    timing: { cellMs?: readonly (number | undefined)[]; totalMs?: number } = {},
+  ): Promise<NotebookPage> {
     await this.ensureAssets();
-    const page = renderNotebookPage(notebook, { relative, cellMs: timing.cellMs, totalMs: timing.totalMs, markdown: this.markdown });
+    const page = renderNotebookPage(notebook, {
+      relative,
+      cellMs: timing.cellMs,
+      totalMs: timing.totalMs,
+      markdown: this.markdown,
+    });
     const pageRelative = pagePathFor(relative);
     const file = path.join(this.outDir, ...pageRelative.split('/'));
     await writeFileAtomic(file, page.html);
     const bytes = Buffer.byteLength(page.html);
     const ranAt = new Date().toISOString();
-    this.entries.set(relative, { relative, page: pageRelative, title: page.title, status: 'ok', totalMs: timing.totalMs, codeCells: page.codeCells, bytes, ranAt });
-    this.log(`  html: ${this.show(file)} (${formatBytes(bytes)}; ${page.plots} chart${page.plots === 1 ? '' : 's'}, ${page.images} image${page.images === 1 ? '' : 's'}, ${page.math} formula${page.math === 1 ? '' : 's'})`);
+    this.entries.set(relative, {
+      relative,
+      page: pageRelative,
+      title: page.title,
+      status: 'ok',
+      totalMs: timing.totalMs,
+      codeCells: page.codeCells,
+      bytes,
+      ranAt,
+    });
+    this.log(
+      `  html: ${this.show(file)} (${formatBytes(bytes)}; ${page.plots} chart${page.plots === 1 ? '' : 's'}, ${page.images} image${page.images === 1 ? '' : 's'}, ${page.math} formula${page.math === 1 ? '' : 's'})`,
+    );
     for (const w of page.warnings) this.log(`  html warning: ${relative} ${w.where}: ${w.message}`);
     return page;
   }
@@ -95,7 +118,10 @@ export class LectureHtmlExporter {
     await this.ensureAssets();
     const earlier = await this.earlierEntries();
     const current = [...this.planned, ...[...this.entries.keys()].filter((r) => !this.planned.includes(r))];
-    const order = [...current, ...[...earlier.keys()].filter((r) => !current.includes(r) && (this.known?.has(r) ?? false))];
+    const order = [
+      ...current,
+      ...[...earlier.keys()].filter((r) => !current.includes(r) && (this.known?.has(r) ?? false)),
+    ];
     order.sort(lectureOrder);
     const rows = order.map((relative): LectureIndexEntry => {
       const now = this.entries.get(relative);
@@ -107,11 +133,16 @@ export class LectureHtmlExporter {
     const file = path.join(this.outDir, 'index.html');
     const html = renderLectureIndex(rows, { totalMs });
     const kept = rows.filter((r) => r.status !== 'not run').map(({ earlier: _e, ...r }) => r);
-    await writeFileAtomic(path.join(this.outDir, INDEX_MANIFEST), JSON.stringify({ version: 1, entries: kept }, null, 1) + '\n');
+    await writeFileAtomic(
+      path.join(this.outDir, INDEX_MANIFEST),
+      JSON.stringify({ version: 1, entries: kept }, null, 1) + '\n',
+    );
     await writeFileAtomic(file, html);
     const ok = rows.filter((r) => r.status === 'ok' && !r.earlier).length;
     const old = rows.filter((r) => r.earlier).length;
-    this.log(`  html: ${this.show(file)} (${rows.length} notebook${rows.length === 1 ? '' : 's'}, ${ok} ok${old ? `, ${old} from an earlier run` : ''}) - open it in a browser`);
+    this.log(
+      `  html: ${this.show(file)} (${rows.length} notebook${rows.length === 1 ? '' : 's'}, ${ok} ok${old ? `, ${old} from an earlier run` : ''}) - open it in a browser`,
+    );
     return file;
   }
 
@@ -127,7 +158,13 @@ export class LectureHtmlExporter {
     const entries = (parsed as { entries?: unknown })?.entries;
     if (!Array.isArray(entries)) return out;
     for (const e of entries as LectureIndexEntry[]) {
-      if (!e || typeof e.relative !== 'string' || typeof e.title !== 'string' || (e.status !== 'ok' && e.status !== 'failed')) continue;
+      if (
+        !e ||
+        typeof e.relative !== 'string' ||
+        typeof e.title !== 'string' ||
+        (e.status !== 'ok' && e.status !== 'failed')
+      )
+        continue;
       if (e.page !== undefined) {
         if (typeof e.page !== 'string' || e.page.includes('..')) continue;
         try {
@@ -145,7 +182,9 @@ export class LectureHtmlExporter {
     if (this.assetsWritten) return;
     const files = await writeLectureAssets(this.outDir);
     const bytes = files.reduce((s, f) => s + f.bytes, 0);
-    this.log(`  html: ${this.show(path.join(this.outDir, 'assets'))}/ (${files.length} files, ${formatBytes(bytes)}: plotly.js, KaTeX CSS and fonts, stylesheet)`);
+    this.log(
+      `  html: ${this.show(path.join(this.outDir, 'assets'))}/ (${files.length} files, ${formatBytes(bytes)}: plotly.js, KaTeX CSS and fonts, stylesheet)`,
+    );
     this.assetsWritten = true;
   }
 
@@ -160,7 +199,11 @@ export class LectureHtmlExporter {
  * or ones run in Jupyter) as the lecture pages and index in `outDir` (default: their folder). The
  * notebooks are read from `dir` (`*.ipynb`, then `solutions/*.ipynb`), without running them.
  */
-export async function exportExecutedLecture(dir: string, outDir = dir, log: (line: string) => void = (l) => console.log(l)): Promise<string> {
+export async function exportExecutedLecture(
+  dir: string,
+  outDir = dir,
+  log: (line: string) => void = (l) => console.log(l),
+): Promise<string> {
   const list = async (sub: string) => {
     let names: string[];
     try {
@@ -168,7 +211,10 @@ export async function exportExecutedLecture(dir: string, outDir = dir, log: (lin
     } catch {
       return [];
     }
-    return names.filter((n) => n.endsWith('.ipynb') && !n.startsWith('.')).sort().map((n) => (sub ? `${sub}/${n}` : n));
+    return names
+      .filter((n) => n.endsWith('.ipynb') && !n.startsWith('.'))
+      .sort()
+      .map((n) => (sub ? `${sub}/${n}` : n));
   };
   const relatives = [...(await list('')), ...(await list('solutions'))];
   const exporter = new LectureHtmlExporter(outDir, log);

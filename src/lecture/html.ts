@@ -1,6 +1,11 @@
 /** `&`, `<`, `>`, `"` and `'` as HTML entities: text made safe for element content and quoted attributes. */
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Terminal colour and cursor codes (ESC [ ... letter), which tracebacks and some stream output carry. */

@@ -41,10 +41,14 @@ export function renderLectureIndex(entries: readonly LectureIndexEntry[], option
   const ok = entries.filter((e) => e.status === 'ok' && !e.earlier).length;
   const earlier = entries.filter((e) => e.earlier).length;
   const rows = entries.map((e, k) => {
-    const title = e.page === undefined ? escapeHtml(e.title) : `<a href="${escapeHtml(e.page)}">${escapeHtml(e.title)}</a>`;
+    const title =
+      e.page === undefined ? escapeHtml(e.title) : `<a href="${escapeHtml(e.page)}">${escapeHtml(e.title)}</a>`;
     const statusClass = `status-${e.status.replace(' ', '-')}`;
-    const detail = e.detail === undefined ? '' : `<details><summary>error</summary><pre>${escapeHtml(e.detail)}</pre></details>`;
-    const when = e.earlier ? ` <span class="earlier-run">(earlier run${e.ranAt ? `, ${escapeHtml(e.ranAt.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' '))}` : ''})</span>` : '';
+    const detail =
+      e.detail === undefined ? '' : `<details><summary>error</summary><pre>${escapeHtml(e.detail)}</pre></details>`;
+    const when = e.earlier
+      ? ` <span class="earlier-run">(earlier run${e.ranAt ? `, ${escapeHtml(e.ranAt.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' '))}` : ''})</span>`
+      : '';
     return [
       '<tr>',
       `<td class="num">${k + 1}</td>`,

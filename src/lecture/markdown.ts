@@ -134,5 +134,8 @@ function inlineText(tokens: readonly Token[] | undefined): string {
 
 /** marked escapes text tokens' `text` in some versions: undo the five basic entities. */
 function decodeEntities(text: string): string {
-  return text.replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e] ?? _);
+  return text.replace(
+    /&(lt|gt|quot|#39|amp);/g,
+    (_, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e] ?? _,
+  );
 }

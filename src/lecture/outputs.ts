@@ -9,7 +9,10 @@ const SCRIPT_ELEMENT = /<script\b[^>]*>([\s\S]*?)<\/script\s*>/gi;
 
 /** A script holding the plotly.js library itself (not a figure): big, and carrying the library's banner or our marker. */
 function isPlotlyLibraryScript(content: string): boolean {
-  return content.length > 100_000 && (/\*\s*plotly\.js v\d/.test(content.slice(0, 2000)) || content.includes('plotly.js, sent once per kernel session'));
+  return (
+    content.length > 100_000 &&
+    (/\*\s*plotly\.js v\d/.test(content.slice(0, 2000)) || content.includes('plotly.js, sent once per kernel session'))
+  );
 }
 
 /**
@@ -62,24 +65,47 @@ function imageWidth(metadata: Record<string, unknown> | undefined, mime: string)
 }
 
 /** A rich output (display_data or execute_result) as HTML: Plotly, HTML, images, markdown, LaTeX, JSON, then plain text. */
-function renderRich(data: Record<string, unknown>, metadata: Record<string, unknown>, ctx: OutputContext, where: string): RenderedOutput {
+function renderRich(
+  data: Record<string, unknown>,
+  metadata: Record<string, unknown>,
+  ctx: OutputContext,
+  where: string,
+): RenderedOutput {
   const plain = mimeText(data['text/plain']);
   const html = mimeText(data['text/html']);
   if (data[PLOTLY_MIME] !== undefined) {
-    if (html !== undefined) return { html: `<div class="out rich plotly">${stripPlotlyLibrary(html).html}</div>`, shown: 'text/html', plotly: true };
+    if (html !== undefined)
+      return {
+        html: `<div class="out rich plotly">${stripPlotlyLibrary(html).html}</div>`,
+        shown: 'text/html',
+        plotly: true,
+      };
     const fig = data[PLOTLY_MIME] as PlotlyFigure;
     try {
       const bundle = figureBundle(fig, { divId: `fewstep-lecture-plot-${ctx.figureIds.next++}` });
-      return { html: `<div class="out rich plotly">${bundle.data['text/html'] as string}</div>`, shown: PLOTLY_MIME, plotly: true };
+      return {
+        html: `<div class="out rich plotly">${bundle.data['text/html'] as string}</div>`,
+        shown: PLOTLY_MIME,
+        plotly: true,
+      };
     } catch (e) {
       ctx.warnings.push({ where, message: `Plotly JSON not drawable: ${(e as Error).message}` });
     }
   }
-  if (html !== undefined) return { html: `<div class="out rich html">${stripPlotlyLibrary(html).html}</div>`, shown: 'text/html', plotly: false };
+  if (html !== undefined)
+    return {
+      html: `<div class="out rich html">${stripPlotlyLibrary(html).html}</div>`,
+      shown: 'text/html',
+      plotly: false,
+    };
   const svg = mimeText(data['image/svg+xml']);
   if (svg !== undefined) {
     const uri = `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
-    return { html: `<div class="out rich image"><img src="${uri}" alt="${escapeHtml(plain ?? 'SVG image')}"></div>`, shown: 'image/svg+xml', plotly: false };
+    return {
+      html: `<div class="out rich image"><img src="${uri}" alt="${escapeHtml(plain ?? 'SVG image')}"></div>`,
+      shown: 'image/svg+xml',
+      plotly: false,
+    };
   }
   for (const mime of IMAGE_MIMES) {
     const b64 = mimeText(data[mime]);
@@ -91,22 +117,44 @@ function renderRich(data: Record<string, unknown>, metadata: Record<string, unkn
     }
     const width = imageWidth(metadata, mime);
     const size = width === undefined ? '' : ` width="${width}"`;
-    return { html: `<div class="out rich image"><img src="data:${mime};base64,${clean}"${size} alt="${escapeHtml(plain ?? mime)}"></div>`, shown: mime, plotly: false };
+    return {
+      html: `<div class="out rich image"><img src="data:${mime};base64,${clean}"${size} alt="${escapeHtml(plain ?? mime)}"></div>`,
+      shown: mime,
+      plotly: false,
+    };
   }
   const md = mimeText(data['text/markdown']);
-  if (md !== undefined) return { html: `<div class="out rich markdown">${ctx.markdown.render(md, ctx.warnings, where)}</div>`, shown: 'text/markdown', plotly: false };
+  if (md !== undefined)
+    return {
+      html: `<div class="out rich markdown">${ctx.markdown.render(md, ctx.warnings, where)}</div>`,
+      shown: 'text/markdown',
+      plotly: false,
+    };
   const latex = mimeText(data['text/latex']);
   if (latex !== undefined) {
     const tex = latex.trim().replace(/^\$\$?([\s\S]*?)\$?\$$/, '$1');
-    return { html: `<div class="out rich latex">${renderMath(tex, true, ctx.warnings, where)}</div>`, shown: 'text/latex', plotly: false };
+    return {
+      html: `<div class="out rich latex">${renderMath(tex, true, ctx.warnings, where)}</div>`,
+      shown: 'text/latex',
+      plotly: false,
+    };
   }
   if (data['application/json'] !== undefined) {
-    return { html: `<pre class="out json">${escapeHtml(JSON.stringify(data['application/json'], null, 2))}</pre>`, shown: 'application/json', plotly: false };
+    return {
+      html: `<pre class="out json">${escapeHtml(JSON.stringify(data['application/json'], null, 2))}</pre>`,
+      shown: 'application/json',
+      plotly: false,
+    };
   }
-  if (plain !== undefined) return { html: `<pre class="out plain">${escapeHtml(stripAnsi(plain))}</pre>`, shown: 'text/plain', plotly: false };
+  if (plain !== undefined)
+    return { html: `<pre class="out plain">${escapeHtml(stripAnsi(plain))}</pre>`, shown: 'text/plain', plotly: false };
   const mimes = Object.keys(data).join(', ') || '(none)';
   ctx.warnings.push({ where, message: `no MIME type the page can show (${mimes})` });
-  return { html: `<p class="out missing">(output of type ${escapeHtml(mimes)} not shown)</p>`, shown: 'none', plotly: false };
+  return {
+    html: `<p class="out missing">(output of type ${escapeHtml(mimes)} not shown)</p>`,
+    shown: 'none',
+    plotly: false,
+  };
 }
 
 /**
@@ -114,7 +162,11 @@ function renderRich(data: Record<string, unknown>, metadata: Record<string, unkn
  * are joined (the kernel splits long prints). Text is always escaped; `text/html` outputs are
  * inserted as they are (they are the notebook's own rich outputs), less any embedded plotly.js.
  */
-export function renderOutputs(outputs: readonly NotebookOutput[], ctx: OutputContext, cellWhere: string): RenderedOutput[] {
+export function renderOutputs(
+  outputs: readonly NotebookOutput[],
+  ctx: OutputContext,
+  cellWhere: string,
+): RenderedOutput[] {
   const rendered: RenderedOutput[] = [];
   let k = 0;
   while (k < outputs.length) {
@@ -129,14 +181,22 @@ export function renderOutputs(outputs: readonly NotebookOutput[], ctx: OutputCon
         text += joinSource(next.text);
       }
       const name = out.name === 'stderr' ? 'stderr' : 'stdout';
-      rendered.push({ html: `<pre class="out stream ${name}">${escapeHtml(stripAnsi(text))}</pre>`, shown: 'stream', plotly: false });
+      rendered.push({
+        html: `<pre class="out stream ${name}">${escapeHtml(stripAnsi(text))}</pre>`,
+        shown: 'stream',
+        plotly: false,
+      });
       k = j;
       continue;
     }
     if (out.output_type === 'error') {
       const trace = Array.isArray(out.traceback) ? out.traceback.map((l) => stripAnsi(String(l))).join('\n') : '';
       const head = `${out.ename}: ${out.evalue}`;
-      rendered.push({ html: `<pre class="out error">${escapeHtml(trace.includes(out.evalue) ? trace : `${head}\n${trace}`.trimEnd())}</pre>`, shown: 'error', plotly: false });
+      rendered.push({
+        html: `<pre class="out error">${escapeHtml(trace.includes(out.evalue) ? trace : `${head}\n${trace}`.trimEnd())}</pre>`,
+        shown: 'error',
+        plotly: false,
+      });
     } else if (out.output_type === 'display_data' || out.output_type === 'execute_result') {
       rendered.push(renderRich(out.data ?? {}, out.metadata ?? {}, ctx, where));
     } else {

@@ -85,7 +85,9 @@ export function renderNotebookPage(nb: Notebook, options: NotebookPageOptions): 
     const where = `cell ${i}`;
     const source = joinSource(cell.source);
     if (cell.cell_type === 'markdown') {
-      body.push(`<section class="cell markdown" id="cell-${i}">\n${markdown.render(source, warnings, where)}</section>`);
+      body.push(
+        `<section class="cell markdown" id="cell-${i}">\n${markdown.render(source, warnings, where)}</section>`,
+      );
       return;
     }
     if (cell.cell_type !== 'code') return; // raw cells are not shown, as in nbconvert's HTML
@@ -110,11 +112,14 @@ export function renderNotebookPage(nb: Notebook, options: NotebookPageOptions): 
     `${codeCells} code cell${codeCells === 1 ? '' : 's'}`,
     ...(options.totalMs === undefined ? [] : [`ran in ${formatDuration(options.totalMs)}`]),
   ].join(' · ');
-  const warningBlock = warnings.length === 0 ? [] : [
-    '<aside class="warnings"><strong>Rendering warnings</strong><ul>',
-    ...warnings.map((w) => `<li>${escapeHtml(`${w.where}: ${w.message}`)}</li>`),
-    '</ul></aside>',
-  ];
+  const warningBlock =
+    warnings.length === 0
+      ? []
+      : [
+          '<aside class="warnings"><strong>Rendering warnings</strong><ul>',
+          ...warnings.map((w) => `<li>${escapeHtml(`${w.where}: ${w.message}`)}</li>`),
+          '</ul></aside>',
+        ];
   const content = body.join('\n');
   const html = [
     '<!DOCTYPE html>',

@@ -20,12 +20,18 @@ export function featureMoments(features: ArrayLike<number>, dim: number, field =
     throw new InvalidArgumentError(`${field}.length`, features.length, `expected a multiple of dim = ${dim}`);
   }
   const n = features.length / dim;
-  if (n < 2) throw new InvalidArgumentError(`${field}.length`, features.length, `expected at least 2 rows of dim = ${dim} for a covariance`);
+  if (n < 2)
+    throw new InvalidArgumentError(
+      `${field}.length`,
+      features.length,
+      `expected at least 2 rows of dim = ${dim} for a covariance`,
+    );
   const mu = new Float64Array(dim);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < dim; j++) {
       const v = features[r * dim + j];
-      if (!Number.isFinite(v)) throw new InvalidArgumentError(`${field}[${r * dim + j}]`, v, 'expected a finite number');
+      if (!Number.isFinite(v))
+        throw new InvalidArgumentError(`${field}[${r * dim + j}]`, v, 'expected a finite number');
       mu[j] += v;
     }
   }
@@ -103,14 +109,20 @@ function requirePsd(field: string, values: readonly number[]): void {
 export function frechetDistanceDetails(a: FeatureMoments, b: FeatureMoments): FrechetResult {
   const dim = a.dim;
   if (b.dim !== dim) throw new InvalidArgumentError('b.dim', b.dim, `expected ${dim} (a.dim)`);
-  for (const [name, m] of [['a', a], ['b', b]] as const) {
+  for (const [name, m] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     if (m.mu.length !== dim) throw new InvalidArgumentError(`${name}.mu.length`, m.mu.length, `expected dim = ${dim}`);
-    if (m.sigma.length !== dim * dim) throw new InvalidArgumentError(`${name}.sigma.length`, m.sigma.length, `expected dim^2 = ${dim * dim}`);
+    if (m.sigma.length !== dim * dim)
+      throw new InvalidArgumentError(`${name}.sigma.length`, m.sigma.length, `expected dim^2 = ${dim * dim}`);
     for (let i = 0; i < dim * dim; i++) {
-      if (!Number.isFinite(m.sigma[i])) throw new InvalidArgumentError(`${name}.sigma[${i}]`, m.sigma[i], 'expected a finite number');
+      if (!Number.isFinite(m.sigma[i]))
+        throw new InvalidArgumentError(`${name}.sigma[${i}]`, m.sigma[i], 'expected a finite number');
     }
     for (let i = 0; i < dim; i++) {
-      if (!Number.isFinite(m.mu[i])) throw new InvalidArgumentError(`${name}.mu[${i}]`, m.mu[i], 'expected a finite number');
+      if (!Number.isFinite(m.mu[i]))
+        throw new InvalidArgumentError(`${name}.mu[${i}]`, m.mu[i], 'expected a finite number');
     }
   }
   let meanTerm = 0;
@@ -149,5 +161,8 @@ export function frechetDistanceFromMoments(a: FeatureMoments, b: FeatureMoments)
  * least 2 rows each; the FID when the features are Inception pool3 activations, Heusel et al. 2017).
  */
 export function frechetDistance(featuresA: ArrayLike<number>, featuresB: ArrayLike<number>, dim: number): number {
-  return frechetDistanceFromMoments(featureMoments(featuresA, dim, 'featuresA'), featureMoments(featuresB, dim, 'featuresB'));
+  return frechetDistanceFromMoments(
+    featureMoments(featuresA, dim, 'featuresA'),
+    featureMoments(featuresB, dim, 'featuresB'),
+  );
 }

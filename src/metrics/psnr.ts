@@ -2,10 +2,13 @@ import { InvalidArgumentError, requireFinite } from '../core/errors.js';
 
 /** Checks two same-length, non-empty arrays of finite numbers (an image and its reference). */
 export function checkImagePair(a: ArrayLike<number>, b: ArrayLike<number>): void {
-  if (a === null || typeof a !== 'object' || typeof a.length !== 'number') throw new InvalidArgumentError('a', a, 'expected an array of pixel values');
-  if (b === null || typeof b !== 'object' || typeof b.length !== 'number') throw new InvalidArgumentError('b', b, 'expected an array of pixel values');
+  if (a === null || typeof a !== 'object' || typeof a.length !== 'number')
+    throw new InvalidArgumentError('a', a, 'expected an array of pixel values');
+  if (b === null || typeof b !== 'object' || typeof b.length !== 'number')
+    throw new InvalidArgumentError('b', b, 'expected an array of pixel values');
   if (a.length === 0) throw new InvalidArgumentError('a.length', 0, 'expected at least one value');
-  if (b.length !== a.length) throw new InvalidArgumentError('b.length', b.length, `expected ${a.length} (the length of a)`);
+  if (b.length !== a.length)
+    throw new InvalidArgumentError('b.length', b.length, `expected ${a.length} (the length of a)`);
   for (let i = 0; i < a.length; i++) {
     if (!Number.isFinite(a[i])) throw new InvalidArgumentError(`a[${i}]`, a[i], 'expected a finite number');
     if (!Number.isFinite(b[i])) throw new InvalidArgumentError(`b[${i}]`, b[i], 'expected a finite number');

@@ -20,7 +20,11 @@ import * as path from 'node:path';
 import { FewstepError, MissingResourceError } from '../core/errors.js';
 
 /** The provider libraries, as onnxruntime-node's install manifest names them. */
-export const CUDA_PROVIDER_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so', 'libonnxruntime_providers_tensorrt.so'] as const;
+export const CUDA_PROVIDER_FILES = [
+  'libonnxruntime_providers_cuda.so',
+  'libonnxruntime_providers_shared.so',
+  'libonnxruntime_providers_tensorrt.so',
+] as const;
 /** Libraries whose bytes carry the ORT version string. */
 const VERSIONED_FILES = ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_tensorrt.so'];
 
@@ -29,8 +33,15 @@ export const ASUS4_GPU_PACKAGE = 'com.github.asus4.onnxruntime.linux-x64-gpu@0.4
 
 /** The provider package's ONNX Runtime version differs from onnxruntime-node's. */
 export class CudaProviderVersionError extends FewstepError {
-  constructor(readonly packageVersion: string, readonly installedVersion: string, readonly evidence: string) {
-    super('E_CUDA_PROVIDER_VERSION', `the CUDA provider package is for ONNX Runtime ${packageVersion} (${evidence}) but onnxruntime-node is ${installedVersion}; provider libraries only load into the same version, nothing was copied`);
+  constructor(
+    readonly packageVersion: string,
+    readonly installedVersion: string,
+    readonly evidence: string,
+  ) {
+    super(
+      'E_CUDA_PROVIDER_VERSION',
+      `the CUDA provider package is for ONNX Runtime ${packageVersion} (${evidence}) but onnxruntime-node is ${installedVersion}; provider libraries only load into the same version, nothing was copied`,
+    );
   }
 }
 
@@ -47,7 +58,8 @@ export function ortBinDir(ortRoot: string, platform = `${os.platform()}/${os.arc
 /** The installed onnxruntime-node version (its package.json). */
 export function installedOrtVersion(ortRoot: string): string {
   const file = path.join(ortRoot, 'package.json');
-  if (!fs.existsSync(file)) throw new MissingResourceError(file, `onnxruntime-node is not installed at ${ortRoot} (run npm install)`);
+  if (!fs.existsSync(file))
+    throw new MissingResourceError(file, `onnxruntime-node is not installed at ${ortRoot} (run npm install)`);
   return String((JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version);
 }
 
@@ -95,11 +107,19 @@ export function packageReadmeOrtVersion(packageDir: string): string | undefined 
  * Checks an extracted provider package against onnxruntime-node's version and copies the three
  * libraries into its bin folder atomically (temp names, then renames). Returns the copied paths.
  */
-export function installCudaProviderFromPackage(packageDir: string, ortRoot: string, log: (s: string) => void = () => undefined): string[] {
+export function installCudaProviderFromPackage(
+  packageDir: string,
+  ortRoot: string,
+  log: (s: string) => void = () => undefined,
+): string[] {
   const installed = installedOrtVersion(ortRoot);
   const libDir = packageLibDir(packageDir);
   for (const f of CUDA_PROVIDER_FILES) {
-    if (!fs.existsSync(path.join(libDir, f))) throw new MissingResourceError(path.join(libDir, f), `the provider package at ${packageDir} lacks ${f} (expected under Plugins/Linux/x64/)`);
+    if (!fs.existsSync(path.join(libDir, f)))
+      throw new MissingResourceError(
+        path.join(libDir, f),
+        `the provider package at ${packageDir} lacks ${f} (expected under Plugins/Linux/x64/)`,
+      );
   }
   const readmeVersion = packageReadmeOrtVersion(packageDir);
   if (readmeVersion !== undefined && readmeVersion !== installed) {
@@ -107,7 +127,11 @@ export function installCudaProviderFromPackage(packageDir: string, ortRoot: stri
   }
   for (const f of VERSIONED_FILES) {
     if (!binaryContainsVersion(path.join(libDir, f), installed)) {
-      throw new CudaProviderVersionError(readmeVersion ?? 'another version', installed, `${f} does not contain the version string ${installed}`);
+      throw new CudaProviderVersionError(
+        readmeVersion ?? 'another version',
+        installed,
+        `${f} does not contain the version string ${installed}`,
+      );
     }
   }
   log(`provider package is for ONNX Runtime ${installed} (README and binaries agree)`);
@@ -144,13 +168,20 @@ export function isNugetReachable(timeoutMs = 5000): Promise<boolean> {
 export function runOrtInstaller(ortRoot: string): boolean {
   const script = path.join(ortRoot, 'script', 'install.js');
   if (!fs.existsSync(script)) return false;
-  const r = spawnSync(process.execPath, [script], { cwd: ortRoot, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' } });
+  const r = spawnSync(process.execPath, [script], {
+    cwd: ortRoot,
+    stdio: 'inherit',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'cuda12' },
+  });
   return r.status === 0;
 }
 
 /** `npm pack` of the provider package into `workDir` and `tar` extraction; returns the package folder. */
 export function packAndExtract(workDir: string, spec = ASUS4_GPU_PACKAGE): string {
-  const out = execFileSync('npm', ['pack', spec, '--pack-destination', workDir, '--silent'], { cwd: workDir, encoding: 'utf8' });
+  const out = execFileSync('npm', ['pack', spec, '--pack-destination', workDir, '--silent'], {
+    cwd: workDir,
+    encoding: 'utf8',
+  });
   const tgz = path.join(workDir, out.trim().split('\n').pop()!.trim());
   execFileSync('tar', ['xzf', tgz, '-C', workDir]);
   fs.rmSync(tgz, { force: true });
@@ -173,10 +204,11 @@ export async function setupCuda(options: SetupCudaOptions = {}): Promise<{ route
   const installed = installedOrtVersion(ortRoot);
   log(`onnxruntime-node ${installed} at ${ortRoot}`);
   if (await (options.nugetReachable ?? isNugetReachable)()) {
-    log('NuGet is reachable: running onnxruntime-node\'s installer (ONNXRUNTIME_NODE_INSTALL=cuda12)');
+    log("NuGet is reachable: running onnxruntime-node's installer (ONNXRUNTIME_NODE_INSTALL=cuda12)");
     if ((options.runInstaller ?? runOrtInstaller)(ortRoot)) {
       const status = cudaProviderStatus(ortRoot);
-      if (status.missing.length === 0) return { route: 'nuget', files: status.present.map((f) => path.join(status.dir, f)) };
+      if (status.missing.length === 0)
+        return { route: 'nuget', files: status.present.map((f) => path.join(status.dir, f)) };
       log(`the installer left ${status.missing.join(', ')} missing; trying the npm package`);
     } else {
       log('the installer failed; trying the npm package');

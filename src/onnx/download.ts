@@ -29,7 +29,10 @@ export class DownloadIntegrityError extends FewstepError {
   readonly expected: string;
   readonly actual: string;
   constructor(file: string, what: string, expected: string, actual: string) {
-    super('E_DOWNLOAD_INTEGRITY', `${file}: ${what} mismatch, expected ${expected}, got ${actual}; the download was deleted, run the command again`);
+    super(
+      'E_DOWNLOAD_INTEGRITY',
+      `${file}: ${what} mismatch, expected ${expected}, got ${actual}; the download was deleted, run the command again`,
+    );
     this.file = file;
     this.expected = expected;
     this.actual = actual;
@@ -85,7 +88,11 @@ export function endpointOf(o: HubOptions): string {
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
     const where = field === 'HF_ENDPOINT' ? ' (the environment variable; unset it for the default hub)' : '';
-    throw new InvalidArgumentError(field, raw, `an http:// or https:// URL of a Hugging Face-compatible hub, such as ${DEFAULT_HUB_ENDPOINT} or http://127.0.0.1:8080${where}`);
+    throw new InvalidArgumentError(
+      field,
+      raw,
+      `an http:// or https:// URL of a Hugging Face-compatible hub, such as ${DEFAULT_HUB_ENDPOINT} or http://127.0.0.1:8080${where}`,
+    );
   }
   return raw.replace(/\/+$/, '');
 }
@@ -111,7 +118,13 @@ interface Response {
   firstHeaders: http.IncomingHttpHeaders;
 }
 
-function request(url: string, options: HubOptions, headers: Record<string, string> = {}, redirects = 5, firstHeaders?: http.IncomingHttpHeaders): Promise<Response> {
+function request(
+  url: string,
+  options: HubOptions,
+  headers: Record<string, string> = {},
+  redirects = 5,
+  firstHeaders?: http.IncomingHttpHeaders,
+): Promise<Response> {
   const token = options.token ?? process.env.HF_TOKEN;
   const h: Record<string, string> = { 'user-agent': 'fewstep-fetch-model', ...headers };
   if (token) h.authorization = `Bearer ${token}`;
@@ -131,7 +144,9 @@ function request(url: string, options: HubOptions, headers: Record<string, strin
       }
       resolve({ status, headers: res.headers, body: res, firstHeaders: first });
     });
-    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new DownloadError(url, `no response for ${options.timeoutMs ?? 30_000} ms`)));
+    req.setTimeout(options.timeoutMs ?? 30_000, () =>
+      req.destroy(new DownloadError(url, `no response for ${options.timeoutMs ?? 30_000} ms`)),
+    );
     req.on('error', (e) => reject(e instanceof FewstepError ? e : new DownloadError(url, e.message)));
   });
 }
@@ -146,8 +161,18 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  * Reads a response body of at most `maxBytes`. Over it: `truncate` keeps the first maxBytes (error
  * bodies), `throw` stops reading and throws DownloadError (the listing), checking Content-Length first.
  */
-async function readBody(res: Response, url: string, maxBytes = MAX_ERROR_BODY_BYTES, over: 'truncate' | 'throw' = 'truncate', what = 'the answer'): Promise<string> {
-  const tooBig = (n: string) => new DownloadError(url, `${what} is ${n} bytes, more than the ${maxBytes}-byte limit; is the endpoint (HF_ENDPOINT) a Hugging Face-compatible hub?`);
+async function readBody(
+  res: Response,
+  url: string,
+  maxBytes = MAX_ERROR_BODY_BYTES,
+  over: 'truncate' | 'throw' = 'truncate',
+  what = 'the answer',
+): Promise<string> {
+  const tooBig = (n: string) =>
+    new DownloadError(
+      url,
+      `${what} is ${n} bytes, more than the ${maxBytes}-byte limit; is the endpoint (HF_ENDPOINT) a Hugging Face-compatible hub?`,
+    );
   const declared = Number(res.headers['content-length']);
   if (over === 'throw' && Number.isFinite(declared) && declared > maxBytes) {
     res.body.destroy();
@@ -170,21 +195,37 @@ async function readBody(res: Response, url: string, maxBytes = MAX_ERROR_BODY_BY
 }
 
 /** Lists the files of `repo` at a revision, with sizes and hashes where the hub gives them. */
-export async function listHubFiles(repo: string, options: HubOptions = {}): Promise<{ commit: string | undefined; files: HubFile[] }> {
+export async function listHubFiles(
+  repo: string,
+  options: HubOptions = {},
+): Promise<{ commit: string | undefined; files: HubFile[] }> {
   requireRepoId(repo);
   const revision = options.revision ?? 'main';
   const url = `${endpointOf(options)}/api/models/${repo}/revision/${encodeURIComponent(revision)}?blobs=true`;
   const res = await request(url, options);
-  const body = res.status === 200 ? await readBody(res, url, MAX_LISTING_BYTES, 'throw', `the file listing of ${repo}`) : await readBody(res, url);
+  const body =
+    res.status === 200
+      ? await readBody(res, url, MAX_LISTING_BYTES, 'throw', `the file listing of ${repo}`)
+      : await readBody(res, url);
   const code = String(res.headers['x-error-code'] ?? '');
   if (code === 'RevisionNotFound' || (res.status === 404 && /revision|rev id/i.test(body) && code !== 'RepoNotFound')) {
-    throw new InvalidArgumentError('revision', revision, `a branch, tag or commit of ${repo} (the hub at ${endpointOf(options)} answered ${res.status}: ${body.slice(0, 200)})`);
+    throw new InvalidArgumentError(
+      'revision',
+      revision,
+      `a branch, tag or commit of ${repo} (the hub at ${endpointOf(options)} answered ${res.status}: ${body.slice(0, 200)})`,
+    );
   }
   if (res.status === 401 || res.status === 403 || res.status === 404) {
-    throw new MissingResourceError(repo, `repository ${repo} was not found at ${endpointOf(options)} (HTTP ${res.status}${code ? ', ' + code : ''}); check the id, or set HF_TOKEN for a gated or private repo`);
+    throw new MissingResourceError(
+      repo,
+      `repository ${repo} was not found at ${endpointOf(options)} (HTTP ${res.status}${code ? ', ' + code : ''}); check the id, or set HF_TOKEN for a gated or private repo`,
+    );
   }
   if (res.status !== 200) throw new DownloadError(url, `HTTP ${res.status}: ${body.slice(0, 200)}`);
-  let info: { sha?: string; siblings?: { rfilename?: string; size?: number; blobId?: string; lfs?: { sha256?: string; size?: number } }[] };
+  let info: {
+    sha?: string;
+    siblings?: { rfilename?: string; size?: number; blobId?: string; lfs?: { sha256?: string; size?: number } }[];
+  };
   try {
     info = JSON.parse(body);
   } catch {
@@ -249,7 +290,12 @@ async function verify(file: string, partial: string, expected: HubFile): Promise
   }
 }
 
-async function downloadOnce(url: string, partial: string, expected: HubFile, options: DownloadFileOptions): Promise<void> {
+async function downloadOnce(
+  url: string,
+  partial: string,
+  expected: HubFile,
+  options: DownloadFileOptions,
+): Promise<void> {
   let start = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
   if (expected.size !== undefined && start > expected.size) {
     fs.rmSync(partial);
@@ -279,10 +325,17 @@ async function downloadOnce(url: string, partial: string, expected: HubFile, opt
   if (res.status === 206 && (!contentRange || Number(contentRange[1]) !== start)) {
     res.body.resume();
     fs.rmSync(partial, { force: true });
-    throw new DownloadError(url, `the resume from byte ${start} was answered with Content-Range ${JSON.stringify(res.headers['content-range'] ?? null)}; the partial file was discarded`);
+    throw new DownloadError(
+      url,
+      `the resume from byte ${start} was answered with Content-Range ${JSON.stringify(res.headers['content-range'] ?? null)}; the partial file was discarded`,
+    );
   }
   const contentLength = Number(res.headers['content-length'] ?? NaN);
-  const stated = contentRange ? Number(contentRange[3]) : res.status === 200 && Number.isSafeInteger(contentLength) ? contentLength : undefined;
+  const stated = contentRange
+    ? Number(contentRange[3])
+    : res.status === 200 && Number.isSafeInteger(contentLength)
+      ? contentLength
+      : undefined;
   if (expected.size === undefined && stated !== undefined) expected.size = stated;
   const append = res.status === 206 && start > 0;
   const total = expected.size;
@@ -319,22 +372,39 @@ async function downloadOnce(url: string, partial: string, expected: HubFile, opt
   // report what the .partial file holds (the next attempt resumes from there)
   const onDisk = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
   const of = total !== undefined ? ` of ${total}` : '';
-  if (failure) throw new DownloadError(url, `connection failed with ${onDisk}${of} bytes on disk (${failure.message}); the next run resumes from ${partial}`);
-  if (total !== undefined && onDisk < total) throw new DownloadError(url, `connection closed with ${onDisk}${of} bytes on disk; the next run resumes from ${partial}`);
+  if (failure)
+    throw new DownloadError(
+      url,
+      `connection failed with ${onDisk}${of} bytes on disk (${failure.message}); the next run resumes from ${partial}`,
+    );
+  if (total !== undefined && onDisk < total)
+    throw new DownloadError(
+      url,
+      `connection closed with ${onDisk}${of} bytes on disk; the next run resumes from ${partial}`,
+    );
 }
 
 /**
  * Downloads one file of a repo revision to `dest` (resumable through `dest + '.partial'`), checks size
  * and hash, and renames it into place. A `dest` that already exists and passes the checks is kept.
  */
-export async function downloadHubFile(repo: string, file: HubFile, dest: string, options: DownloadFileOptions = {}): Promise<'downloaded' | 'present'> {
+export async function downloadHubFile(
+  repo: string,
+  file: HubFile,
+  dest: string,
+  options: DownloadFileOptions = {},
+): Promise<'downloaded' | 'present'> {
   requireRepoId(repo);
   requireSafeRelativePath(file.path);
   const revision = options.revision ?? 'main';
   const url = `${endpointOf(options)}/${repo}/resolve/${encodeURIComponent(revision)}/${encodePath(file.path)}`;
   const expected: HubFile = { ...file };
   fs.mkdirSync(path.dirname(dest), { recursive: true });
-  if (fs.existsSync(dest) && (expected.size === undefined || fs.statSync(dest).size === expected.size) && (expected.sha256 || expected.gitOid)) {
+  if (
+    fs.existsSync(dest) &&
+    (expected.size === undefined || fs.statSync(dest).size === expected.size) &&
+    (expected.sha256 || expected.gitOid)
+  ) {
     const algorithm = expected.sha256 ? 'sha256' : 'sha1';
     const actual = await hashFile(dest, algorithm, expected.sha256 ? undefined : `blob ${fs.statSync(dest).size}\0`);
     if (actual === (expected.sha256 ?? expected.gitOid ?? '').toLowerCase()) return 'present';
@@ -351,7 +421,9 @@ export async function downloadHubFile(repo: string, file: HubFile, dest: string,
   }
   await verify(dest, partial, expected);
   if (expected.size === undefined && !expected.sha256 && !expected.gitOid) {
-    options.log?.(`${file.path}: neither the listing nor the server gave its size or hash; only a clean end of the connection says it is whole (${fs.statSync(partial).size} bytes)`);
+    options.log?.(
+      `${file.path}: neither the listing nor the server gave its size or hash; only a clean end of the connection says it is whole (${fs.statSync(partial).size} bytes)`,
+    );
   }
   fs.renameSync(partial, dest);
   return 'downloaded';
@@ -371,7 +443,16 @@ export interface FetchModelOptions extends DownloadFileOptions {
 }
 
 /** What an ONNX text-to-image pipeline needs (optimum layout); weights for other frameworks are skipped. */
-export const DEFAULT_MODEL_INCLUDE = ['model_index.json', '*.md', '**/*.json', '**/*.txt', '**/*.onnx', '**/*.onnx_data', '**/*.onnx.data', '**/*.pb'];
+export const DEFAULT_MODEL_INCLUDE = [
+  'model_index.json',
+  '*.md',
+  '**/*.json',
+  '**/*.txt',
+  '**/*.onnx',
+  '**/*.onnx_data',
+  '**/*.onnx.data',
+  '**/*.pb',
+];
 
 /** Converts a simple glob to a RegExp: `**` any path, `*` within a segment, `?` one character. */
 export function globToRegExp(glob: string): RegExp {
@@ -389,10 +470,14 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Downloads the model files of a hub repo into `<modelsDir>/<name>/` and writes `fetch.json` there. */
-export async function fetchModel(repo: string, options: FetchModelOptions = {}): Promise<{ dir: string; files: { path: string; status: 'downloaded' | 'present' }[] }> {
+export async function fetchModel(
+  repo: string,
+  options: FetchModelOptions = {},
+): Promise<{ dir: string; files: { path: string; status: 'downloaded' | 'present' }[] }> {
   requireRepoId(repo);
   const name = options.name ?? repo.split('/').pop()!.toLowerCase();
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new InvalidArgumentError('name', name, 'a folder name of letters, digits, ".", "_", "-"');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new InvalidArgumentError('name', name, 'a folder name of letters, digits, ".", "_", "-"');
   const dir = path.join(options.modelsDir ?? 'models', name);
   const log = options.log ?? (() => undefined);
   const { commit, files } = await listHubFiles(repo, options);
@@ -403,7 +488,10 @@ export async function fetchModel(repo: string, options: FetchModelOptions = {}):
     .map((f) => ({ file: f, local: sub ? f.path.slice(sub.length + 1) : f.path }))
     .filter(({ local }) => patterns.some((re) => re.test(local)));
   if (chosen.length === 0) {
-    throw new MissingResourceError(repo, `no file of ${repo}@${options.revision ?? 'main'}${sub ? ` under ${sub}/` : ''} matches ${JSON.stringify(options.include ?? DEFAULT_MODEL_INCLUDE)} (the repo has ${files.length} files)`);
+    throw new MissingResourceError(
+      repo,
+      `no file of ${repo}@${options.revision ?? 'main'}${sub ? ` under ${sub}/` : ''} matches ${JSON.stringify(options.include ?? DEFAULT_MODEL_INCLUDE)} (the repo has ${files.length} files)`,
+    );
   }
   const results: { path: string; status: 'downloaded' | 'present' }[] = [];
   for (const { file, local } of chosen) {
@@ -411,7 +499,18 @@ export async function fetchModel(repo: string, options: FetchModelOptions = {}):
     const status = await downloadHubFile(repo, file, path.join(dir, local), options);
     results.push({ path: local, status });
   }
-  const manifest = { repo, revision: options.revision ?? 'main', commit, subfolder: sub, files: chosen.map(({ file, local }) => ({ path: local, size: file.size, sha256: file.sha256, gitOid: file.gitOid })) };
+  const manifest = {
+    repo,
+    revision: options.revision ?? 'main',
+    commit,
+    subfolder: sub,
+    files: chosen.map(({ file, local }) => ({
+      path: local,
+      size: file.size,
+      sha256: file.sha256,
+      gitOid: file.gitOid,
+    })),
+  };
   fs.writeFileSync(path.join(dir, 'fetch.json.partial'), JSON.stringify(manifest, null, 1));
   fs.renameSync(path.join(dir, 'fetch.json.partial'), path.join(dir, 'fetch.json'));
   return { dir, files: results };

@@ -2,7 +2,10 @@ import { InvalidArgumentError, requireInteger } from '../core/errors.js';
 import type { GenerateOptions, TextToImagePipeline } from './pipeline.js';
 
 /** Settings of generateImageSet: everything of GenerateOptions but the prompts, seeds and callbacks. */
-export type ImageSetOptions = Omit<GenerateOptions, 'prompt' | 'prompts' | 'seed' | 'seeds' | 'batchSize' | 'callback' | 'previews'> & {
+export type ImageSetOptions = Omit<
+  GenerateOptions,
+  'prompt' | 'prompts' | 'seed' | 'seeds' | 'batchSize' | 'callback' | 'previews'
+> & {
   /** Images per generate() call (default 25). */
   batchSize?: number;
   /** Seed of image 0 (default 1000, as npm run eval:models); image i gets firstSeed + i. */
@@ -17,8 +20,13 @@ export type ImageSetOptions = Omit<GenerateOptions, 'prompt' | 'prompts' | 'seed
  * order. This is how quality is measured throughout: image i of every method is drawn for the same
  * prompt from the same seed.
  */
-export async function generateImageSet(pipe: TextToImagePipeline, prompts: readonly string[], options: ImageSetOptions = {}): Promise<Buffer[]> {
-  if (!Array.isArray(prompts) || prompts.length === 0) throw new InvalidArgumentError('prompts', prompts, 'a non-empty array of prompts');
+export async function generateImageSet(
+  pipe: TextToImagePipeline,
+  prompts: readonly string[],
+  options: ImageSetOptions = {},
+): Promise<Buffer[]> {
+  if (!Array.isArray(prompts) || prompts.length === 0)
+    throw new InvalidArgumentError('prompts', prompts, 'a non-empty array of prompts');
   const { batchSize = 25, firstSeed = 1000, rejectUnknownWords = false, ...rest } = options;
   requireInteger('batchSize', batchSize, 1, 1000);
   requireInteger('firstSeed', firstSeed, 0);
@@ -28,7 +36,12 @@ export async function generateImageSet(pipe: TextToImagePipeline, prompts: reado
     const r = await pipe.generate({ ...rest, prompts: chunk, seeds: chunk.map((_, i) => firstSeed + s + i) });
     if (rejectUnknownWords) {
       r.unknownWords.forEach((u, i) => {
-        if (u.length) throw new InvalidArgumentError('prompt', chunk[i], `no unknown words; the tokenizer reported ${u.join(', ')}`);
+        if (u.length)
+          throw new InvalidArgumentError(
+            'prompt',
+            chunk[i],
+            `no unknown words; the tokenizer reported ${u.join(', ')}`,
+          );
       });
     }
     out.push(...r.images);

@@ -129,7 +129,12 @@ export interface LoadLoraOptions {
 
 /** Reads a LoRA adapter from a .safetensors path, its bytes, or a parsed file. */
 export function loadLora(source: string | Uint8Array | SafeTensorsFile, options: LoadLoraOptions = {}): LoraAdapter {
-  const file = typeof source === 'string' ? readSafetensorsFile(source) : source instanceof Uint8Array ? parseSafetensors(source, 'lora') : source;
+  const file =
+    typeof source === 'string'
+      ? readSafetensorsFile(source)
+      : source instanceof Uint8Array
+        ? parseSafetensors(source, 'lora')
+        : source;
   if (options.alpha !== undefined) requireFinite('alpha', options.alpha, 0);
   const groups = new Map<string, { down?: SafeTensor; up?: SafeTensor; alpha?: number; keys: string[] }>();
   const ignoredKeys: string[] = [];
@@ -142,7 +147,8 @@ export function loadLora(source: string | Uint8Array | SafeTensorsFile, options:
     const g = groups.get(parsed.baseKey) ?? { keys: [] };
     g.keys.push(key);
     if (parsed.part === 'alpha') {
-      if (tensor.data.length !== 1) throw new InvalidArgumentError(`lora[${JSON.stringify(key)}]`, tensor.shape, 'a scalar alpha');
+      if (tensor.data.length !== 1)
+        throw new InvalidArgumentError(`lora[${JSON.stringify(key)}]`, tensor.shape, 'a scalar alpha');
       g.alpha = tensor.data[0];
     } else {
       g[parsed.part] = tensor;
@@ -156,8 +162,17 @@ export function loadLora(source: string | Uint8Array | SafeTensorsFile, options:
       continue;
     }
     const rank = g.down.shape[0];
-    if (g.down.shape.length < 2 || g.up.shape.length < 2 || g.up.shape[1] !== rank || tensorElementCount(g.up.shape.slice(2)) !== 1) {
-      throw new InvalidArgumentError(`lora[${JSON.stringify(baseKey)}]`, { down: g.down.shape, up: g.up.shape }, 'down (A) [r, in, ...] and up (B) [out, r] or [out, r, 1, 1] with the same r');
+    if (
+      g.down.shape.length < 2 ||
+      g.up.shape.length < 2 ||
+      g.up.shape[1] !== rank ||
+      tensorElementCount(g.up.shape.slice(2)) !== 1
+    ) {
+      throw new InvalidArgumentError(
+        `lora[${JSON.stringify(baseKey)}]`,
+        { down: g.down.shape, up: g.up.shape },
+        'down (A) [r, in, ...] and up (B) [out, r] or [out, r, 1, 1] with the same r',
+      );
     }
     const { normalized, component } = normalizeModulePath(baseKey);
     const alpha = options.alphas?.[baseKey] ?? g.alpha ?? options.alpha;
@@ -170,8 +185,17 @@ export function loadLora(source: string | Uint8Array | SafeTensorsFile, options:
 export function readLoraNameMap(file: string): Record<string, string> {
   if (!fs.existsSync(file)) throw new MissingResourceError(file, `LoRA name map ${file} does not exist`);
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string')) {
-    throw new InvalidArgumentError('nameMap', file, 'a JSON object of string -> string (LoRA base key -> initializer name)');
+  if (
+    !parsed ||
+    typeof parsed !== 'object' ||
+    Array.isArray(parsed) ||
+    !Object.values(parsed).every((v) => typeof v === 'string')
+  ) {
+    throw new InvalidArgumentError(
+      'nameMap',
+      file,
+      'a JSON object of string -> string (LoRA base key -> initializer name)',
+    );
   }
   return parsed as Record<string, string>;
 }
@@ -216,7 +240,8 @@ function indexWeights(model: OnnxModelProto): Map<string, WeightTarget[]> {
   const consumersByGraph = new Map<OnnxGraphProto, Map<string, { node: OnnxNodeProto; index: number }[]>>();
   for (const { tensor, graph } of listInitializers(model)) {
     const dt = tensor.dataType ?? 0;
-    if (![OnnxDataType.FLOAT, OnnxDataType.FLOAT16, OnnxDataType.BFLOAT16, OnnxDataType.DOUBLE].includes(dt as 1)) continue;
+    if (![OnnxDataType.FLOAT, OnnxDataType.FLOAT16, OnnxDataType.BFLOAT16, OnnxDataType.DOUBLE].includes(dt as 1))
+      continue;
     if (tensorDims(tensor).length < 2) continue;
     let consumers = consumersByGraph.get(graph);
     if (!consumers) {
@@ -239,13 +264,18 @@ function indexWeights(model: OnnxModelProto): Map<string, WeightTarget[]> {
         } else if (WEIGHT_OPS.has(node.opType ?? '') && index === 1) {
           layoutFromUse = layoutOf(node);
           const modulePath = node.name ? nodeModulePath(node.name) : undefined;
-          if (modulePath) add(normalizeModulePath(modulePath).normalized, { tensor, layout: layoutFromUse, via: 'node' });
+          if (modulePath)
+            add(normalizeModulePath(modulePath).normalized, { tensor, layout: layoutFromUse, via: 'node' });
         }
       }
     };
     visit(name, 0);
     if (name.endsWith('.weight')) {
-      add(normalizeModulePath(name.slice(0, -'.weight'.length)).normalized, { tensor, layout: layoutFromUse, via: 'name' });
+      add(normalizeModulePath(name.slice(0, -'.weight'.length)).normalized, {
+        tensor,
+        layout: layoutFromUse,
+        via: 'name',
+      });
     }
   }
   return index;
@@ -288,12 +318,20 @@ export interface FuseLoraOptions {
 
 function orientLayout(target: WeightTarget, dims: number[], out: number, fanIn: number): WeightLayout | string {
   const total = tensorElementCount(dims);
-  if (total !== out * fanIn) return `weight dims [${dims.join(', ')}] hold ${total} values, the LoRA delta ${out} x ${fanIn}`;
+  if (total !== out * fanIn)
+    return `weight dims [${dims.join(', ')}] hold ${total} values, the LoRA delta ${out} x ${fanIn}`;
   const outIn = dims[0] === out && tensorElementCount(dims.slice(1)) === fanIn;
   const inOut = dims.length === 2 && dims[0] === fanIn && dims[1] === out;
-  if (target.layout === 'out-in') return outIn ? 'out-in' : `weight dims [${dims.join(', ')}] do not fit [out=${out}, in=${fanIn}] (used as [out, in])`;
-  if (target.layout === 'in-out') return inOut ? 'in-out' : `weight dims [${dims.join(', ')}] do not fit [in=${fanIn}, out=${out}] (used as MatMul weight [in, out])`;
-  if (outIn && inOut) return `square weight [${dims.join(', ')}] with no MatMul/Gemm/Conv use to tell its orientation: ambiguous`;
+  if (target.layout === 'out-in')
+    return outIn
+      ? 'out-in'
+      : `weight dims [${dims.join(', ')}] do not fit [out=${out}, in=${fanIn}] (used as [out, in])`;
+  if (target.layout === 'in-out')
+    return inOut
+      ? 'in-out'
+      : `weight dims [${dims.join(', ')}] do not fit [in=${fanIn}, out=${out}] (used as MatMul weight [in, out])`;
+  if (outIn && inOut)
+    return `square weight [${dims.join(', ')}] with no MatMul/Gemm/Conv use to tell its orientation: ambiguous`;
   if (outIn) return 'out-in';
   if (inOut) return 'in-out';
   return `weight dims [${dims.join(', ')}] fit neither [out, in] nor [in, out]`;
@@ -304,13 +342,24 @@ function orientLayout(target: WeightTarget, dims: number[], out: number, fanIn: 
  * and returns the fused model's bytes and a report. Load the result with
  * `InferenceSession.create(bytes)`. Weights read from external data are written inline.
  */
-export function fuseLora(modelBytes: Uint8Array, lora: LoraAdapter, options: FuseLoraOptions = {}): { bytes: Uint8Array; report: LoraFuseReport } {
+export function fuseLora(
+  modelBytes: Uint8Array,
+  lora: LoraAdapter,
+  options: FuseLoraOptions = {},
+): { bytes: Uint8Array; report: LoraFuseReport } {
   const scale = requireFinite('scale', options.scale ?? 1);
   const maxInlineBytes = options.maxInlineBytes ?? PROTOBUF_MAX_BYTES;
   const model = decodeOnnxModel(modelBytes);
   const index = indexWeights(model);
   const byName = new Map(listInitializers(model).map(({ tensor }) => [tensor.name ?? '', tensor]));
-  const report: LoraFuseReport = { scale, matched: [], unmatched: [], ignoredKeys: [...lora.ignoredKeys], maxAbsDelta: 0, inlinedExternal: [] };
+  const report: LoraFuseReport = {
+    scale,
+    matched: [],
+    unmatched: [],
+    ignoredKeys: [...lora.ignoredKeys],
+    maxAbsDelta: 0,
+    inlinedExternal: [],
+  };
   let inlineBytes = modelBytes.length;
   const fusedTensors = new Set<OnnxTensorProto>();
 
@@ -324,7 +373,10 @@ export function fuseLora(modelBytes: Uint8Array, lora: LoraAdapter, options: Fus
     if (mapped !== undefined) {
       const tensor = byName.get(mapped);
       if (!tensor) {
-        report.unmatched.push({ loraKey: mod.baseKey, reason: `nameMap names initializer ${JSON.stringify(mapped)}, which the model does not have` });
+        report.unmatched.push({
+          loraKey: mod.baseKey,
+          reason: `nameMap names initializer ${JSON.stringify(mapped)}, which the model does not have`,
+        });
         continue;
       }
       const fromIndex = [...index.values()].flat().find((t) => t.tensor === tensor && t.layout);
@@ -332,11 +384,17 @@ export function fuseLora(modelBytes: Uint8Array, lora: LoraAdapter, options: Fus
     } else {
       const candidates = index.get(mod.normalized) ?? [];
       if (candidates.length === 0) {
-        report.unmatched.push({ loraKey: mod.baseKey, reason: `no initializer matches module path ${JSON.stringify(mod.normalized)}` });
+        report.unmatched.push({
+          loraKey: mod.baseKey,
+          reason: `no initializer matches module path ${JSON.stringify(mod.normalized)}`,
+        });
         continue;
       }
       if (candidates.length > 1) {
-        report.unmatched.push({ loraKey: mod.baseKey, reason: `ambiguous: ${candidates.map((c) => c.tensor.name).join(', ')}` });
+        report.unmatched.push({
+          loraKey: mod.baseKey,
+          reason: `ambiguous: ${candidates.map((c) => c.tensor.name).join(', ')}`,
+        });
         continue;
       }
       target = candidates[0];
@@ -374,7 +432,11 @@ export function fuseLora(modelBytes: Uint8Array, lora: LoraAdapter, options: Fus
       }
     }
     for (let i = 0; i < weight.length; i++) {
-      if (!Number.isFinite(weight[i])) throw new NumericalError('fuseLora', `fused ${tensor.name}[${i}] is ${weight[i]} (LoRA key ${mod.baseKey}, scale ${scale})`);
+      if (!Number.isFinite(weight[i]))
+        throw new NumericalError(
+          'fuseLora',
+          `fused ${tensor.name}[${i}] is ${weight[i]} (LoRA key ${mod.baseKey}, scale ${scale})`,
+        );
     }
     writeTensorFromFloat32(tensor, weight);
     fusedTensors.add(tensor);

@@ -30,7 +30,9 @@ const COPIED_PARTS = ['tokenizer', 'text_encoder', 'vae_decoder'];
 function inputFiles(teacherDir: string, loraFile: string): { name: string; file: string }[] {
   const out: { name: string; file: string }[] = [];
   const walk = (dir: string, name: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const entry of fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const p = path.join(dir, entry.name);
       const n = `${name}/${entry.name}`;
       if (entry.isDirectory()) walk(p, n);
@@ -47,7 +49,12 @@ function inputFiles(teacherDir: string, loraFile: string): { name: string; file:
 }
 
 function checkInputs(teacherDir: string, loraFile: string): void {
-  const needed = [path.join(teacherDir, 'unet', 'model.onnx'), path.join(teacherDir, 'model_index.json'), loraFile, path.join(path.dirname(loraFile), 'scheduler_config.json')];
+  const needed = [
+    path.join(teacherDir, 'unet', 'model.onnx'),
+    path.join(teacherDir, 'model_index.json'),
+    loraFile,
+    path.join(path.dirname(loraFile), 'scheduler_config.json'),
+  ];
   for (const part of COPIED_PARTS) needed.push(path.join(teacherDir, part));
   for (const f of needed) {
     if (!fs.existsSync(f)) throw new MissingResourceError(f, `fusing an LCM-LoRA into ${teacherDir} needs ${f}`);
@@ -73,7 +80,11 @@ export function lcmLoraFolderKey(teacherDir: string, loraFile: string): string {
 /** The stamp of a published folder, if it is complete and has `key`. */
 function readStamp(dir: string, key: string): { matched: number; unmatched: number } | undefined {
   try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, FUSED_STAMP), 'utf8')) as { key?: unknown; matched?: unknown; unmatched?: unknown };
+    const s = JSON.parse(fs.readFileSync(path.join(dir, FUSED_STAMP), 'utf8')) as {
+      key?: unknown;
+      matched?: unknown;
+      unmatched?: unknown;
+    };
     if (s.key !== key || typeof s.matched !== 'number' || typeof s.unmatched !== 'number') return undefined;
     if (!fs.existsSync(path.join(dir, 'unet', 'model.onnx'))) return undefined;
     return { matched: s.matched, unmatched: s.unmatched };
@@ -84,24 +95,42 @@ function readStamp(dir: string, key: string): { matched: number; unmatched: numb
 
 /** A unique sibling name for temporary and retired folders (same file system, so rename is atomic). */
 function siblingName(target: string, what: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${what}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${what}.${process.pid}.${randomBytes(6).toString('hex')}`,
+  );
 }
 
 /** Writes the fused folder into `tmp` (which must not exist), stamp last. */
-function buildInto(tmp: string, teacherDir: string, loraFile: string, key: string): { matched: number; unmatched: number } {
+function buildInto(
+  tmp: string,
+  teacherDir: string,
+  loraFile: string,
+  key: string,
+): { matched: number; unmatched: number } {
   fs.mkdirSync(tmp, { recursive: false, mode: 0o755 });
-  for (const part of COPIED_PARTS) fs.cpSync(path.join(teacherDir, part), path.join(tmp, part), { recursive: true, dereference: true });
+  for (const part of COPIED_PARTS)
+    fs.cpSync(path.join(teacherDir, part), path.join(tmp, part), { recursive: true, dereference: true });
   fs.mkdirSync(path.join(tmp, 'unet'));
   fs.mkdirSync(path.join(tmp, 'scheduler'));
   const { bytes, report } = fuseLora(fs.readFileSync(path.join(teacherDir, 'unet', 'model.onnx')), loadLora(loraFile));
   fs.writeFileSync(path.join(tmp, 'unet', 'model.onnx'), bytes);
   fs.copyFileSync(path.join(teacherDir, 'unet', 'config.json'), path.join(tmp, 'unet', 'config.json'));
-  fs.copyFileSync(path.join(path.dirname(loraFile), 'scheduler_config.json'), path.join(tmp, 'scheduler', 'scheduler_config.json'));
-  const index = JSON.parse(fs.readFileSync(path.join(teacherDir, 'model_index.json'), 'utf8')) as Record<string, unknown>;
+  fs.copyFileSync(
+    path.join(path.dirname(loraFile), 'scheduler_config.json'),
+    path.join(tmp, 'scheduler', 'scheduler_config.json'),
+  );
+  const index = JSON.parse(fs.readFileSync(path.join(teacherDir, 'model_index.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   index.scheduler = ['diffusers', 'LCMScheduler'];
   fs.writeFileSync(path.join(tmp, 'model_index.json'), JSON.stringify(index, null, 2));
   const counts = { matched: report.matched.length, unmatched: report.unmatched.length };
-  fs.writeFileSync(path.join(tmp, FUSED_STAMP), JSON.stringify({ key, ...counts, version: LORA_FUSE_VERSION }, null, 2));
+  fs.writeFileSync(
+    path.join(tmp, FUSED_STAMP),
+    JSON.stringify({ key, ...counts, version: LORA_FUSE_VERSION }, null, 2),
+  );
   return counts;
 }
 
@@ -151,7 +180,11 @@ function publishKeyed(dir: string, teacherDir: string, loraFile: string, key: st
  * into the teacher's UNet (W <- W + alpha/r B A), and the LCMScheduler config beside the LoRA file.
  * Load it with loadPipeline (LCMScheduler; guidance 1, as the LoRA was distilled for).
  */
-export function fusedLcmLoraFolder(teacherDir: string, loraFile: string, parentDir = path.join(packageRoot(), 'out')): FusedLoraFolder {
+export function fusedLcmLoraFolder(
+  teacherDir: string,
+  loraFile: string,
+  parentDir = path.join(packageRoot(), 'out'),
+): FusedLoraFolder {
   const key = lcmLoraFolderKey(teacherDir, loraFile);
   return publishKeyed(path.join(parentDir, `lcm-lora-fused-${key.slice(0, 16)}`), teacherDir, loraFile, key);
 }
@@ -168,7 +201,11 @@ export function fuseLcmLoraFolder(teacherDir: string, loraFile: string, outDir: 
   const target = path.resolve(`${outDir}-${key.slice(0, 16)}`);
   const fused = publishKeyed(target, teacherDir, loraFile, key);
   const link = path.resolve(outDir);
-  if (readStamp(link, key) && fs.lstatSync(link).isSymbolicLink() && path.resolve(path.dirname(link), fs.readlinkSync(link)) === target) {
+  if (
+    readStamp(link, key) &&
+    fs.lstatSync(link).isSymbolicLink() &&
+    path.resolve(path.dirname(link), fs.readlinkSync(link)) === target
+  ) {
     return { ...fused, dir: outDir };
   }
   const tmpLink = siblingName(link, 'link');
@@ -181,7 +218,8 @@ export function fuseLcmLoraFolder(teacherDir: string, loraFile: string, outDir: 
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if ((code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOTDIR') || attempt >= 5) throw e;
+        if ((code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOTDIR') || attempt >= 5)
+          throw e;
         // A real folder (earlier versions wrote one here): retire it, then place the link.
         const retired = siblingName(link, 'retired');
         try {

@@ -25,11 +25,19 @@ export function modelDefaults(modelIndex: Record<string, unknown>, family: Model
   const own = modelIndex._fewstep_defaults;
   if (own === undefined) return { ...base };
   if (own === null || typeof own !== 'object' || Array.isArray(own)) {
-    throw new InvalidArgumentError('model_index.json _fewstep_defaults', own, 'an object like {"steps": 4, "guidance": 3}');
+    throw new InvalidArgumentError(
+      'model_index.json _fewstep_defaults',
+      own,
+      'an object like {"steps": 4, "guidance": 3}',
+    );
   }
   const o = own as Record<string, unknown>;
   return {
-    steps: o.steps === undefined ? base.steps : requireInteger('model_index.json _fewstep_defaults.steps', o.steps, 1, 1000),
-    guidance: o.guidance === undefined ? base.guidance : requireFinite('model_index.json _fewstep_defaults.guidance', o.guidance, 0, 50),
+    steps:
+      o.steps === undefined ? base.steps : requireInteger('model_index.json _fewstep_defaults.steps', o.steps, 1, 1000),
+    guidance:
+      o.guidance === undefined
+        ? base.guidance
+        : requireFinite('model_index.json _fewstep_defaults.guidance', o.guidance, 0, 50),
   };
 }

@@ -104,7 +104,11 @@ function getModelType(): protobuf.Type {
 /** Decodes ONNX model bytes. Unknown fields are kept so that `encodeOnnxModel` writes them back. */
 export function decodeOnnxModel(bytes: Uint8Array): OnnxModelProto {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
-    throw new InvalidArgumentError('modelBytes', bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes, 'the non-empty bytes of an .onnx file');
+    throw new InvalidArgumentError(
+      'modelBytes',
+      bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes,
+      'the non-empty bytes of an .onnx file',
+    );
   }
   const reader = protobuf.Reader.create(bytes);
   reader.discardUnknown = false;
@@ -112,7 +116,11 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModelProto {
   try {
     model = getModelType().decode(reader) as unknown as OnnxModelProto;
   } catch (e) {
-    throw new InvalidArgumentError('modelBytes', `${bytes.length} bytes`, `a valid ONNX ModelProto (protobuf decode failed: ${(e as Error).message})`);
+    throw new InvalidArgumentError(
+      'modelBytes',
+      `${bytes.length} bytes`,
+      `a valid ONNX ModelProto (protobuf decode failed: ${(e as Error).message})`,
+    );
   }
   if (!model.graph) {
     throw new InvalidArgumentError('modelBytes', `${bytes.length} bytes`, 'an ONNX ModelProto with a graph (field 7)');
@@ -122,7 +130,9 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModelProto {
 
 /** Encodes a (possibly edited) model decoded by `decodeOnnxModel` back to bytes. */
 export function encodeOnnxModel(model: OnnxModelProto): Uint8Array {
-  return getModelType().encode(model as unknown as protobuf.Message).finish();
+  return getModelType()
+    .encode(model as unknown as protobuf.Message)
+    .finish();
 }
 
 /** An int64 field as a JS number. */
@@ -189,12 +199,20 @@ export function externalDataRef(tensor: OnnxTensorProto): ExternalDataRef | unde
   const entries = new Map((tensor.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
   if (!location) {
-    throw new InvalidArgumentError(`tensor ${JSON.stringify(tensor.name)}.external_data`, tensor.externalData, 'a "location" entry (data_location is EXTERNAL)');
+    throw new InvalidArgumentError(
+      `tensor ${JSON.stringify(tensor.name)}.external_data`,
+      tensor.externalData,
+      'a "location" entry (data_location is EXTERNAL)',
+    );
   }
   const offset = entries.has('offset') ? Number(entries.get('offset')) : 0;
   const length = entries.has('length') ? Number(entries.get('length')) : undefined;
   if (!Number.isInteger(offset) || offset < 0 || (length !== undefined && (!Number.isInteger(length) || length < 0))) {
-    throw new InvalidArgumentError(`tensor ${JSON.stringify(tensor.name)}.external_data`, tensor.externalData, 'integer offset/length >= 0');
+    throw new InvalidArgumentError(
+      `tensor ${JSON.stringify(tensor.name)}.external_data`,
+      tensor.externalData,
+      'integer offset/length >= 0',
+    );
   }
   return { location, offset, length };
 }
@@ -212,14 +230,25 @@ function tensorRawBytes(tensor: OnnxTensorProto, options: TensorReadOptions): Ui
   const ext = externalDataRef(tensor);
   if (ext) {
     if (!options.modelDir) {
-      throw new InvalidArgumentError('modelDir', options.modelDir, `the folder of the .onnx file: tensor ${JSON.stringify(tensor.name)} keeps its data in external file ${JSON.stringify(ext.location)}`);
+      throw new InvalidArgumentError(
+        'modelDir',
+        options.modelDir,
+        `the folder of the .onnx file: tensor ${JSON.stringify(tensor.name)} keeps its data in external file ${JSON.stringify(ext.location)}`,
+      );
     }
     if (path.isAbsolute(ext.location) || ext.location.split(/[\\/]/).includes('..')) {
-      throw new InvalidArgumentError(`tensor ${JSON.stringify(tensor.name)}.external_data.location`, ext.location, 'a relative path inside the model folder');
+      throw new InvalidArgumentError(
+        `tensor ${JSON.stringify(tensor.name)}.external_data.location`,
+        ext.location,
+        'a relative path inside the model folder',
+      );
     }
     const file = path.join(options.modelDir, ext.location);
     if (!fs.existsSync(file)) {
-      throw new MissingResourceError(file, `external data file ${file} of tensor ${JSON.stringify(tensor.name)} is missing (it must sit next to the .onnx file)`);
+      throw new MissingResourceError(
+        file,
+        `external data file ${file} of tensor ${JSON.stringify(tensor.name)} is missing (it must sit next to the .onnx file)`,
+      );
     }
     const expected = tensorElementCount(tensorDims(tensor)) * (ELEMENT_BYTES[tensor.dataType ?? 0] ?? 0);
     const length = ext.length ?? expected;
@@ -227,7 +256,11 @@ function tensorRawBytes(tensor: OnnxTensorProto, options: TensorReadOptions): Ui
     try {
       const size = fs.fstatSync(fd).size;
       if (ext.offset + length > size) {
-        throw new InvalidArgumentError(`tensor ${JSON.stringify(tensor.name)}.external_data`, { offset: ext.offset, length }, `a range inside ${file} (${size} bytes)`);
+        throw new InvalidArgumentError(
+          `tensor ${JSON.stringify(tensor.name)}.external_data`,
+          { offset: ext.offset, length },
+          `a range inside ${file} (${size} bytes)`,
+        );
       }
       const out = new Uint8Array(length);
       fs.readSync(fd, out, 0, length, ext.offset);
@@ -249,13 +282,21 @@ export function readTensorAsFloat32(tensor: OnnxTensorProto, options: TensorRead
   const n = tensorElementCount(tensorDims(tensor));
   const where = `tensor ${JSON.stringify(tensor.name)}`;
   if (!(dtype in ELEMENT_BYTES)) {
-    throw new InvalidArgumentError(`${where}.data_type`, dtype, 'FLOAT (1), FLOAT16 (10), BFLOAT16 (16) or DOUBLE (11)');
+    throw new InvalidArgumentError(
+      `${where}.data_type`,
+      dtype,
+      'FLOAT (1), FLOAT16 (10), BFLOAT16 (16) or DOUBLE (11)',
+    );
   }
   const raw = tensorRawBytes(tensor, options);
   const out = new Float32Array(n);
   if (raw) {
     if (raw.length !== n * ELEMENT_BYTES[dtype]) {
-      throw new InvalidArgumentError(`${where}.raw_data`, `${raw.length} bytes`, `${n * ELEMENT_BYTES[dtype]} bytes for ${n} elements of data_type ${dtype}`);
+      throw new InvalidArgumentError(
+        `${where}.raw_data`,
+        `${raw.length} bytes`,
+        `${n * ELEMENT_BYTES[dtype]} bytes for ${n} elements of data_type ${dtype}`,
+      );
     }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) {
@@ -267,10 +308,18 @@ export function readTensorAsFloat32(tensor: OnnxTensorProto, options: TensorRead
     return out;
   }
   const typed =
-    dtype === OnnxDataType.FLOAT ? tensor.floatData : dtype === OnnxDataType.DOUBLE ? tensor.doubleData : tensor.int32Data;
+    dtype === OnnxDataType.FLOAT
+      ? tensor.floatData
+      : dtype === OnnxDataType.DOUBLE
+        ? tensor.doubleData
+        : tensor.int32Data;
   const values = typed ?? [];
   if (values.length !== n) {
-    throw new InvalidArgumentError(`${where}`, `${values.length} stored values`, `${n} values for dims [${tensorDims(tensor).join(', ')}]`);
+    throw new InvalidArgumentError(
+      `${where}`,
+      `${values.length} stored values`,
+      `${n} values for dims [${tensorDims(tensor).join(', ')}]`,
+    );
   }
   for (let i = 0; i < n; i++) {
     const v = values[i];
@@ -290,7 +339,11 @@ export function writeTensorFromFloat32(tensor: OnnxTensorProto, values: Float32A
   const dtype = tensor.dataType ?? 0;
   const n = tensorElementCount(tensorDims(tensor));
   if (values.length !== n) {
-    throw new InvalidArgumentError(`values for tensor ${JSON.stringify(tensor.name)}`, `${values.length} values`, `${n} values`);
+    throw new InvalidArgumentError(
+      `values for tensor ${JSON.stringify(tensor.name)}`,
+      `${values.length} values`,
+      `${n} values`,
+    );
   }
   const inTypedField =
     tensor.dataLocation !== ONNX_DATA_LOCATION_EXTERNAL && !(tensor.rawData && tensor.rawData.length > 0);

@@ -1,6 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, MissingResourceError, ModelFileError, NumericalError, requireFinite, requireInteger } from '../core/errors.js';
+import {
+  InvalidArgumentError,
+  MissingResourceError,
+  ModelFileError,
+  NumericalError,
+  requireFinite,
+  requireInteger,
+} from '../core/errors.js';
 import { Rng, type NoiseSource } from '../core/rng.js';
 import { guidanceScaleEmbedding } from '../samplers/guidanceEmbedding.js';
 import { modelDefaults } from './modelDefaults.js';
@@ -29,7 +36,8 @@ export const PIPELINE_FAMILIES: readonly PipelineFamily[] = ['sd', 'lcm', 'turbo
  * evaluations into one session.run of 2b rows; the count is of evaluations, not calls.
  */
 export function unetEvaluationsPerStep(family: PipelineFamily, guidance: number): 1 | 2 {
-  if (!PIPELINE_FAMILIES.includes(family)) throw new InvalidArgumentError('family', family, `one of ${PIPELINE_FAMILIES.join(', ')}`);
+  if (!PIPELINE_FAMILIES.includes(family))
+    throw new InvalidArgumentError('family', family, `one of ${PIPELINE_FAMILIES.join(', ')}`);
   requireFinite('guidance', guidance, 0);
   return family !== 'lcm' && guidance > 1 ? 2 : 1;
 }
@@ -48,9 +56,15 @@ export interface OrchestrationOverhead {
  * (wall - sessionRun - png) / wall. `wallMs` defaults to the pipeline's own total; pass a time taken
  * around the call to include the caller's side.
  */
-export function orchestrationOverhead(timings: Pick<PipelineTimings, 'totalMs' | 'sessionRunMs' | 'pngMs'>, wallMs = timings.totalMs): OrchestrationOverhead {
+export function orchestrationOverhead(
+  timings: Pick<PipelineTimings, 'totalMs' | 'sessionRunMs' | 'pngMs'>,
+  wallMs = timings.totalMs,
+): OrchestrationOverhead {
   const wall = requireFinite('wallMs', wallMs, Number.MIN_VALUE);
-  const ms = wall - requireFinite('timings.sessionRunMs', timings.sessionRunMs, 0) - requireFinite('timings.pngMs', timings.pngMs, 0);
+  const ms =
+    wall -
+    requireFinite('timings.sessionRunMs', timings.sessionRunMs, 0) -
+    requireFinite('timings.pngMs', timings.pngMs, 0);
   return { ms, fraction: ms / wall };
 }
 
@@ -183,7 +197,10 @@ function readJsonFile(file: string, what: string): Record<string, unknown> {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
-    throw new ModelFileError(file, `${what} ${file} holds ${got}; expected a JSON object ({"key": value, ...}); ${FETCH_HINT}`);
+    throw new ModelFileError(
+      file,
+      `${what} ${file} holds ${got}; expected a JSON object ({"key": value, ...}); ${FETCH_HINT}`,
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -193,7 +210,12 @@ function optionalJson(file: string): Record<string, unknown> {
 }
 
 function isScheduler(x: unknown): x is Scheduler {
-  return typeof x === 'object' && x !== null && typeof (x as Scheduler).step === 'function' && typeof (x as Scheduler).setTimesteps === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Scheduler).step === 'function' &&
+    typeof (x as Scheduler).setTimesteps === 'function'
+  );
 }
 
 /** Throws NumericalError naming `component` when `data` holds NaN or Inf. */
@@ -202,7 +224,10 @@ function checkFinite(component: string, data: Float32Array, where: string): void
     if (!Number.isFinite(data[i])) {
       let bad = 0;
       for (let k = i; k < data.length; k++) if (!Number.isFinite(data[k])) bad++;
-      throw new NumericalError(component, `output ${where} holds ${bad} non-finite values (first: ${data[i]} at element ${i}); fp16 exports overflow easily: try the model's fp32 export, or device "cpu"`);
+      throw new NumericalError(
+        component,
+        `output ${where} holds ${bad} non-finite values (first: ${data[i]} at element ${i}); fp16 exports overflow easily: try the model's fp32 export, or device "cpu"`,
+      );
     }
   }
 }
@@ -227,10 +252,15 @@ class PerImageNoise implements NoiseSource {
 function setSchedulerSteps(scheduler: Scheduler, steps: number): void {
   const max = maxInferenceSteps(scheduler);
   if (steps > max) {
-    const why = max < scheduler.numTrainTimesteps
-      ? `LCM timesteps are a subset of the original_inference_steps = ${max} distillation grid`
-      : `num_train_timesteps = ${max}`;
-    throw new InvalidArgumentError('steps', steps, `expected an integer in [1, ${max}] (${scheduler.className}: ${why})`);
+    const why =
+      max < scheduler.numTrainTimesteps
+        ? `LCM timesteps are a subset of the original_inference_steps = ${max} distillation grid`
+        : `num_train_timesteps = ${max}`;
+    throw new InvalidArgumentError(
+      'steps',
+      steps,
+      `expected an integer in [1, ${max}] (${scheduler.className}: ${why})`,
+    );
   }
   try {
     scheduler.setTimesteps(steps);
@@ -245,7 +275,8 @@ function setSchedulerSteps(scheduler: Scheduler, steps: number): void {
 /** Most steps `scheduler` can take: LCM's original_inference_steps, else num_train_timesteps. */
 export function maxInferenceSteps(scheduler: Scheduler): number {
   const original = scheduler.config.original_inference_steps;
-  if (scheduler.className === 'LCMScheduler' && typeof original === 'number') return Math.min(original, scheduler.numTrainTimesteps);
+  if (scheduler.className === 'LCMScheduler' && typeof original === 'number')
+    return Math.min(original, scheduler.numTrainTimesteps);
   return scheduler.numTrainTimesteps;
 }
 
@@ -331,9 +362,15 @@ export class TextToImagePipeline {
     this.provider = unet.provider;
     const className = String(modelIndex._class_name ?? '');
     const hasCond = unet.hasInput('timestep_cond');
-    this.family = family ?? (hasCond ? 'lcm' : /turbo/i.test(className) || schedulerConfig.timestep_spacing === 'trailing' ? 'turbo' : 'sd');
+    this.family =
+      family ??
+      (hasCond ? 'lcm' : /turbo/i.test(className) || schedulerConfig.timestep_spacing === 'trailing' ? 'turbo' : 'sd');
     if (this.family === 'lcm' && !hasCond) {
-      throw new InvalidArgumentError('family', 'lcm', `the UNet has no timestep_cond input (inputs: ${unet.inputs.map((s) => s.name).join(', ')}); use "sd" with an LCMScheduler for LCM-LoRA models`);
+      throw new InvalidArgumentError(
+        'family',
+        'lcm',
+        `the UNet has no timestep_cond input (inputs: ${unet.inputs.map((s) => s.name).join(', ')}); use "sd" with an LCMScheduler for LCM-LoRA models`,
+      );
     }
     const sample = unet.input('sample');
     const fixedH = sample.shape[2];
@@ -349,12 +386,15 @@ export class TextToImagePipeline {
     this.latentChannels = typeof ch === 'number' && ch > 0 ? ch : Number(unetConfig.in_channels ?? 4);
     this.scalingFactor = Number(vaeConfig.scaling_factor ?? 0.18215);
     const condShape = hasCond ? unet.input('timestep_cond').shape[1] : undefined;
-    this.timeCondDim = typeof condShape === 'number' && condShape > 0 ? condShape : Number(unetConfig.time_cond_proj_dim ?? 256);
+    this.timeCondDim =
+      typeof condShape === 'number' && condShape > 0 ? condShape : Number(unetConfig.time_cond_proj_dim ?? 256);
     this.defaults = modelDefaults(modelIndex, this.family);
     this.timestepSpec = unet.input('timestep');
     this.sampleBatchDim = sample.shape[0];
     this.unetOutputName = unet.outputs.some((o) => o.name === 'out_sample') ? 'out_sample' : unet.outputs[0].name;
-    this.textOutputName = textEncoder.outputs.some((o) => o.name === 'last_hidden_state') ? 'last_hidden_state' : textEncoder.outputs[0].name;
+    this.textOutputName = textEncoder.outputs.some((o) => o.name === 'last_hidden_state')
+      ? 'last_hidden_state'
+      : textEncoder.outputs[0].name;
     this.vaeInputName = vaeDecoder.inputs[0].name;
     this.vaeOutputName = vaeDecoder.outputs.some((o) => o.name === 'sample') ? 'sample' : vaeDecoder.outputs[0].name;
     this.vocabularyNote = options.vocabularyNote === undefined ? (line) => console.log(line) : options.vocabularyNote;
@@ -388,7 +428,17 @@ export class TextToImagePipeline {
     const { batch, prompts, negatives, seeds, steps, guidance, width, height } = req;
     const doCfg = unetEvaluationsPerStep(this.family, guidance) === 2;
     const timings: PipelineTimings = {
-      tokenizerMs: 0, textEncoderMs: 0, unetMs: [], schedulerMs: 0, vaeMs: 0, previewMs: 0, pngMs: 0, totalMs: 0, sessionRunMs: 0, convertMs: 0, textEmbeddingCached: false,
+      tokenizerMs: 0,
+      textEncoderMs: 0,
+      unetMs: [],
+      schedulerMs: 0,
+      vaeMs: 0,
+      previewMs: 0,
+      pngMs: 0,
+      totalMs: 0,
+      sessionRunMs: 0,
+      convertMs: 0,
+      textEmbeddingCached: false,
     };
 
     // 1. Text: one text-encoder call for [negatives..., prompts...] (CFG) or [prompts...].
@@ -422,7 +472,9 @@ export class TextToImagePipeline {
     // 2. Scheduler and initial latents: one generator per seed.
     t = performance.now();
     const pooled = options.scheduler === undefined;
-    const scheduler = pooled ? this.schedulerPool.pop() ?? this.makeScheduler(undefined) : this.makeScheduler(options.scheduler);
+    const scheduler = pooled
+      ? (this.schedulerPool.pop() ?? this.makeScheduler(undefined))
+      : this.makeScheduler(options.scheduler);
     try {
       setSchedulerSteps(scheduler, steps);
       const lh = height / this.vaeScaleFactor;
@@ -431,7 +483,8 @@ export class TextToImagePipeline {
       const rngs = seeds.map((s) => new Rng(s));
       let latents: Float32Array = batch === 1 ? rngs[0].normal(perImage) : new Float32Array(batch * perImage);
       if (batch > 1) for (let i = 0; i < batch; i++) latents.set(rngs[i].normal(perImage), i * perImage);
-      if (scheduler.initNoiseSigma !== 1) for (let k = 0; k < latents.length; k++) latents[k] *= scheduler.initNoiseSigma;
+      if (scheduler.initNoiseSigma !== 1)
+        for (let k = 0; k < latents.length; k++) latents[k] *= scheduler.initNoiseSigma;
       const noise = new PerImageNoise(rngs);
       const latentDims = [batch, this.latentChannels, lh, lw];
       const timestepCond = this.family === 'lcm' ? this.guidanceCond(guidance, batch) : null;
@@ -447,7 +500,17 @@ export class TextToImagePipeline {
         const scaled = scheduler.scaleModelInput(latents, i);
         const t1 = performance.now();
         timings.schedulerMs += t1 - t;
-        const modelOutput = await this.predict(scaled, latentDims, timestep, embeds, embedDims, doCfg, guidance, timestepCond, i);
+        const modelOutput = await this.predict(
+          scaled,
+          latentDims,
+          timestep,
+          embeds,
+          embedDims,
+          doCfg,
+          guidance,
+          timestepCond,
+          i,
+        );
         const t2 = performance.now();
         timings.unetMs.push(t2 - t1);
         const out = scheduler.step(modelOutput, i, latents, { state, noise });
@@ -462,7 +525,15 @@ export class TextToImagePipeline {
             previews = await this.decodeToPng(denoised, latentDims, `preview of step ${i}`);
             timings.previewMs += performance.now() - tp;
           }
-          if (options.callback) await options.callback({ step: i, timestep, latents, denoised, elapsedMs: performance.now() - t0, previews });
+          if (options.callback)
+            await options.callback({
+              step: i,
+              timestep,
+              latents,
+              denoised,
+              elapsedMs: performance.now() - t0,
+              previews,
+            });
         }
       }
 
@@ -476,7 +547,20 @@ export class TextToImagePipeline {
       timings.sessionRunMs = this.sessionRunMs() - runMs0;
       timings.convertMs = this.convertMs() - convertMs0;
       timings.totalMs = performance.now() - t0;
-      return { images, seeds, prompts, provider: this.provider, family: this.family, width, height, steps, guidance, unknownWords, splitWords, timings };
+      return {
+        images,
+        seeds,
+        prompts,
+        provider: this.provider,
+        family: this.family,
+        width,
+        height,
+        steps,
+        guidance,
+        unknownWords,
+        splitWords,
+        timings,
+      };
     } finally {
       if (pooled && this.schedulerPool.length < SCHEDULER_POOL_SIZE) this.schedulerPool.push(scheduler);
     }
@@ -572,7 +656,11 @@ export class TextToImagePipeline {
     return { data: new Float32Array(n).fill(timestep), dims };
   }
 
-  private async decodeLatents(latents: Float32Array, latentDims: number[], where: string): Promise<{ data: Float32Array; dims: readonly number[] }> {
+  private async decodeLatents(
+    latents: Float32Array,
+    latentDims: number[],
+    where: string,
+  ): Promise<{ data: Float32Array; dims: readonly number[] }> {
     const scaledLatents = new Float32Array(latents.length);
     const inv = 1 / this.scalingFactor;
     for (let k = 0; k < latents.length; k++) scaledLatents[k] = latents[k] * inv;
@@ -590,14 +678,23 @@ export class TextToImagePipeline {
   private makeScheduler(override: SchedulerConfig | Scheduler | undefined): Scheduler {
     if (isScheduler(override)) return override;
     if (override !== undefined && (typeof override !== 'object' || override === null)) {
-      throw new InvalidArgumentError('scheduler', override, 'expected a scheduler config object (e.g. {_class_name: "EulerDiscreteScheduler"}) or a Scheduler');
+      throw new InvalidArgumentError(
+        'scheduler',
+        override,
+        'expected a scheduler config object (e.g. {_class_name: "EulerDiscreteScheduler"}) or a Scheduler',
+      );
     }
     try {
       return createScheduler({ ...this.schedulerConfig, ...(override ?? {}) });
     } catch (e) {
       // A bad key read from the model's own scheduler_config.json: name the file, not just the key.
       const key = e instanceof InvalidArgumentError ? e.field.split(/[.[]/)[0] : undefined;
-      if (e instanceof InvalidArgumentError && key !== undefined && !(override && key in override) && key in this.schedulerConfig) {
+      if (
+        e instanceof InvalidArgumentError &&
+        key !== undefined &&
+        !(override && key in override) &&
+        key in this.schedulerConfig
+      ) {
         const file = path.join(this.modelDir, 'scheduler', 'scheduler_config.json');
         throw new InvalidArgumentError(`${file} ${e.field}`, e.value, e.allowed);
       }
@@ -616,32 +713,59 @@ export class TextToImagePipeline {
   /** Checks and completes the options (typed errors name the field, the value and what is allowed). */
   private resolve(o: GenerateOptions) {
     if (o === null || typeof o !== 'object') throw new InvalidArgumentError('options', o, 'expected an object');
-    if (o.prompt !== undefined && o.prompts !== undefined) throw new InvalidArgumentError('prompts', o.prompts, 'give either prompt or prompts, not both');
-    if (o.prompts !== undefined && (!Array.isArray(o.prompts) || o.prompts.length === 0 || o.prompts.some((p) => typeof p !== 'string'))) {
+    if (o.prompt !== undefined && o.prompts !== undefined)
+      throw new InvalidArgumentError('prompts', o.prompts, 'give either prompt or prompts, not both');
+    if (
+      o.prompts !== undefined &&
+      (!Array.isArray(o.prompts) || o.prompts.length === 0 || o.prompts.some((p) => typeof p !== 'string'))
+    ) {
       throw new InvalidArgumentError('prompts', o.prompts, 'expected a non-empty array of strings');
     }
-    if (o.prompt !== undefined && typeof o.prompt !== 'string') throw new InvalidArgumentError('prompt', o.prompt, 'expected a string');
+    if (o.prompt !== undefined && typeof o.prompt !== 'string')
+      throw new InvalidArgumentError('prompt', o.prompt, 'expected a string');
     const batch = requireInteger('batchSize', o.batchSize ?? o.prompts?.length ?? o.seeds?.length ?? 1, 1, 64);
     const prompts = o.prompts ?? new Array<string>(batch).fill(o.prompt ?? '');
-    if (prompts.length !== batch) throw new InvalidArgumentError('prompts', `${prompts.length} prompts`, `expected ${batch} (one per image, batchSize = ${batch})`);
+    if (prompts.length !== batch)
+      throw new InvalidArgumentError(
+        'prompts',
+        `${prompts.length} prompts`,
+        `expected ${batch} (one per image, batchSize = ${batch})`,
+      );
     let negatives: string[];
     if (Array.isArray(o.negativePrompt)) {
-      if (o.negativePrompt.length !== batch) throw new InvalidArgumentError('negativePrompt', `${o.negativePrompt.length} prompts`, `expected one string, or ${batch} (one per image)`);
+      if (o.negativePrompt.length !== batch)
+        throw new InvalidArgumentError(
+          'negativePrompt',
+          `${o.negativePrompt.length} prompts`,
+          `expected one string, or ${batch} (one per image)`,
+        );
       negatives = o.negativePrompt;
     } else {
-      if (o.negativePrompt !== undefined && typeof o.negativePrompt !== 'string') throw new InvalidArgumentError('negativePrompt', o.negativePrompt, 'expected a string or an array of strings');
+      if (o.negativePrompt !== undefined && typeof o.negativePrompt !== 'string')
+        throw new InvalidArgumentError('negativePrompt', o.negativePrompt, 'expected a string or an array of strings');
       negatives = new Array<string>(batch).fill(o.negativePrompt ?? '');
     }
     let seeds: number[];
     if (o.seeds !== undefined) {
-      if (!Array.isArray(o.seeds) || o.seeds.length !== batch) throw new InvalidArgumentError('seeds', o.seeds, `expected an array of ${batch} seeds (one per image, batchSize = ${batch})`);
+      if (!Array.isArray(o.seeds) || o.seeds.length !== batch)
+        throw new InvalidArgumentError(
+          'seeds',
+          o.seeds,
+          `expected an array of ${batch} seeds (one per image, batchSize = ${batch})`,
+        );
       if (o.seed !== undefined) throw new InvalidArgumentError('seed', o.seed, 'give either seed or seeds, not both');
       seeds = o.seeds.map((s, i) => requireInteger(`seeds[${i}]`, s, 0));
     } else {
       // image i gets seed + i, so the first seed leaves room for the batch below the generator's 2^53 - 1
       const maxFirst = Number.MAX_SAFE_INTEGER - (batch - 1);
-      if (o.seed !== undefined && (typeof o.seed !== 'number' || !Number.isInteger(o.seed) || o.seed < 0 || o.seed > maxFirst)) {
-        const why = batch > 1 ? `; image i gets seed + i, and seed + ${batch - 1} must stay <= 2^53 - 1 (the generator's largest seed)` : " (the generator's seeds)";
+      if (
+        o.seed !== undefined &&
+        (typeof o.seed !== 'number' || !Number.isInteger(o.seed) || o.seed < 0 || o.seed > maxFirst)
+      ) {
+        const why =
+          batch > 1
+            ? `; image i gets seed + i, and seed + ${batch - 1} must stay <= 2^53 - 1 (the generator's largest seed)`
+            : " (the generator's seeds)";
         throw new InvalidArgumentError('seed', o.seed, `expected an integer in [0, ${maxFirst}]${why}`);
       }
       const first = o.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : o.seed;
@@ -653,14 +777,20 @@ export class TextToImagePipeline {
     const size = (field: string, v: unknown): number => {
       const n = requireInteger(field, v ?? this.nativeSize, 1);
       if (n % 8 !== 0 || n < this.minSize || n > this.maxSize) {
-        throw new InvalidArgumentError(field, n, `expected a multiple of 8 in [${this.minSize}, ${this.maxSize}] for this model (native ${this.nativeSize})`);
+        throw new InvalidArgumentError(
+          field,
+          n,
+          `expected a multiple of 8 in [${this.minSize}, ${this.maxSize}] for this model (native ${this.nativeSize})`,
+        );
       }
       return n;
     };
     const width = size('width', o.width);
     const height = size('height', o.height);
-    if (o.previews !== undefined && typeof o.previews !== 'boolean') throw new InvalidArgumentError('previews', o.previews, 'expected true or false');
-    if (o.callback !== undefined && typeof o.callback !== 'function') throw new InvalidArgumentError('callback', o.callback, 'expected a function');
+    if (o.previews !== undefined && typeof o.previews !== 'boolean')
+      throw new InvalidArgumentError('previews', o.previews, 'expected true or false');
+    if (o.callback !== undefined && typeof o.callback !== 'function')
+      throw new InvalidArgumentError('callback', o.callback, 'expected a function');
     return { batch, prompts, negatives, seeds, steps, guidance, width, height };
   }
 
@@ -677,31 +807,53 @@ export class TextToImagePipeline {
  * sessions; one line saying which and why is logged.
  */
 export async function loadPipeline(modelDir: string, options: LoadPipelineOptions = {}): Promise<TextToImagePipeline> {
-  if (typeof modelDir !== 'string' || modelDir.length === 0) throw new InvalidArgumentError('modelDir', modelDir, 'expected a folder path');
+  if (typeof modelDir !== 'string' || modelDir.length === 0)
+    throw new InvalidArgumentError('modelDir', modelDir, 'expected a folder path');
   if (!fs.existsSync(modelDir) || !fs.statSync(modelDir).isDirectory()) {
     throw new MissingResourceError(modelDir, `model folder ${modelDir} does not exist; ${FETCH_HINT}`);
   }
   if (options.family !== undefined && !PIPELINE_FAMILIES.includes(options.family)) {
     throw new InvalidArgumentError('family', options.family, `expected one of ${PIPELINE_FAMILIES.join(', ')}`);
   }
-  if (options.textEmbeddingCache !== undefined) requireInteger('textEmbeddingCache', options.textEmbeddingCache, 0, 1024);
+  if (options.textEmbeddingCache !== undefined)
+    requireInteger('textEmbeddingCache', options.textEmbeddingCache, 0, 1024);
   const modelIndex = readJsonFile(path.join(modelDir, 'model_index.json'), 'model index');
-  const shipped = readJsonFile(path.join(modelDir, 'scheduler', 'scheduler_config.json'), 'scheduler config') as SchedulerConfig;
+  const shipped = readJsonFile(
+    path.join(modelDir, 'scheduler', 'scheduler_config.json'),
+    'scheduler config',
+  ) as SchedulerConfig;
   const { config: schedulerConfig, note: schedulerNote } = runnableSchedulerConfig(shipped);
   if (schedulerNote) (options.log ?? console.log)(schedulerNote);
   const files = ['text_encoder', 'unet', 'vae_decoder'].map((c) => path.join(modelDir, c, 'model.onnx'));
   for (const f of files) {
-    if (!fs.existsSync(f)) throw new MissingResourceError(f, `${path.basename(path.dirname(f))} model ${f} does not exist; ${FETCH_HINT}`);
+    if (!fs.existsSync(f))
+      throw new MissingResourceError(f, `${path.basename(path.dirname(f))} model ${f} does not exist; ${FETCH_HINT}`);
   }
   const tokenizer = loadClipTokenizer(path.join(modelDir, 'tokenizer'), { warn: options.warn });
-  const unet = await OnnxModel.open(files[1], { device: options.device ?? 'auto', component: 'unet', log: options.log });
+  const unet = await OnnxModel.open(files[1], {
+    device: options.device ?? 'auto',
+    component: 'unet',
+    log: options.log,
+  });
   const eps = unet.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
   const textEncoder = await OnnxModel.open(files[0], { executionProviders: eps, component: 'text_encoder' });
   const vaeDecoder = await OnnxModel.open(files[2], { executionProviders: eps, component: 'vae_decoder' });
   const unetConfig = optionalJson(path.join(modelDir, 'unet', 'config.json'));
   const vaeConfig = optionalJson(path.join(modelDir, 'vae_decoder', 'config.json'));
-  return new TextToImagePipeline(modelDir, modelIndex, schedulerConfig, tokenizer, textEncoder, unet, vaeDecoder, unetConfig, vaeConfig, options.family, {
-    textEmbeddingCache: options.textEmbeddingCache,
-    vocabularyNote: options.vocabularyNote,
-  });
+  return new TextToImagePipeline(
+    modelDir,
+    modelIndex,
+    schedulerConfig,
+    tokenizer,
+    textEncoder,
+    unet,
+    vaeDecoder,
+    unetConfig,
+    vaeConfig,
+    options.family,
+    {
+      textEmbeddingCache: options.textEmbeddingCache,
+      vocabularyNote: options.vocabularyNote,
+    },
+  );
 }

@@ -72,7 +72,10 @@ export async function chooseProvider<T>(
     if (e instanceof ModelFileError) throw e; // the model file is bad, whatever the provider
     const msg = firstLine((e as Error).message);
     if (device === 'cuda') {
-      throw new ProviderUnavailableError('cuda', `${lib.path} is installed but a session could not use it: ${msg} (check the GPU driver, CUDA 13 and cuDNN 9, or rerun \`npm run setup:cuda\`)`);
+      throw new ProviderUnavailableError(
+        'cuda',
+        `${lib.path} is installed but a session could not use it: ${msg} (check the GPU driver, CUDA 13 and cuDNN 9, or rerun \`npm run setup:cuda\`)`,
+      );
     }
     return { provider: 'cpu', reason: `CUDA failed, using the CPU: ${msg}`, value: await open(['cpu']) };
   }

@@ -34,7 +34,15 @@ export interface KnownModel {
   note: string;
 }
 
-const OPTIMUM_LAYOUT = ['model_index.json', 'scheduler/scheduler_config.json', 'text_encoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'unet/model.onnx', 'vae_decoder/model.onnx'];
+const OPTIMUM_LAYOUT = [
+  'model_index.json',
+  'scheduler/scheduler_config.json',
+  'text_encoder/model.onnx',
+  'tokenizer/vocab.json',
+  'tokenizer/merges.txt',
+  'unet/model.onnx',
+  'vae_decoder/model.onnx',
+];
 
 /** The registry. */
 export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze([
@@ -69,7 +77,8 @@ export const KNOWN_MODELS: readonly KnownModel[] = Object.freeze([
     revision: 'onnx',
     family: 'sd',
     baseModel: 'Stable Diffusion v1.5',
-    publisher: 'runwayml (the original publisher; its "onnx" branch held the diffusers ONNX export). Community re-export: onnx-community/stable-diffusion-v1-5-ONNX',
+    publisher:
+      'runwayml (the original publisher; its "onnx" branch held the diffusers ONNX export). Community re-export: onnx-community/stable-diffusion-v1-5-ONNX',
     defaults: { steps: 25, guidanceScale: 7.5, width: 512, height: 512, scheduler: 'PNDMScheduler' },
     // diffusers' conversion script, which wrote this branch, saves the UNet's weights to unet/weights.pb.
     expectedFiles: [...OPTIMUM_LAYOUT, 'unet/weights.pb'],
@@ -114,17 +123,26 @@ function isModelFolder(dir: string): boolean {
  */
 export function resolveModel(nameOrPath: string, options: { modelsDir?: string } = {}): string {
   if (typeof nameOrPath !== 'string' || nameOrPath.trim() === '') {
-    throw new InvalidArgumentError('model', nameOrPath, `a model folder or one of ${KNOWN_MODELS.map((m) => m.name).join(', ')}`);
+    throw new InvalidArgumentError(
+      'model',
+      nameOrPath,
+      `a model folder or one of ${KNOWN_MODELS.map((m) => m.name).join(', ')}`,
+    );
   }
   const modelsDir = options.modelsDir ?? 'models';
   const known = findKnownModel(nameOrPath);
   if (known) {
     const dir = path.join(modelsDir, known.name);
     if (isModelFolder(dir)) return dir;
-    throw new MissingResourceError(dir, `model ${known.name} (${known.repo}) is not downloaded to ${dir}; get it with: ${fetchCommandFor(known)}`);
+    throw new MissingResourceError(
+      dir,
+      `model ${known.name} (${known.repo}) is not downloaded to ${dir}; get it with: ${fetchCommandFor(known)}`,
+    );
   }
   const looksLikePath = nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.startsWith('.');
-  const candidates = looksLikePath ? [nameOrPath] : [path.join(modelsDir, nameOrPath), path.join(modelsDir, 'fixtures', nameOrPath)];
+  const candidates = looksLikePath
+    ? [nameOrPath]
+    : [path.join(modelsDir, nameOrPath), path.join(modelsDir, 'fixtures', nameOrPath)];
   for (const dir of candidates) {
     if (isModelFolder(dir)) return dir;
   }
@@ -149,11 +167,16 @@ export function detectModelFamily(dir: string): ModelFamily | undefined {
     }
   };
   const fetched = readJson('fetch.json');
-  const fromRegistry = (typeof fetched?.repo === 'string' && findKnownModel(fetched.repo)) || findKnownModel(path.basename(dir));
+  const fromRegistry =
+    (typeof fetched?.repo === 'string' && findKnownModel(fetched.repo)) || findKnownModel(path.basename(dir));
   if (fromRegistry) return fromRegistry.family;
   const index = readJson('model_index.json');
   const unetConfig = readJson('unet/config.json');
-  if (String(index?._class_name ?? '').includes('LatentConsistency') || (unetConfig && unetConfig.time_cond_proj_dim != null)) return 'lcm';
+  if (
+    String(index?._class_name ?? '').includes('LatentConsistency') ||
+    (unetConfig && unetConfig.time_cond_proj_dim != null)
+  )
+    return 'lcm';
   if (/turbo/i.test(path.basename(dir)) || /turbo/i.test(String(fetched?.repo ?? ''))) return 'turbo';
   if (index) return 'sd';
   return undefined;

@@ -29,11 +29,16 @@ const MAX_HEADER_BYTES = 100_000_000;
 
 /** Parses safetensors bytes. Throws InvalidArgumentError naming the tensor or header field that is wrong. */
 export function parseSafetensors(bytes: Uint8Array, field = 'safetensors'): SafeTensorsFile {
-  if (bytes.length < 8) throw new InvalidArgumentError(field, `${bytes.length} bytes`, 'at least 8 bytes (u64 header length)');
+  if (bytes.length < 8)
+    throw new InvalidArgumentError(field, `${bytes.length} bytes`, 'at least 8 bytes (u64 header length)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength < 2 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.length) {
-    throw new InvalidArgumentError(`${field}.headerLength`, headerLength, `2..${Math.min(MAX_HEADER_BYTES, bytes.length - 8)} (file has ${bytes.length} bytes)`);
+    throw new InvalidArgumentError(
+      `${field}.headerLength`,
+      headerLength,
+      `2..${Math.min(MAX_HEADER_BYTES, bytes.length - 8)} (file has ${bytes.length} bytes)`,
+    );
   }
   let header: Record<string, unknown>;
   try {
@@ -64,13 +69,27 @@ export function parseSafetensors(bytes: Uint8Array, field = 'safetensors'): Safe
     }
     const shape = e.shape as number[];
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0) || offsets[0] > offsets[1] || offsets[1] > dataLength) {
-      throw new InvalidArgumentError(`${where}.data_offsets`, offsets, `[begin, end] with 0 <= begin <= end <= ${dataLength}`);
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1] ||
+      offsets[1] > dataLength
+    ) {
+      throw new InvalidArgumentError(
+        `${where}.data_offsets`,
+        offsets,
+        `[begin, end] with 0 <= begin <= end <= ${dataLength}`,
+      );
     }
     const n = tensorElementCount(shape);
     const [begin, end] = offsets as [number, number];
     if (end - begin !== n * DTYPE_BYTES[dtype]) {
-      throw new InvalidArgumentError(`${where}.data_offsets`, offsets, `a range of ${n * DTYPE_BYTES[dtype]} bytes (${n} x ${dtype})`);
+      throw new InvalidArgumentError(
+        `${where}.data_offsets`,
+        offsets,
+        `a range of ${n * DTYPE_BYTES[dtype]} bytes (${n} x ${dtype})`,
+      );
     }
     const raw = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin);
     const data = new Float32Array(n);
@@ -92,14 +111,22 @@ export function readSafetensorsFile(file: string): SafeTensorsFile {
 }
 
 /** Writes float32 tensors as a safetensors file's bytes (F32 or F16); used to make LoRA files and test inputs. */
-export function encodeSafetensors(tensors: Record<string, { shape: number[]; data: ArrayLike<number>; dtype?: 'F32' | 'F16' }>, metadata?: Record<string, string>): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, { shape: number[]; data: ArrayLike<number>; dtype?: 'F32' | 'F16' }>,
+  metadata?: Record<string, string>,
+): Uint8Array {
   const header: Record<string, unknown> = {};
   const blobs: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of Object.entries(tensors)) {
     const dtype = t.dtype ?? 'F32';
     const n = tensorElementCount(t.shape);
-    if (t.data.length !== n) throw new InvalidArgumentError(`tensors[${JSON.stringify(name)}].data`, `${t.data.length} values`, `${n} values for shape [${t.shape.join(', ')}]`);
+    if (t.data.length !== n)
+      throw new InvalidArgumentError(
+        `tensors[${JSON.stringify(name)}].data`,
+        `${t.data.length} values`,
+        `${n} values for shape [${t.shape.join(', ')}]`,
+      );
     const blob = new Uint8Array(n * DTYPE_BYTES[dtype]);
     const v = new DataView(blob.buffer);
     for (let i = 0; i < n; i++) {

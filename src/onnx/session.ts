@@ -99,7 +99,10 @@ export class OnnxModel {
   static async open(modelPath: string, options: OpenModelOptions = {}): Promise<OnnxModel> {
     const component = options.component ?? modelPath;
     if (!fs.existsSync(modelPath)) {
-      throw new MissingResourceError(modelPath, `${component}: model file ${modelPath} does not exist (get a model with \`npm run fetch-model -- <repo>\`)`);
+      throw new MissingResourceError(
+        modelPath,
+        `${component}: model file ${modelPath} does not exist (get a model with \`npm run fetch-model -- <repo>\`)`,
+      );
     }
     const create = async (executionProviders: string[]) => {
       try {
@@ -120,7 +123,9 @@ export class OnnxModel {
       log(`onnx: ${component} on cpu`);
       if (!cudaHintShown) {
         cudaHintShown = true;
-        log(`onnx: (info) running on the CPU, which is all the course needs; on a machine with an NVIDIA GPU, ${CUDA_HINT}`);
+        log(
+          `onnx: (info) running on the CPU, which is all the course needs; on a machine with an NVIDIA GPU, ${CUDA_HINT}`,
+        );
       }
     } else {
       log(`onnx: ${component} on ${choice.provider} (${choice.reason})`);
@@ -136,7 +141,8 @@ export class OnnxModel {
   /** The spec of input `name` (InvalidArgumentError listing the inputs when absent). */
   input(name: string): OnnxTensorSpec {
     const s = this.inputByName.get(name);
-    if (!s) throw new InvalidArgumentError(`${this.component} input`, name, `expected one of: ${describeSpecs(this.inputs)}`);
+    if (!s)
+      throw new InvalidArgumentError(`${this.component} input`, name, `expected one of: ${describeSpecs(this.inputs)}`);
     return s;
   }
 
@@ -144,7 +150,8 @@ export class OnnxModel {
   validate(feeds: Record<string, OnnxFeed>): void {
     const expected = () => `${this.component} expects ${describeSpecs(this.inputs)}`;
     for (const name of Object.keys(feeds)) {
-      if (!this.inputByName.has(name)) throw new InvalidArgumentError(`${this.component}.${name}`, 'unexpected input', expected());
+      if (!this.inputByName.has(name))
+        throw new InvalidArgumentError(`${this.component}.${name}`, 'unexpected input', expected());
     }
     let symbols: Map<string, number> | undefined;
     for (const spec of this.inputs) {
@@ -153,18 +160,34 @@ export class OnnxModel {
       const given = () => `${feedType(feed)} [${feed.dims.join(', ')}]`;
       let size = 1;
       for (const d of feed.dims) size *= d;
-      const typeOk = FLOAT_TYPES.has(spec.type) ? feed.data instanceof Float32Array : INT_TYPES.has(spec.type) ? !(feed.data instanceof Float32Array) : true;
-      if (!typeOk || size !== feed.data.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), expected());
+      const typeOk = FLOAT_TYPES.has(spec.type)
+        ? feed.data instanceof Float32Array
+        : INT_TYPES.has(spec.type)
+          ? !(feed.data instanceof Float32Array)
+          : true;
+      if (!typeOk || size !== feed.data.length)
+        throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), expected());
       if (spec.shape.length > 0) {
-        if (spec.shape.length !== feed.dims.length) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), expected());
+        if (spec.shape.length !== feed.dims.length)
+          throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), expected());
         for (let i = 0; i < spec.shape.length; i++) {
           const d = spec.shape[i];
           const got = feed.dims[i];
-          if (typeof d === 'number' && d >= 0 && d !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), `${expected()} (dimension ${i} must be ${d})`);
+          if (typeof d === 'number' && d >= 0 && d !== got)
+            throw new InvalidArgumentError(
+              `${this.component}.${spec.name}`,
+              given(),
+              `${expected()} (dimension ${i} must be ${d})`,
+            );
           if (typeof d === 'string' && d !== '') {
             symbols ??= new Map<string, number>();
             const seen = symbols.get(d);
-            if (seen !== undefined && seen !== got) throw new InvalidArgumentError(`${this.component}.${spec.name}`, given(), `${expected()} (dimension ${i} is "${d}" = ${seen} elsewhere)`);
+            if (seen !== undefined && seen !== got)
+              throw new InvalidArgumentError(
+                `${this.component}.${spec.name}`,
+                given(),
+                `${expected()} (dimension ${i} is "${d}" = ${seen} elsewhere)`,
+              );
             symbols.set(d, got);
           }
         }
@@ -188,7 +211,10 @@ export class OnnxModel {
     const out: Record<string, OnnxFetch> = {};
     for (const [name, t] of Object.entries(results)) {
       const tensor = t as ort.Tensor;
-      const data = tensor.type === 'float16' ? float16ArrayToFloat32(tensor.data as Uint16Array) : (tensor.data as Float32Array | Int32Array | BigInt64Array);
+      const data =
+        tensor.type === 'float16'
+          ? float16ArrayToFloat32(tensor.data as Uint16Array)
+          : (tensor.data as Float32Array | Int32Array | BigInt64Array);
       out[name] = { data, dims: tensor.dims.slice(), type: tensor.type };
     }
     const ms = t2 - t1;
@@ -226,8 +252,11 @@ export function modelLoadError(modelPath: string, component: string, e: unknown)
   } catch {
     // the size is only a hint
   }
-  return new ModelFileError(modelPath, `${component}: ${modelPath}${size} is not a loadable ONNX model: ${reason || 'ONNX Runtime refused it'}; ` +
-    'the file is truncated, corrupt or not ONNX: download it again (`npm run fetch-model -- <repo>`) or rebuild it');
+  return new ModelFileError(
+    modelPath,
+    `${component}: ${modelPath}${size} is not a loadable ONNX model: ${reason || 'ONNX Runtime refused it'}; ` +
+      'the file is truncated, corrupt or not ONNX: download it again (`npm run fetch-model -- <repo>`) or rebuild it',
+  );
 }
 
 function feedType(feed: OnnxFeed): string {
@@ -243,9 +272,17 @@ function toTensor(spec: OnnxTensorSpec, feed: OnnxFeed): ort.Tensor {
     case 'float32':
       return new ort.Tensor('float32', d as Float32Array, dims);
     case 'int64':
-      return new ort.Tensor('int64', d instanceof BigInt64Array ? d : BigInt64Array.from(d as Int32Array, (v) => BigInt(v)), dims);
+      return new ort.Tensor(
+        'int64',
+        d instanceof BigInt64Array ? d : BigInt64Array.from(d as Int32Array, (v) => BigInt(v)),
+        dims,
+      );
     case 'int32':
-      return new ort.Tensor('int32', d instanceof Int32Array ? d : Int32Array.from(d as BigInt64Array, (v) => Number(v)), dims);
+      return new ort.Tensor(
+        'int32',
+        d instanceof Int32Array ? d : Int32Array.from(d as BigInt64Array, (v) => Number(v)),
+        dims,
+      );
     default:
       return new ort.Tensor(d as Float32Array, dims);
   }

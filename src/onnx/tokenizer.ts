@@ -13,14 +13,17 @@ interface HfTokenizer {
 // compiles to CommonJS, and TypeScript (node16 resolution) refuses a static import of an ES
 // module's types from CommonJS, so it is required and typed by the interface above.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Tokenizer } = require('@huggingface/tokenizers') as { Tokenizer: new (tokenizerJson: object, config: object) => HfTokenizer };
+const { Tokenizer } = require('@huggingface/tokenizers') as {
+  Tokenizer: new (tokenizerJson: object, config: object) => HfTokenizer;
+};
 
 /**
  * CLIP's pre-tokenizer split (Radford et al. 2021, the `pat` of OpenAI's simple_tokenizer.py as
  * Hugging Face's tokenizer.json writes it): special tokens, English contractions, letter runs,
  * single digits, runs of other non-space characters.
  */
-export const CLIP_SPLIT_PATTERN = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
+export const CLIP_SPLIT_PATTERN =
+  "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
 /** The parts of a tokenizer_config.json (plus special_tokens_map.json) the pipeline reads. */
 export interface ClipTokenizerConfig {
@@ -56,13 +59,29 @@ export interface ClipEncoding {
  * followed by the byte-level alphabet, BPE with the `</w>` end-of-word suffix, and BOS ... EOS
  * around each sequence.
  */
-export function buildClipTokenizerJson(vocab: Record<string, number>, merges: string[], special: { bos: string; eos: string; unk: string }): Record<string, unknown> {
-  for (const [field, token] of [['bos_token', special.bos], ['eos_token', special.eos], ['unk_token', special.unk]] as const) {
+export function buildClipTokenizerJson(
+  vocab: Record<string, number>,
+  merges: string[],
+  special: { bos: string; eos: string; unk: string },
+): Record<string, unknown> {
+  for (const [field, token] of [
+    ['bos_token', special.bos],
+    ['eos_token', special.eos],
+    ['unk_token', special.unk],
+  ] as const) {
     if (!Object.prototype.hasOwnProperty.call(vocab, token)) {
       throw new InvalidArgumentError(field, token, 'expected a token present in vocab.json');
     }
   }
-  const addedToken = (content: string) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true });
+  const addedToken = (content: string) => ({
+    id: vocab[content],
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: true,
+    special: true,
+  });
   const added = [special.bos, special.eos].filter((t, i, a) => a.indexOf(t) === i).map(addedToken);
   return {
     version: '1.0',
@@ -71,7 +90,11 @@ export function buildClipTokenizerJson(vocab: Record<string, number>, merges: st
     added_tokens: added,
     normalizer: {
       type: 'Sequence',
-      normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }, { type: 'Lowercase' }],
+      normalizers: [
+        { type: 'NFC' },
+        { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' },
+        { type: 'Lowercase' },
+      ],
     },
     pre_tokenizer: {
       type: 'Sequence',
@@ -116,7 +139,10 @@ function readJson(file: string): Record<string, unknown> {
     throw new ModelFileError(file, `cannot read ${file}: ${(e as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ModelFileError(file, `${file} holds ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}; expected a JSON object`);
+    throw new ModelFileError(
+      file,
+      `${file} holds ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`}; expected a JSON object`,
+    );
   }
   return parsed as Record<string, unknown>;
 }
@@ -139,7 +165,11 @@ export class ClipTokenizer {
   private readonly vocabTokens: string[];
   private readonly splitPattern = new RegExp(CLIP_SPLIT_PATTERN, 'gu');
 
-  constructor(tokenizerJson: Record<string, unknown>, config: ClipTokenizerConfig, warn: (message: string) => void = (m) => console.warn(m)) {
+  constructor(
+    tokenizerJson: Record<string, unknown>,
+    config: ClipTokenizerConfig,
+    warn: (message: string) => void = (m) => console.warn(m),
+  ) {
     this.tokenizer = new Tokenizer(tokenizerJson, config);
     this.warn = warn;
     const model = tokenizerJson.model as { unk_token?: string; vocab?: Record<string, number> } | undefined;
@@ -159,7 +189,10 @@ export class ClipTokenizer {
     this.padId = id('pad_token', pad);
     const maxLength = config.model_max_length;
     // Some configs carry a huge sentinel (1e30) for "no limit"; CLIP's text encoder takes 77.
-    this.maxLength = typeof maxLength === 'number' && Number.isInteger(maxLength) && maxLength >= 2 && maxLength <= 4096 ? maxLength : 77;
+    this.maxLength =
+      typeof maxLength === 'number' && Number.isInteger(maxLength) && maxLength >= 2 && maxLength <= 4096
+        ? maxLength
+        : 77;
   }
 
   /** Tokenizes one prompt into exactly maxLength ids. Warns (once per call) when it truncates. */
@@ -173,7 +206,9 @@ export class ClipTokenizer {
       droppedTokens = ids.length - this.maxLength;
       tokens = [...tokens.slice(0, this.maxLength - 1), tokens[tokens.length - 1]];
       ids = [...ids.slice(0, this.maxLength - 1), ids[ids.length - 1]];
-      this.warn(`tokenizer: prompt truncated to ${this.maxLength} tokens, ${droppedTokens} token${droppedTokens === 1 ? '' : 's'} dropped: ${JSON.stringify(text.slice(0, 60))}${text.length > 60 ? '...' : ''}`);
+      this.warn(
+        `tokenizer: prompt truncated to ${this.maxLength} tokens, ${droppedTokens} token${droppedTokens === 1 ? '' : 's'} dropped: ${JSON.stringify(text.slice(0, 60))}${text.length > 60 ? '...' : ''}`,
+      );
     }
     const padded = ids.slice();
     while (padded.length < this.maxLength) padded.push(this.padId);
@@ -254,7 +289,10 @@ export class ClipTokenizer {
  */
 export function loadClipTokenizer(dir: string, options: { warn?: (message: string) => void } = {}): ClipTokenizer {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new MissingResourceError(dir, `tokenizer folder ${dir} does not exist; a model folder needs tokenizer/ with tokenizer.json or vocab.json + merges.txt (get a model with \`npm run fetch-model -- <repo>\`)`);
+    throw new MissingResourceError(
+      dir,
+      `tokenizer folder ${dir} does not exist; a model folder needs tokenizer/ with tokenizer.json or vocab.json + merges.txt (get a model with \`npm run fetch-model -- <repo>\`)`,
+    );
   }
   const configFile = path.join(dir, 'tokenizer_config.json');
   const mapFile = path.join(dir, 'special_tokens_map.json');
@@ -271,7 +309,10 @@ export function loadClipTokenizer(dir: string, options: { warn?: (message: strin
     const mergesFile = path.join(dir, 'merges.txt');
     for (const f of [vocabFile, mergesFile]) {
       if (!fs.existsSync(f)) {
-        throw new MissingResourceError(f, `${f} is missing: the tokenizer folder needs tokenizer.json, or vocab.json and merges.txt (get a model with \`npm run fetch-model -- <repo>\`)`);
+        throw new MissingResourceError(
+          f,
+          `${f} is missing: the tokenizer folder needs tokenizer.json, or vocab.json and merges.txt (get a model with \`npm run fetch-model -- <repo>\`)`,
+        );
       }
     }
     const vocab = readJson(vocabFile) as Record<string, number>;

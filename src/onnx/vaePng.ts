@@ -8,13 +8,25 @@ import { tensorToPng, type ImageChannels } from '../image/tensorPng.js';
  */
 export async function vaeOutputToPngs(data: Float32Array, dims: readonly number[]): Promise<Buffer[]> {
   if (dims.length !== 4 || dims.reduce((a, b) => a * b, 1) !== data.length || (dims[1] !== 3 && dims[1] !== 1)) {
-    throw new InvalidArgumentError('dims', dims, `expected [batch, 3 or 1, height, width] matching ${data.length} values`);
+    throw new InvalidArgumentError(
+      'dims',
+      dims,
+      `expected [batch, 3 or 1, height, width] matching ${data.length} values`,
+    );
   }
   const [batch, channels, height, width] = dims;
   const per = channels * height * width;
   const images: Buffer[] = [];
   for (let b = 0; b < batch; b++) {
-    images.push(await tensorToPng(data.subarray(b * per, (b + 1) * per), { width, height, channels: channels as ImageChannels, layout: 'chw', range: [-1, 1] }));
+    images.push(
+      await tensorToPng(data.subarray(b * per, (b + 1) * per), {
+        width,
+        height,
+        channels: channels as ImageChannels,
+        layout: 'chw',
+        range: [-1, 1],
+      }),
+    );
   }
   return images;
 }

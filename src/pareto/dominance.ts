@@ -13,10 +13,18 @@ export function dominates(a: ArrayLike<number>, b: ArrayLike<number>, senses: re
     throw new InvalidArgumentError('senses', senses, "expected a non-empty array of 'min' | 'max'");
   }
   if (a?.length !== senses.length) {
-    throw new InvalidArgumentError('a.length', a?.length, `expected ${senses.length} (one value per objective in senses)`);
+    throw new InvalidArgumentError(
+      'a.length',
+      a?.length,
+      `expected ${senses.length} (one value per objective in senses)`,
+    );
   }
   if (b?.length !== senses.length) {
-    throw new InvalidArgumentError('b.length', b?.length, `expected ${senses.length} (one value per objective in senses)`);
+    throw new InvalidArgumentError(
+      'b.length',
+      b?.length,
+      `expected ${senses.length} (one value per objective in senses)`,
+    );
   }
   let strictlyBetter = false;
   for (let k = 0; k < senses.length; k++) {

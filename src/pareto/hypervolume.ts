@@ -11,7 +11,12 @@ import type { ParetoPoint } from './types.js';
  * sum_i (c_{i+1} - c_i) (q_i - q_ref), with c_{n} = c_ref.
  */
 export function hypervolume2d(points: readonly ParetoPoint[], reference: ParetoPoint): number {
-  if (reference === null || typeof reference !== 'object' || !Number.isFinite(reference.cost) || !Number.isFinite(reference.quality)) {
+  if (
+    reference === null ||
+    typeof reference !== 'object' ||
+    !Number.isFinite(reference.cost) ||
+    !Number.isFinite(reference.quality)
+  ) {
     throw new InvalidArgumentError('reference', reference, 'expected {cost, quality} with finite numbers');
   }
   const front = paretoFront(points); // validates the points

@@ -27,7 +27,9 @@ export interface GroupedBarChartOptions extends ProvenanceOptions {
 /** Grouped bar chart: for each category, one bar per group side by side. Pure: data in, figure out. */
 export function groupedBarChart(options: GroupedBarChartOptions): PlotlyFigure {
   const title = requireText('title', options.title);
-  const categories = requireNonEmptyArray<string>('categories', options.categories).map((c, i) => requireText(`categories[${i}]`, c));
+  const categories = requireNonEmptyArray<string>('categories', options.categories).map((c, i) =>
+    requireText(`categories[${i}]`, c),
+  );
   const groups = requireNonEmptyArray<BarGroup>('groups', options.groups);
   const data: Data[] = groups.map((g, k) => {
     const field = `groups[${k}]`;
@@ -35,7 +37,10 @@ export function groupedBarChart(options: GroupedBarChartOptions): PlotlyFigure {
     const name = requireText(`${field}.name`, g.name);
     const y = plotNumbers(`${field}.values`, g.values, true, categories.length);
     const trace: Data = {
-      type: 'bar', name, x: categories.slice(), y,
+      type: 'bar',
+      name,
+      x: categories.slice(),
+      y,
       marker: { color: g.color ?? PLOT_PALETTE[k % PLOT_PALETTE.length] },
     };
     if (g.errors !== undefined) {
@@ -50,7 +55,11 @@ export function groupedBarChart(options: GroupedBarChartOptions): PlotlyFigure {
   const layout: Partial<Layout> = {
     barmode: 'group',
     xaxis: { title: axisTitle(options.xTitle), type: 'category' },
-    yaxis: axisLayout({ title: options.yTitle, log: options.logY, values: options.logY ? data.map((t) => (t as { y: number[] }).y) : undefined }),
+    yaxis: axisLayout({
+      title: options.yTitle,
+      log: options.logY,
+      values: options.logY ? data.map((t) => (t as { y: number[] }).y) : undefined,
+    }),
   };
   return { data, layout: applyProvenance(layout, title, options) };
 }

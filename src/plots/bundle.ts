@@ -34,7 +34,10 @@ export function plotlyLibrarySource(): string {
     try {
       file = require.resolve('plotly.js-dist-min/plotly.min.js');
     } catch {
-      throw new MissingResourceError('plotly.js-dist-min/plotly.min.js', 'plotly.js-dist-min is not installed: run `npm install` in the project root.');
+      throw new MissingResourceError(
+        'plotly.js-dist-min/plotly.min.js',
+        'plotly.js-dist-min is not installed: run `npm install` in the project root.',
+      );
     }
     plotlyLibraryCache = readFileSync(file, 'utf8');
   }
@@ -54,7 +57,11 @@ export function figureJson(fig: PlotlyFigure): string {
   if (fig === null || typeof fig !== 'object' || !Array.isArray(fig.data)) {
     throw new InvalidArgumentError('figure', fig, 'expected a Plotly figure {data: [...], layout: {...}}');
   }
-  const plain = { data: fig.data, layout: fig.layout ?? {}, config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) } };
+  const plain = {
+    data: fig.data,
+    layout: fig.layout ?? {},
+    config: { responsive: true, displaylogo: false, ...(fig.config ?? {}) },
+  };
   return JSON.stringify(plain, jsonReplacer);
 }
 
@@ -65,7 +72,10 @@ export function figureDivId(figureJsonText: string): string {
 
 /** JSON made safe to sit inside an HTML <script>: no `</script>`, no raw line separators. */
 function scriptSafe(json: string): string {
-  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return json
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** `<`, `>`, `&`, `"` as HTML entities. */
@@ -123,18 +133,23 @@ function describeAxis(values: unknown): string | undefined {
  * sees where the chart cannot be drawn (an untrusted notebook, a terminal).
  */
 export function figureSummary(fig: PlotlyFigure): string[] {
-  return fig.data.slice(0, 12).map((trace, i) => {
-    const t = trace as unknown as Record<string, unknown>;
-    const name = typeof t.name === 'string' && t.name !== '' ? t.name.replace(/<[^>]*>/g, '') : `trace ${i + 1}`;
-    const ys = t.y as ArrayLike<unknown> | undefined;
-    const n = ys && typeof ys === 'object' ? ys.length : undefined;
-    const parts = [`${typeof t.type === 'string' ? t.type : 'scatter'}${n === undefined ? '' : `, ${n} point${n === 1 ? '' : 's'}`}`];
-    const x = describeAxis(t.x);
-    const y = describeAxis(t.y);
-    if (x !== undefined) parts.push(`x ${x}`);
-    if (y !== undefined) parts.push(`y ${y}`);
-    return `${name}: ${parts.join('; ')}`;
-  }).concat(fig.data.length > 12 ? [`... ${fig.data.length - 12} more traces`] : []);
+  return fig.data
+    .slice(0, 12)
+    .map((trace, i) => {
+      const t = trace as unknown as Record<string, unknown>;
+      const name = typeof t.name === 'string' && t.name !== '' ? t.name.replace(/<[^>]*>/g, '') : `trace ${i + 1}`;
+      const ys = t.y as ArrayLike<unknown> | undefined;
+      const n = ys && typeof ys === 'object' ? ys.length : undefined;
+      const parts = [
+        `${typeof t.type === 'string' ? t.type : 'scatter'}${n === undefined ? '' : `, ${n} point${n === 1 ? '' : 's'}`}`,
+      ];
+      const x = describeAxis(t.x);
+      const y = describeAxis(t.y);
+      if (x !== undefined) parts.push(`x ${x}`);
+      if (y !== undefined) parts.push(`y ${y}`);
+      return `${name}: ${parts.join('; ')}`;
+    })
+    .concat(fig.data.length > 12 ? [`... ${fig.data.length - 12} more traces`] : []);
 }
 
 /**
@@ -199,7 +214,10 @@ export function figureBundle(fig: PlotlyFigure, options: FigureBundleOptions = {
     data: {
       [PLOTLY_MIME]: JSON.parse(json) as unknown,
       'text/html': parts.join('\n'),
-      'text/plain': [`[Plotly figure] ${title} (${traces} trace${traces === 1 ? '' : 's'})`, ...summary.map((l) => '  ' + l)].join('\n'),
+      'text/plain': [
+        `[Plotly figure] ${title} (${traces} trace${traces === 1 ? '' : 's'})`,
+        ...summary.map((l) => '  ' + l),
+      ].join('\n'),
     },
     metadata: {},
   };
@@ -235,7 +253,9 @@ export function markdownToPlainText(markdown: string): string {
       .replace(/<\/?[A-Za-z][^>]*>/g, '')
       .replace(/\\([\\`*_{}\[\]()#+\-.!|>])/g, '$1')
       .replace(/^(\s*)[*+] /, '$1- ')
-      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
     out.push(line);
     if (heading) out.push((heading[1].length <= 1 ? '=' : '-').repeat(Math.min(80, Math.max(3, line.length))));
   }
@@ -254,7 +274,11 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 export function pngSize(png: Uint8Array): { width: number; height: number } {
   const ok = png instanceof Uint8Array && png.length >= 24 && PNG_SIGNATURE.every((b, i) => png[i] === b);
   if (!ok) {
-    throw new InvalidArgumentError('png', png instanceof Uint8Array ? `<${png.length} bytes>` : png, 'expected the bytes of a PNG file');
+    throw new InvalidArgumentError(
+      'png',
+      png instanceof Uint8Array ? `<${png.length} bytes>` : png,
+      'expected the bytes of a PNG file',
+    );
   }
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   return { width: view.getUint32(16), height: view.getUint32(20) };
@@ -280,7 +304,10 @@ export function pngBundle(png: Uint8Array, displayWidth?: number): DisplayBundle
     metadata['image/png'] = { width: width * Math.ceil(MIN_DISPLAY_WIDTH / width) };
   }
   return {
-    data: { 'image/png': Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64'), 'text/plain': `[PNG image ${width}x${height}]` },
+    data: {
+      'image/png': Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64'),
+      'text/plain': `[PNG image ${width}x${height}]`,
+    },
     metadata,
   };
 }
@@ -330,31 +357,47 @@ export function tableBundle(
     throw new InvalidArgumentError('digits', digits, 'expected an integer in [1, 21]');
   }
   const cells: string[][] = rows.map((row, r) => {
-    if (row === null || typeof row !== 'object') throw new InvalidArgumentError(`rows[${r}]`, row, 'expected an object or an array');
+    if (row === null || typeof row !== 'object')
+      throw new InvalidArgumentError(`rows[${r}]`, row, 'expected an object or an array');
     return columns.map((c, j) => cellText(Array.isArray(row) ? row[j] : (row as Record<string, unknown>)[c], digits));
   });
-  const numeric = columns.map((_, j) => rows.length > 0 && rows.every((row) => {
-    const v = Array.isArray(row) ? row[j] : (row as Record<string, unknown>)[columns[j]];
-    return typeof v === 'number' || v === null || v === undefined;
-  }));
+  const numeric = columns.map(
+    (_, j) =>
+      rows.length > 0 &&
+      rows.every((row) => {
+        const v = Array.isArray(row) ? row[j] : (row as Record<string, unknown>)[columns[j]];
+        return typeof v === 'number' || v === null || v === undefined;
+      }),
+  );
   const align = (j: number) => (numeric[j] ? ' style="text-align:right"' : '');
   const html = [
     `<table class="fewstep-table" data-provenance="${record.provenance}">`,
     `<caption><span class="fewstep-provenance">${escapeHtml(record.label)}</span>` +
-      (caption === undefined ? '' : `<br>${escapeHtml(caption)}`) + '</caption>',
+      (caption === undefined ? '' : `<br>${escapeHtml(caption)}`) +
+      '</caption>',
     '<thead><tr>' + columns.map((c, j) => `<th${align(j)}>${escapeHtml(c)}</th>`).join('') + '</tr></thead>',
     '<tbody>',
     ...cells.map((row) => '<tr>' + row.map((v, j) => `<td${align(j)}>${escapeHtml(v)}</td>`).join('') + '</tr>'),
     '</tbody></table>',
-  ].filter((line) => line !== '').join('\n');
+  ]
+    .filter((line) => line !== '')
+    .join('\n');
   const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j].length)));
   const pad = (v: string, j: number) => (numeric[j] ? v.padStart(widths[j]) : v.padEnd(widths[j]));
   const text = [
     `[${record.label}]`,
     ...(caption === undefined ? [] : [caption]),
-    columns.map((c, j) => pad(c, j)).join('  ').trimEnd(),
+    columns
+      .map((c, j) => pad(c, j))
+      .join('  ')
+      .trimEnd(),
     widths.map((w) => '-'.repeat(w)).join('  '),
-    ...cells.map((row) => row.map((v, j) => pad(v, j)).join('  ').trimEnd()),
+    ...cells.map((row) =>
+      row
+        .map((v, j) => pad(v, j))
+        .join('  ')
+        .trimEnd(),
+    ),
   ].join('\n');
   return { data: { 'text/html': html, 'text/plain': text }, metadata: { fewstep: { provenance: record } } };
 }
@@ -376,7 +419,8 @@ export function tablesSideBySideBundle(tables: readonly TableSpec[]): DisplayBun
     throw new InvalidArgumentError('tables', tables, 'an array of two or more {rows, columns, options} tables');
   }
   const bundles = tables.map((t, i) => {
-    if (t === null || typeof t !== 'object') throw new InvalidArgumentError(`tables[${i}]`, t, 'a {rows, columns, options} table');
+    if (t === null || typeof t !== 'object')
+      throw new InvalidArgumentError(`tables[${i}]`, t, 'a {rows, columns, options} table');
     return tableBundle(t.rows, t.columns, t.options);
   });
   const html = [

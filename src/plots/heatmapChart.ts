@@ -37,7 +37,8 @@ export function heatmapChart(options: HeatmapChartOptions): PlotlyFigure {
   const title = requireText('title', options.title);
   const rows = requireNonEmptyArray<ArrayLike<number>>('z', options.z);
   const width = rows[0]?.length;
-  if (typeof width !== 'number' || width === 0) throw new InvalidArgumentError('z[0]', rows[0], 'expected a non-empty row');
+  if (typeof width !== 'number' || width === 0)
+    throw new InvalidArgumentError('z[0]', rows[0], 'expected a non-empty row');
   const z = rows.map((row, r) => plotNumbers(`z[${r}]`, row, true, width));
   const trace: Data = {
     type: 'heatmap',

@@ -61,12 +61,27 @@ export function lineChart(options: LineChartOptions): PlotlyFigure {
         }
       }
       data.push({
-        type: 'scatter', mode: 'lines', x, y: upper, name: `${name} (upper)`, legendgroup: group,
-        showlegend: false, hoverinfo: 'skip', line: { width: 0, color },
+        type: 'scatter',
+        mode: 'lines',
+        x,
+        y: upper,
+        name: `${name} (upper)`,
+        legendgroup: group,
+        showlegend: false,
+        hoverinfo: 'skip',
+        line: { width: 0, color },
       });
       data.push({
-        type: 'scatter', mode: 'lines', x, y: lower, name: `${name} (band)`, legendgroup: group,
-        showlegend: false, hoverinfo: 'skip', line: { width: 0, color }, fill: 'tonexty',
+        type: 'scatter',
+        mode: 'lines',
+        x,
+        y: lower,
+        name: `${name} (band)`,
+        legendgroup: group,
+        showlegend: false,
+        hoverinfo: 'skip',
+        line: { width: 0, color },
+        fill: 'tonexty',
         fillcolor: hexToRgba(color, 0.2),
       });
     }

@@ -2,8 +2,17 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { PlotlyFigure } from './figure.js';
 import {
-  figureBundle, figureDivId, figureJson, markdownBundle, pngBundle, plotlyLibraryScript, tableBundle,
-  tablesSideBySideBundle, type DisplayBundle, type TableOptions, type TableSpec,
+  figureBundle,
+  figureDivId,
+  figureJson,
+  markdownBundle,
+  pngBundle,
+  plotlyLibraryScript,
+  tableBundle,
+  tablesSideBySideBundle,
+  type DisplayBundle,
+  type TableOptions,
+  type TableSpec,
 } from './bundle.js';
 
 /** How an output reached (or would reach) the notebook. */
@@ -53,7 +62,9 @@ function findDisplaySink(): DisplaySink | undefined {
     if (typeof writer === 'function') {
       const write = writer as WriteDisplayData;
       const content = (bundle: DisplayBundle, displayId?: string) =>
-        displayId === undefined ? { data: bundle.data, metadata: bundle.metadata } : { data: bundle.data, metadata: bundle.metadata, transient: { display_id: displayId } };
+        displayId === undefined
+          ? { data: bundle.data, metadata: bundle.metadata }
+          : { data: bundle.data, metadata: bundle.metadata, transient: { display_id: displayId } };
       return {
         channel: 'bundle',
         execution: writer,
@@ -81,8 +92,10 @@ function findDisplaySink(): DisplaySink | undefined {
     send: (bundle) => {
       const data = bundle.data;
       if (typeof data['text/html'] === 'string') d.html(data['text/html']);
-      else if (typeof data['image/png'] === 'string' && typeof d.png === 'function') d.png(Buffer.from(data['image/png'], 'base64'));
-      else if (typeof data['text/markdown'] === 'string' && typeof d.markdown === 'function') d.markdown(data['text/markdown']);
+      else if (typeof data['image/png'] === 'string' && typeof d.png === 'function')
+        d.png(Buffer.from(data['image/png'], 'base64'));
+      else if (typeof data['text/markdown'] === 'string' && typeof d.markdown === 'function')
+        d.markdown(data['text/markdown']);
       else if (typeof data['text/plain'] === 'string' && typeof d.text === 'function') d.text(data['text/plain']);
       else return false;
       return true;
@@ -150,7 +163,10 @@ export function resendPlotlyLibrary(): string | undefined {
   plotlyLibrarySent = false;
   const sink = findDisplaySink();
   const bundle: DisplayBundle = {
-    data: { 'text/html': plotlyLibraryScript(), 'text/plain': '[plotly.js library: draws the charts of this notebook]' },
+    data: {
+      'text/html': plotlyLibraryScript(),
+      'text/plain': '[plotly.js library: draws the charts of this notebook]',
+    },
     metadata: {},
   };
   const later = (why: string) => {
@@ -166,7 +182,10 @@ export function resendPlotlyLibrary(): string | undefined {
   }
   moveCarrier(sink, {
     displayId,
-    withoutLibrary: { data: { 'text/html': '<!-- plotly.js moved to a later output -->', 'text/plain': '' }, metadata: {} },
+    withoutLibrary: {
+      data: { 'text/html': '<!-- plotly.js moved to a later output -->', 'text/plain': '' },
+      metadata: {},
+    },
     execution: sink.execution,
   });
   return undefined;
@@ -194,7 +213,8 @@ export function showFigure(fig: PlotlyFigure, options: ShowFigureOptions = {}): 
   const divId = `${figureDivId(figureJson(fig))}-${++figureCounter}`;
   const sink = findDisplaySink();
   const movable = sink?.update !== undefined && sink.execution !== undefined;
-  const includeLibrary = options.includeLibrary ?? (movable ? carrier?.execution !== sink!.execution : !plotlyLibrarySent);
+  const includeLibrary =
+    options.includeLibrary ?? (movable ? carrier?.execution !== sink!.execution : !plotlyLibrarySent);
   const bundle = figureBundle(fig, { includeLibrary, height: options.height, divId });
   if (!sink) return bundle;
   let sent = false;
@@ -207,7 +227,11 @@ export function showFigure(fig: PlotlyFigure, options: ShowFigureOptions = {}): 
   if (includeLibrary) {
     plotlyLibrarySent = true;
     if (movable) {
-      moveCarrier(sink, { displayId: divId, withoutLibrary: figureBundle(fig, { includeLibrary: false, height: options.height, divId }), execution: sink.execution });
+      moveCarrier(sink, {
+        displayId: divId,
+        withoutLibrary: figureBundle(fig, { includeLibrary: false, height: options.height, divId }),
+        execution: sink.execution,
+      });
     }
   }
   return undefined;

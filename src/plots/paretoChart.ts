@@ -39,7 +39,12 @@ const LABEL_CLEARANCE = 0.09;
  * of the plotted ranges (log10 for a log x axis).
  */
 export function placeLabels(
-  x: readonly number[], y: readonly number[], labels: readonly string[], logX: boolean, allX: readonly number[] = x, allY: readonly number[] = y,
+  x: readonly number[],
+  y: readonly number[],
+  labels: readonly string[],
+  logX: boolean,
+  allX: readonly number[] = x,
+  allY: readonly number[] = y,
 ): { text: string[]; position: LabelPosition[] } {
   const tx = (v: number) => (logX ? Math.log10(Math.max(v, Number.MIN_VALUE)) : v);
   const span = (vs: number[]) => Math.max(...vs) - Math.min(...vs) || 1;
@@ -51,7 +56,10 @@ export function placeLabels(
   for (let i = 0; i < x.length; i++) {
     const px = tx(x[i]) / sx;
     const py = y[i] / sy;
-    const near = (above: boolean) => taken.find((t) => t.above === above && Math.abs(t.x - px) < LABEL_CLEARANCE * 2.5 && Math.abs(t.y - py) < LABEL_CLEARANCE);
+    const near = (above: boolean) =>
+      taken.find(
+        (t) => t.above === above && Math.abs(t.x - px) < LABEL_CLEARANCE * 2.5 && Math.abs(t.y - py) < LABEL_CLEARANCE,
+      );
     const nearAbove = near(true);
     if (!nearAbove) {
       position.push('top center');
@@ -85,7 +93,8 @@ export function paretoChart(options: ParetoChartOptions): PlotlyFigure {
   const ys: number[] = [];
   const labels: string[] = [];
   points.forEach((p, i) => {
-    if (p === null || typeof p !== 'object') throw new InvalidArgumentError(`points[${i}]`, p, 'expected {x, y, label}');
+    if (p === null || typeof p !== 'object')
+      throw new InvalidArgumentError(`points[${i}]`, p, 'expected {x, y, label}');
     xs.push(requireFinite(`points[${i}].x`, p.x));
     ys.push(requireFinite(`points[${i}].y`, p.y));
     labels.push(escapePlotText(requireText(`points[${i}].label`, p.label)));
@@ -104,16 +113,35 @@ export function paretoChart(options: ParetoChartOptions): PlotlyFigure {
   const hovertemplate = '<b>%{text}</b><br>x: %{x}<br>y: %{y}<extra></extra>';
   const data: Data[] = [
     {
-      type: 'scatter', mode: 'markers', name: 'all configurations', x: xs, y: ys, text: labels,
-      hovertemplate, marker: { size: 8, color: '#9e9e9e' },
+      type: 'scatter',
+      mode: 'markers',
+      name: 'all configurations',
+      x: xs,
+      y: ys,
+      text: labels,
+      hovertemplate,
+      marker: { size: 8, color: '#9e9e9e' },
     },
   ];
-  const placed = placeLabels(front.map((i) => xs[i]), front.map((i) => ys[i]), front.map((i) => labels[i]), options.logX === true, xs, ys);
+  const placed = placeLabels(
+    front.map((i) => xs[i]),
+    front.map((i) => ys[i]),
+    front.map((i) => labels[i]),
+    options.logX === true,
+    xs,
+    ys,
+  );
   if (front.length > 0) {
     data.push({
-      type: 'scatter', mode: 'text+lines+markers', name: 'Pareto front',
-      x: front.map((i) => xs[i]), y: front.map((i) => ys[i]), text: placed.text,
-      textposition: placed.position as unknown as "top center", cliponaxis: false, hovertemplate,
+      type: 'scatter',
+      mode: 'text+lines+markers',
+      name: 'Pareto front',
+      x: front.map((i) => xs[i]),
+      y: front.map((i) => ys[i]),
+      text: placed.text,
+      textposition: placed.position as unknown as 'top center',
+      cliponaxis: false,
+      hovertemplate,
       line: { color: '#ef553b', width: 2, shape: options.staircase ? 'hv' : 'linear' },
       marker: { size: 10, color: '#ef553b' },
     });
@@ -121,8 +149,13 @@ export function paretoChart(options: ParetoChartOptions): PlotlyFigure {
   if (options.kneeIndex !== undefined) {
     const knee = requireInteger('kneeIndex', options.kneeIndex, 0, points.length - 1);
     data.push({
-      type: 'scatter', mode: 'markers', name: `knee: ${labels[knee]}`, x: [xs[knee]], y: [ys[knee]],
-      text: [labels[knee]], hovertemplate,
+      type: 'scatter',
+      mode: 'markers',
+      name: `knee: ${labels[knee]}`,
+      x: [xs[knee]],
+      y: [ys[knee]],
+      text: [labels[knee]],
+      hovertemplate,
       marker: { size: 20, symbol: 'star', color: '#ffa15a', line: { width: 1, color: '#333333' } },
     });
   }

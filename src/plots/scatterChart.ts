@@ -46,7 +46,10 @@ export function scatterChart(options: ScatterChartOptions): PlotlyFigure {
   const title = requireText('title', options.title);
   const points = requireNonEmptyArray<RunPoint>('points', options.points);
   const qualityName = escapePlotText(options.qualityName ?? 'quality');
-  const byMethod = new Map<string, { x: number[]; y: number[]; custom: (string | number | null)[][]; steps: number[] }>();
+  const byMethod = new Map<
+    string,
+    { x: number[]; y: number[]; custom: (string | number | null)[][]; steps: number[] }
+  >();
   points.forEach((p, i) => {
     const field = `points[${i}]`;
     if (p === null || typeof p !== 'object') throw new InvalidArgumentError(field, p, 'expected a RunPoint object');
@@ -56,7 +59,8 @@ export function scatterChart(options: ScatterChartOptions): PlotlyFigure {
     const steps = requireFinite(`${field}.steps`, p.steps, 0);
     const timeMs = optionalFinite(`${field}.timeMs`, p.timeMs);
     const quality = optionalFinite(`${field}.quality`, p.quality);
-    if (p.note !== undefined && typeof p.note !== 'string') throw new InvalidArgumentError(`${field}.note`, p.note, 'expected a string');
+    if (p.note !== undefined && typeof p.note !== 'string')
+      throw new InvalidArgumentError(`${field}.note`, p.note, 'expected a string');
     let group = byMethod.get(method);
     if (!group) {
       group = { x: [], y: [], custom: [], steps: [] };
@@ -96,7 +100,11 @@ export function scatterChart(options: ScatterChartOptions): PlotlyFigure {
   }
   const layout: Partial<Layout> = {
     xaxis: axisLayout({ title: options.xTitle, log: options.logX, values: [...byMethod.values()].map((g) => g.x) }),
-    yaxis: axisLayout({ title: options.yTitle, log: options.logY, values: options.logY ? [...byMethod.values()].map((g) => g.y) : undefined }),
+    yaxis: axisLayout({
+      title: options.yTitle,
+      log: options.logY,
+      values: options.logY ? [...byMethod.values()].map((g) => g.y) : undefined,
+    }),
     hovermode: 'closest',
   };
   return { data, layout: applyProvenance(layout, title, options) };

@@ -2,18 +2,19 @@ import { InvalidArgumentError } from '../core/errors.js';
 
 /** True for arrays and typed arrays (anything with a numeric length and indexes), not strings. */
 function isArrayLike(value: unknown): value is ArrayLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { length?: unknown }).length === 'number'
-  );
+  return value !== null && typeof value === 'object' && typeof (value as { length?: unknown }).length === 'number';
 }
 
 /**
  * Copies `values` into a plain array for Plotly JSON. Finite numbers pass; NaN becomes null (a gap
  * in the line) when `allowGaps`; anything else throws InvalidArgumentError naming `field[i]`.
  */
-export function plotNumbers(field: string, values: unknown, allowGaps = false, expectedLength?: number): (number | null)[] {
+export function plotNumbers(
+  field: string,
+  values: unknown,
+  allowGaps = false,
+  expectedLength?: number,
+): (number | null)[] {
   if (!isArrayLike(values)) {
     throw new InvalidArgumentError(field, values, 'expected an array or typed array of numbers');
   }
@@ -26,7 +27,11 @@ export function plotNumbers(field: string, values: unknown, allowGaps = false, e
     if (typeof v === 'number' && Number.isFinite(v)) out[i] = v;
     else if (allowGaps && typeof v === 'number' && Number.isNaN(v)) out[i] = null;
     else {
-      throw new InvalidArgumentError(`${field}[${i}]`, v, allowGaps ? 'expected a finite number or NaN (a gap)' : 'expected a finite number');
+      throw new InvalidArgumentError(
+        `${field}[${i}]`,
+        v,
+        allowGaps ? 'expected a finite number or NaN (a gap)' : 'expected a finite number',
+      );
     }
   }
   return out;

@@ -30,7 +30,15 @@ export const EVAL_SEED = 3_000_000;
 
 /** The attributes of a scene specification. */
 export function specAttributes(spec: SceneSpec): SceneAttributes {
-  return { timeOfDay: spec.timeOfDay, terrain: spec.terrain, palette: spec.palette, style: spec.style, celestial: spec.celestial, clouds: spec.clouds, stars: spec.stars };
+  return {
+    timeOfDay: spec.timeOfDay,
+    terrain: spec.terrain,
+    palette: spec.palette,
+    style: spec.style,
+    celestial: spec.celestial,
+    clouds: spec.clouds,
+    stars: spec.stars,
+  };
 }
 
 /**
@@ -40,9 +48,15 @@ export function specAttributes(spec: SceneSpec): SceneAttributes {
  */
 export function promptAttributes(prompt: string): SceneAttributes {
   const { spec, unknownWords } = parseScenePrompt(prompt);
-  if (unknownWords.length > 0) throw new InvalidArgumentError('prompt', prompt, `only scene words; unknown: ${unknownWords.join(', ')}`);
+  if (unknownWords.length > 0)
+    throw new InvalidArgumentError('prompt', prompt, `only scene words; unknown: ${unknownWords.join(', ')}`);
   for (const key of ['timeOfDay', 'terrain', 'palette', 'style'] as const) {
-    if (spec[key] === undefined) throw new InvalidArgumentError('prompt', prompt, `a prompt naming the ${key} (one of ${SCENE_ATTRIBUTES[key].join(', ')})`);
+    if (spec[key] === undefined)
+      throw new InvalidArgumentError(
+        'prompt',
+        prompt,
+        `a prompt naming the ${key} (one of ${SCENE_ATTRIBUTES[key].join(', ')})`,
+      );
   }
   return {
     timeOfDay: spec.timeOfDay!,
@@ -56,15 +70,21 @@ export function promptAttributes(prompt: string): SceneAttributes {
 }
 
 /** Arg-max of each head for each of `n` rows of logits (row length = the heads' total size). */
-export function decodeAttributes(logits: ArrayLike<number>, n: number, heads: readonly EvaluatorHead[]): SceneAttributes[] {
+export function decodeAttributes(
+  logits: ArrayLike<number>,
+  n: number,
+  heads: readonly EvaluatorHead[],
+): SceneAttributes[] {
   const width = heads.reduce((s, h) => Math.max(s, h.offset + h.values.length), 0);
-  if (logits.length !== n * width) throw new InvalidArgumentError('logits', logits.length, `${n} rows of ${width} logits`);
+  if (logits.length !== n * width)
+    throw new InvalidArgumentError('logits', logits.length, `${n} rows of ${width} logits`);
   const out: SceneAttributes[] = [];
   for (let i = 0; i < n; i++) {
     const row = {} as SceneAttributes;
     for (const h of heads) {
       let best = 0;
-      for (let k = 1; k < h.values.length; k++) if (logits[i * width + h.offset + k] > logits[i * width + h.offset + best]) best = k;
+      for (let k = 1; k < h.values.length; k++)
+        if (logits[i * width + h.offset + k] > logits[i * width + h.offset + best]) best = k;
       row[h.name] = h.values[best];
     }
     out.push(row);
@@ -73,9 +93,16 @@ export function decodeAttributes(logits: ArrayLike<number>, n: number, heads: re
 }
 
 /** Fraction of rows whose predicted value equals the true one, per attribute. */
-export function attributeAccuracy(predicted: readonly SceneAttributes[], truth: readonly SceneAttributes[]): Record<EvalAttribute, number> {
+export function attributeAccuracy(
+  predicted: readonly SceneAttributes[],
+  truth: readonly SceneAttributes[],
+): Record<EvalAttribute, number> {
   if (predicted.length !== truth.length || predicted.length === 0) {
-    throw new InvalidArgumentError('predicted', predicted.length, `as many rows as truth (${truth.length}), at least one`);
+    throw new InvalidArgumentError(
+      'predicted',
+      predicted.length,
+      `as many rows as truth (${truth.length}), at least one`,
+    );
   }
   const acc = {} as Record<EvalAttribute, number>;
   for (const a of EVAL_ATTRIBUTES) acc[a] = predicted.filter((p, i) => p[a] === truth[i][a]).length / predicted.length;
@@ -96,7 +123,8 @@ export function promptAdherence(predicted: readonly SceneAttributes[], prompts: 
   const wanted = prompts.map(promptAttributes);
   const perAttribute = attributeAccuracy(predicted, wanted);
   const mean = EVAL_ATTRIBUTES.reduce((s, a) => s + perAttribute[a], 0) / EVAL_ATTRIBUTES.length;
-  const allCorrect = predicted.filter((p, i) => EVAL_ATTRIBUTES.every((a) => p[a] === wanted[i][a])).length / predicted.length;
+  const allCorrect =
+    predicted.filter((p, i) => EVAL_ATTRIBUTES.every((a) => p[a] === wanted[i][a])).length / predicted.length;
   return { mean, allCorrect, perAttribute };
 }
 
@@ -113,22 +141,36 @@ export class SceneEvaluator {
   /** Opens `<dir>/model.onnx` and `<dir>/config.json`. */
   static async open(dir: string): Promise<SceneEvaluator> {
     const file = path.join(dir, 'model.onnx');
-    if (!fs.existsSync(file)) throw new MissingResourceError(file, `evaluator ${file} does not exist; train it with models/recipes/scenes/train.py`);
-    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { heads: EvaluatorHead[]; feature_dim: number };
+    if (!fs.existsSync(file))
+      throw new MissingResourceError(
+        file,
+        `evaluator ${file} does not exist; train it with models/recipes/scenes/train.py`,
+      );
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
+      heads: EvaluatorHead[];
+      feature_dim: number;
+    };
     const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'] });
     return new SceneEvaluator(session, config.heads, config.feature_dim, dir);
   }
 
   /** Logits and features of `n` CHW RGB images in [0, 1] of size x size, in batches of 100. */
-  async run(pixels: Float32Array, n: number, size: number): Promise<{ logits: Float32Array; features: Float32Array; attributes: SceneAttributes[] }> {
+  async run(
+    pixels: Float32Array,
+    n: number,
+    size: number,
+  ): Promise<{ logits: Float32Array; features: Float32Array; attributes: SceneAttributes[] }> {
     const per = 3 * size * size;
-    if (pixels.length !== n * per) throw new InvalidArgumentError('pixels', pixels.length, `${n} x 3 x ${size} x ${size} values`);
+    if (pixels.length !== n * per)
+      throw new InvalidArgumentError('pixels', pixels.length, `${n} x 3 x ${size} x ${size} values`);
     const width = this.heads.reduce((s, h) => Math.max(s, h.offset + h.values.length), 0);
     const logits = new Float32Array(n * width);
     const features = new Float32Array(n * this.featureDim);
     for (let s = 0; s < n; s += 100) {
       const b = Math.min(100, n - s);
-      const out = await this.session.run({ pixel_values: new ort.Tensor('float32', pixels.subarray(s * per, (s + b) * per), [b, 3, size, size]) });
+      const out = await this.session.run({
+        pixel_values: new ort.Tensor('float32', pixels.subarray(s * per, (s + b) * per), [b, 3, size, size]),
+      });
       logits.set(out.logits.data as Float32Array, s * width);
       features.set(out.features.data as Float32Array, s * this.featureDim);
     }
@@ -146,7 +188,8 @@ export async function pngsToPixels(pngs: readonly Uint8Array[], size: number): P
   const out = new Float32Array(pngs.length * per);
   for (let i = 0; i < pngs.length; i++) {
     const t = await pngToTensor(pngs[i], { range: [0, 1], layout: 'chw' });
-    if (t.data.length !== per) throw new InvalidArgumentError('image', `${t.width}x${t.height}x${t.channels}`, `${size}x${size}x3`);
+    if (t.data.length !== per)
+      throw new InvalidArgumentError('image', `${t.width}x${t.height}x${t.channels}`, `${size}x${size}x3`);
     out.set(t.data, i * per);
   }
   return out;
@@ -158,7 +201,6 @@ export function quantizePixels(x: Float32Array): Float32Array {
   for (let k = 0; k < x.length; k++) out[k] = Math.round(255 * Math.min(1, Math.max(0, x[k]))) / 255;
   return out;
 }
-
 
 /** Real held-out scenes as the evaluator's reference: pixels (8-bit levels), captions, true attributes. */
 export interface SceneReference {
@@ -177,7 +219,14 @@ export function sceneReference(n: number, seed = EVAL_SEED, size = 64): SceneRef
   const per = 3 * size * size;
   const pixels = new Float32Array(n * per);
   scenes.forEach((s, i) => pixels.set(quantizePixels(s.pixels), i * per));
-  return { n, size, seed, pixels, prompts: scenes.map((s) => s.caption), truth: scenes.map((s) => specAttributes(s.spec)) };
+  return {
+    n,
+    size,
+    seed,
+    pixels,
+    prompts: scenes.map((s) => s.caption),
+    truth: scenes.map((s) => specAttributes(s.spec)),
+  };
 }
 
 /** Quality of a set of generated images against real scenes drawn for the same prompts. */
@@ -202,9 +251,15 @@ export async function scoreImages(
   reference: SceneReference,
   referenceFeatures?: Float32Array,
 ): Promise<ImageSetQuality> {
-  if (pngs.length !== reference.n) throw new InvalidArgumentError('pngs', pngs.length, `one image per reference prompt (${reference.n})`);
+  if (pngs.length !== reference.n)
+    throw new InvalidArgumentError('pngs', pngs.length, `one image per reference prompt (${reference.n})`);
   const real = referenceFeatures ?? (await evaluator.run(reference.pixels, reference.n, reference.size)).features;
   const out = await evaluator.run(await pngsToPixels(pngs, reference.size), reference.n, reference.size);
   const a = promptAdherence(out.attributes, reference.prompts);
-  return { frechet: frechetDistance(out.features, real, evaluator.featureDim), adherence: a.mean, allCorrect: a.allCorrect, perAttribute: a.perAttribute };
+  return {
+    frechet: frechetDistance(out.features, real, evaluator.featureDim),
+    adherence: a.mean,
+    allCorrect: a.allCorrect,
+    perAttribute: a.perAttribute,
+  };
 }

@@ -23,17 +23,31 @@ export class NotebookCellError extends FewstepError {
   readonly firstLine: string;
   readonly kind: CellFailureKind;
   readonly stderr: string;
-  constructor(notebookPath: string, cellIndex: number, firstLine: string, kind: CellFailureKind, detail: string, stderr: string) {
+  constructor(
+    notebookPath: string,
+    cellIndex: number,
+    firstLine: string,
+    kind: CellFailureKind,
+    detail: string,
+    stderr: string,
+  ) {
     const what: Record<CellFailureKind, string> = {
       error: 'failed (execute_reply status "error")',
       abort: 'was aborted by the kernel (execute_reply status "abort")',
       timeout: 'timed out',
       'kernel-died': 'killed the kernel',
-      'async-error': 'raised an asynchronous error (an uncaught exception in a callback or an unhandled promise rejection)',
+      'async-error':
+        'raised an asynchronous error (an uncaught exception in a callback or an unhandled promise rejection)',
     };
-    const lines = [`${notebookPath}: cell ${cellIndex} ${what[kind]}${detail ? `: ${detail}` : ''}`, `  first line: ${firstLine}`];
+    const lines = [
+      `${notebookPath}: cell ${cellIndex} ${what[kind]}${detail ? `: ${detail}` : ''}`,
+      `  first line: ${firstLine}`,
+    ];
     if (stderr.trim()) lines.push('  stderr:', ...withoutKernelFrames(stderr).map((l) => `    ${l}`));
-    super(kind === 'timeout' ? 'E_CELL_TIMEOUT' : kind === 'kernel-died' ? 'E_KERNEL_DIED' : 'E_CELL_FAILED', lines.join('\n'));
+    super(
+      kind === 'timeout' ? 'E_CELL_TIMEOUT' : kind === 'kernel-died' ? 'E_KERNEL_DIED' : 'E_CELL_FAILED',
+      lines.join('\n'),
+    );
     this.notebookPath = notebookPath;
     this.cellIndex = cellIndex;
     this.firstLine = firstLine;

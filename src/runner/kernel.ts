@@ -95,7 +95,12 @@ export function kernelProcessScript(): string {
  * notebooks (Node's default for these signals ends the process without running exit handlers).
  */
 export function exitOnSignals(): void {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) process.on(signal, () => process.exit(code));
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)
+    process.on(signal, () => process.exit(code));
 }
 
 /**
@@ -161,7 +166,12 @@ export class TslabKernel {
     // fd 3: a pipe the kernel watches (closed = we are gone) and reports asynchronous errors on.
     const child = spawn(process.execPath, [kernelProcessScript(), 'kernel', '--config-path', connectionFile], {
       cwd: options.cwd,
-      env: { ...(options.env ?? process.env), [KERNEL_ENV.pipeFd]: '3', [KERNEL_ENV.cleanup]: dir, [KERNEL_ENV.tslabBin]: bin },
+      env: {
+        ...(options.env ?? process.env),
+        [KERNEL_ENV.pipeFd]: '3',
+        [KERNEL_ENV.cleanup]: dir,
+        [KERNEL_ENV.tslabBin]: bin,
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
     live.add(child);
@@ -207,7 +217,9 @@ export class TslabKernel {
     this.child.on('error', (e) => this.markDead(`could not start the kernel process: ${e.message}`));
     this.child.on('exit', (code, signal) => {
       live.delete(this.child);
-      this.markDead(signal ? `the kernel process was killed by ${signal}` : `the kernel process exited with code ${code}`);
+      this.markDead(
+        signal ? `the kernel process was killed by ${signal}` : `the kernel process exited with code ${code}`,
+      );
       const waiters = this.exitWaiters;
       this.exitWaiters = [];
       for (const w of waiters) w();
@@ -228,7 +240,12 @@ export class TslabKernel {
     const deadline = Date.now() + this.options.startTimeoutMs;
     let replied = false;
     while (Date.now() < deadline) {
-      if (!this.alive) throw new KernelError('E_KERNEL_START', `tslab kernel in ${this.options.cwd} did not start: ${this.deathReason}`, this.kernelStderr);
+      if (!this.alive)
+        throw new KernelError(
+          'E_KERNEL_START',
+          `tslab kernel in ${this.options.cwd} did not start: ${this.deathReason}`,
+          this.kernelStderr,
+        );
       const header = newHeader('kernel_info_request', this.session);
       const left = deadline - Date.now();
       // The first request may wait for the whole start-up; repeats only need the iopub check.
@@ -242,11 +259,20 @@ export class TslabKernel {
         return;
       }
     }
-    const why = this.alive ? `no kernel_info_reply${replied ? ' with iopub messages' : ''} within ${this.options.startTimeoutMs} ms` : this.deathReason;
-    throw new KernelError('E_KERNEL_START', `tslab kernel in ${this.options.cwd} did not start: ${why}`, this.kernelStderr);
+    const why = this.alive
+      ? `no kernel_info_reply${replied ? ' with iopub messages' : ''} within ${this.options.startTimeoutMs} ms`
+      : this.deathReason;
+    throw new KernelError(
+      'E_KERNEL_START',
+      `tslab kernel in ${this.options.cwd} did not start: ${why}`,
+      this.kernelStderr,
+    );
   }
 
-  private async receiveLoop(socket: zmq.Dealer | zmq.Subscriber, onMessage: (m: JupyterMessage) => void): Promise<void> {
+  private async receiveLoop(
+    socket: zmq.Dealer | zmq.Subscriber,
+    onMessage: (m: JupyterMessage) => void,
+  ): Promise<void> {
     try {
       for await (const frames of socket) {
         let msg: JupyterMessage;
@@ -359,10 +385,13 @@ export class TslabKernel {
   /** Resolves with the reply to `msgId` on shell or control, or undefined after `ms` or when the kernel dies. */
   private waitReply(msgId: string, ms: number): Promise<JupyterMessage | undefined> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.replyWaiters.delete(msgId);
-        resolve(undefined);
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          this.replyWaiters.delete(msgId);
+          resolve(undefined);
+        },
+        Math.max(0, ms),
+      );
       this.replyWaiters.set(msgId, (m) => {
         clearTimeout(timer);
         resolve(m);
@@ -385,7 +414,11 @@ export class TslabKernel {
    */
   async execute(code: string, options: ExecuteOptions): Promise<ExecuteOutcome> {
     const collector = new CellOutputCollector(options.displays);
-    const finish = (status: ExecuteOutcome['status'], executionCount: number | null, detail: string): ExecuteOutcome => ({
+    const finish = (
+      status: ExecuteOutcome['status'],
+      executionCount: number | null,
+      detail: string,
+    ): ExecuteOutcome => ({
       status,
       executionCount,
       outputs: collector.outputs,
@@ -402,7 +435,14 @@ export class TslabKernel {
     const started = Date.now();
     try {
       await this.shell.send(
-        encodeMessage(this.info.key, header, { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }),
+        encodeMessage(this.info.key, header, {
+          code,
+          silent: false,
+          store_history: true,
+          user_expressions: {},
+          allow_stdin: false,
+          stop_on_error: true,
+        }),
       );
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
@@ -422,7 +462,11 @@ export class TslabKernel {
         return finish('timeout', null, detail);
       }
       if (!pending.reply) {
-        return finish('kernel-died', null, `${this.deathReason ?? 'the kernel stopped'} ${Date.now() - started} ms into the cell`);
+        return finish(
+          'kernel-died',
+          null,
+          `${this.deathReason ?? 'the kernel stopped'} ${Date.now() - started} ms into the cell`,
+        );
       }
       const status = String(pending.reply.status);
       const count = typeof pending.reply.execution_count === 'number' ? pending.reply.execution_count : null;
@@ -442,7 +486,10 @@ export class TslabKernel {
       try {
         const header = newHeader('shutdown_request', this.session);
         const reply = this.waitReply(header.msg_id, graceMs);
-        await Promise.race([this.control.send(encodeMessage(this.info.key, header, { restart: false })), sleep(graceMs)]);
+        await Promise.race([
+          this.control.send(encodeMessage(this.info.key, header, { restart: false })),
+          sleep(graceMs),
+        ]);
         await reply;
       } catch {
         // fall through to signals

@@ -61,14 +61,20 @@ export function patchZeromqBindRace(zmq: Record<string, unknown>): number {
   if (typeof base !== 'function') return 0;
   let patched = 0;
   for (const value of Object.values(zmq)) {
-    if (typeof value !== 'function' || value === base || !(value.prototype instanceof (base as unknown as new () => object))) continue;
+    if (
+      typeof value !== 'function' ||
+      value === base ||
+      !(value.prototype instanceof (base as unknown as new () => object))
+    )
+      continue;
     const proto = value.prototype as Record<string | symbol, unknown>;
     if (Object.prototype.hasOwnProperty.call(proto, PATCHED)) {
       patched++;
       continue;
     }
     const bind = proto.bind as (this: object, addr: string) => Promise<void>;
-    const define = (name: string, fn: unknown) => Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
+    const define = (name: string, fn: unknown) =>
+      Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
     define('bind', function (this: object, addr: string) {
       const p = bind.call(this, addr);
       pendingBinds.set(
@@ -115,7 +121,10 @@ function cleanup(): void {
 export function runKernelProcess(env: NodeJS.ProcessEnv = process.env): void {
   cleanupDir = env[KERNEL_ENV.cleanup] || undefined;
   process.on('exit', cleanup);
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.on(signal, () => {
       cleanup();
       process.exit(code);
@@ -155,7 +164,8 @@ export function runKernelProcess(env: NodeJS.ProcessEnv = process.env): void {
   } catch (e) {
     process.stderr.write(`fewstep kernel: zeromq bind-race patch not applied: ${(e as Error).message}\n`);
   }
-  const tslabBin = env[KERNEL_ENV.tslabBin] || path.join(path.dirname(require.resolve('tslab/package.json')), 'bin', 'tslab');
+  const tslabBin =
+    env[KERNEL_ENV.tslabBin] || path.join(path.dirname(require.resolve('tslab/package.json')), 'bin', 'tslab');
   // tslab's launcher calls its main(), which parses process.argv[2..] ("kernel --config-path <file>").
   try {
     require(path.resolve(tslabBin));

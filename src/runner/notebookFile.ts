@@ -10,7 +10,12 @@ export type MultilineString = string | string[];
 export type NotebookOutput =
   | { output_type: 'stream'; name: 'stdout' | 'stderr'; text: MultilineString }
   | { output_type: 'display_data'; data: Record<string, unknown>; metadata: Record<string, unknown> }
-  | { output_type: 'execute_result'; data: Record<string, unknown>; metadata: Record<string, unknown>; execution_count: number | null }
+  | {
+      output_type: 'execute_result';
+      data: Record<string, unknown>;
+      metadata: Record<string, unknown>;
+      execution_count: number | null;
+    }
   | { output_type: 'error'; ename: string; evalue: string; traceback: string[] };
 
 /** One nbformat-4 cell (fields this runner reads or writes; others are kept as they are). */
@@ -38,7 +43,10 @@ export function joinSource(source: MultilineString): string {
 
 /** The first non-blank line of a cell's source (trimmed, at most 100 characters), for error messages. */
 export function firstSourceLine(source: MultilineString): string {
-  const line = joinSource(source).split('\n').find((l) => l.trim() !== '') ?? '';
+  const line =
+    joinSource(source)
+      .split('\n')
+      .find((l) => l.trim() !== '') ?? '';
   const t = line.trim();
   return t.length > 100 ? t.slice(0, 97) + '...' : t;
 }
@@ -81,7 +89,12 @@ export async function readNotebook(file: string): Promise<Notebook> {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory, not a notebook file' : `cannot be read (${err.code ?? err.message})`;
+    const why =
+      err.code === 'ENOENT'
+        ? 'no such file'
+        : err.code === 'EISDIR'
+          ? 'is a directory, not a notebook file'
+          : `cannot be read (${err.code ?? err.message})`;
     throw new NotebookFileError(file, why);
   }
   let json: unknown;
@@ -104,7 +117,10 @@ export function serializeNotebook(nb: Notebook): string {
  */
 export async function writeNotebookAtomic(file: string, nb: Notebook): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
     await fsp.writeFile(tmp, serializeNotebook(nb), 'utf8');
     await fsp.rename(tmp, file);

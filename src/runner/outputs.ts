@@ -43,7 +43,12 @@ export class CellOutputCollector {
         const out: DisplayOutput =
           msgType === 'display_data'
             ? { output_type: 'display_data', data, metadata }
-            : { output_type: 'execute_result', data, metadata, execution_count: typeof content.execution_count === 'number' ? content.execution_count : null };
+            : {
+                output_type: 'execute_result',
+                data,
+                metadata,
+                execution_count: typeof content.execution_count === 'number' ? content.execution_count : null,
+              };
         this.outputs.push(out);
         const id = displayId(content);
         if (id !== undefined) {
@@ -64,8 +69,15 @@ export class CellOutputCollector {
       case 'error': {
         this.flushClear();
         const traceback = Array.isArray(content.traceback) ? content.traceback.map(String) : [];
-        this.outputs.push({ output_type: 'error', ename: String(content.ename ?? ''), evalue: String(content.evalue ?? ''), traceback });
-        this.stderr += traceback.length ? traceback.join('\n') + '\n' : `${String(content.ename ?? 'Error')}: ${String(content.evalue ?? '')}\n`;
+        this.outputs.push({
+          output_type: 'error',
+          ename: String(content.ename ?? ''),
+          evalue: String(content.evalue ?? ''),
+          traceback,
+        });
+        this.stderr += traceback.length
+          ? traceback.join('\n') + '\n'
+          : `${String(content.ename ?? 'Error')}: ${String(content.evalue ?? '')}\n`;
         return true;
       }
       case 'clear_output':

@@ -87,16 +87,20 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
       cell.outputs = outcome.outputs;
       cell.execution_count = outcome.executionCount;
       options.onCell?.(i, cellMs[i] as number);
-      const warn = options.onWarning ?? ((line: string, cellIndex: number) => process.stderr.write(`${path.basename(file)} cell ${cellIndex}: ${line}\n`));
+      const warn =
+        options.onWarning ??
+        ((line: string, cellIndex: number) =>
+          process.stderr.write(`${path.basename(file)} cell ${cellIndex}: ${line}\n`));
       for (const line of warningLines(outcome.stderr)) warn(line, i);
       const errorOutput = outcome.outputs.some((o) => o.output_type === 'error');
       if (outcome.status !== 'ok' || errorOutput) {
         const kind = outcome.status === 'ok' ? 'error' : outcome.status;
         let stderr = outcome.stderr;
-        if (kind === 'kernel-died' && kernel.processOutput.trim()) stderr += (stderr ? '\n' : '') + kernel.processOutput;
+        if (kind === 'kernel-died' && kernel.processOutput.trim())
+          stderr += (stderr ? '\n' : '') + kernel.processOutput;
         throw new NotebookCellError(file, i, firstSourceLine(cell.source), kind, outcome.detail, stderr);
       }
-      failOnAsyncErrors(i, 'reported while the cell ran (it may come from an earlier cell\'s callback)');
+      failOnAsyncErrors(i, "reported while the cell ran (it may come from an earlier cell's callback)");
     }
     if (lastCode >= 0) {
       await new Promise((resolve) => setTimeout(resolve, asyncGraceMs));
@@ -108,4 +112,3 @@ export async function runNotebook(file: string, options: RunNotebookOptions = {}
   if (options.outFile) await writeNotebookAtomic(options.outFile, notebook);
   return { notebook, path: file, outFile: options.outFile, startMs, totalMs: Date.now() - t0, cellMs };
 }
-

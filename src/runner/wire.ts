@@ -47,8 +47,16 @@ export function newHeader(msgType: string, session: string): MessageHeader {
 }
 
 /** Frames of a signed message, starting with the delimiter (a Dealer socket adds no identity). */
-export function encodeMessage(key: string, header: MessageHeader, content: unknown, parent: Partial<MessageHeader> = {}, metadata: Record<string, unknown> = {}): Buffer[] {
-  const body = [JSON.stringify(header), JSON.stringify(parent), JSON.stringify(metadata), JSON.stringify(content)].map((s) => Buffer.from(s, 'utf8'));
+export function encodeMessage(
+  key: string,
+  header: MessageHeader,
+  content: unknown,
+  parent: Partial<MessageHeader> = {},
+  metadata: Record<string, unknown> = {},
+): Buffer[] {
+  const body = [JSON.stringify(header), JSON.stringify(parent), JSON.stringify(metadata), JSON.stringify(content)].map(
+    (s) => Buffer.from(s, 'utf8'),
+  );
   return [DELIMITER, Buffer.from(signFrames(key, body), 'ascii'), ...body];
 }
 
@@ -60,7 +68,8 @@ export function encodeMessage(key: string, header: MessageHeader, content: unkno
 export function decodeMessage(key: string, frames: readonly Buffer[]): JupyterMessage {
   const at = frames.findIndex((f) => f.equals(DELIMITER));
   if (at < 0) throw new Error('Jupyter message without the <IDS|MSG> delimiter');
-  if (frames.length < at + 6) throw new Error(`Jupyter message with ${frames.length - at - 1} frames after the delimiter; expected at least 5`);
+  if (frames.length < at + 6)
+    throw new Error(`Jupyter message with ${frames.length - at - 1} frames after the delimiter; expected at least 5`);
   const signature = frames[at + 1];
   const body = frames.slice(at + 2, at + 6);
   if (key) {

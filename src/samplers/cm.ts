@@ -41,7 +41,11 @@ export function cmSigmaToT(sigma: number): number {
  * Consistency-model boundary-condition scalings (Song et al. 2023, App. C, with epsilon = sigma_min):
  * c_skip = sigma_data^2 / ((sigma - sigma_min)^2 + sigma_data^2), c_out = (sigma - sigma_min) sigma_data / sqrt(sigma^2 + sigma_data^2).
  */
-export function cmBoundaryScalings(sigma: number, sigmaMin: number, sigmaData: number): { cSkip: number; cOut: number } {
+export function cmBoundaryScalings(
+  sigma: number,
+  sigmaMin: number,
+  sigmaData: number,
+): { cSkip: number; cOut: number } {
   const sd2 = sigmaData * sigmaData;
   const d = sigma - sigmaMin;
   return { cSkip: sd2 / (d * d + sd2), cOut: (d * sigmaData) / Math.sqrt(sigma * sigma + sd2) };
@@ -75,11 +79,17 @@ class CMStochasticIterativeScheduler implements Scheduler {
     this.sigmaData = requireFinite('sigma_data', cfg.sigma_data, Number.MIN_VALUE);
     this.sNoise = requireFinite('s_noise', cfg.s_noise, 0);
     this.rho = requireFinite('rho', cfg.rho, Number.MIN_VALUE);
-    if (typeof cfg.clip_denoised !== 'boolean') throw new InvalidArgumentError('clip_denoised', cfg.clip_denoised, 'expected true or false');
+    if (typeof cfg.clip_denoised !== 'boolean')
+      throw new InvalidArgumentError('clip_denoised', cfg.clip_denoised, 'expected true or false');
     this.clipDenoised = cfg.clip_denoised;
     this.initNoiseSigma = this.sigmaMax;
     const N = this.numTrainTimesteps;
-    const trainSigmas = karrasSigmasAt(Array.from({ length: N }, (_, j) => j / (N - 1)), this.sigmaMin, this.sigmaMax, this.rho);
+    const trainSigmas = karrasSigmasAt(
+      Array.from({ length: N }, (_, j) => j / (N - 1)),
+      this.sigmaMin,
+      this.sigmaMax,
+      this.rho,
+    );
     this.alphasCumprod = Float64Array.from({ length: N }, (_, j) => 1 / (1 + trainSigmas[N - 1 - j] ** 2));
     this.config = Object.freeze({ ...cfg });
   }
@@ -122,7 +132,11 @@ class CMStochasticIterativeScheduler implements Scheduler {
     // diffusers draws noise at every step of a multistep run (also the last, where its weight is zero); none for one step.
     if (this.timesteps.length === 1) return { prevSample: denoised.slice(), denoised, state };
     if (!options.noise) {
-      throw new InvalidArgumentError('noise', options.noise, 'CMStochasticIterativeScheduler re-noises between steps (Song et al. 2023, Alg. 1): pass options.noise (a NoiseSource, e.g. new Rng(seed))');
+      throw new InvalidArgumentError(
+        'noise',
+        options.noise,
+        'CMStochasticIterativeScheduler re-noises between steps (Song et al. 2023, Alg. 1): pass options.noise (a NoiseSource, e.g. new Rng(seed))',
+      );
     }
     const z = options.noise.normal(sample.length);
     checkTensor('noise', z, sample.length);

@@ -11,7 +11,10 @@ export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
  * Merges a parsed scheduler_config.json over a class's diffusers defaults. `_class_name`,
  * `_diffusers_version` and keys the class does not know are kept but unused, as in diffusers.
  */
-export function resolveConfig<D extends Record<string, unknown>>(defaults: D, config: SchedulerConfig): D & Record<string, unknown> {
+export function resolveConfig<D extends Record<string, unknown>>(
+  defaults: D,
+  config: SchedulerConfig,
+): D & Record<string, unknown> {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new InvalidArgumentError('config', config, 'expected a parsed scheduler_config.json object');
   }
@@ -31,7 +34,11 @@ export function checkSpacing(value: unknown): TimestepSpacing {
 /** Validates num_inference_steps: an integer in [1, max]. `maxName` says where the bound comes from. */
 export function checkNumSteps(value: unknown, max: number, maxName = 'num_train_timesteps'): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError('numInferenceSteps', value, `expected an integer in [1, ${max}] (${maxName} = ${max})`);
+    throw new InvalidArgumentError(
+      'numInferenceSteps',
+      value,
+      `expected an integer in [1, ${max}] (${maxName} = ${max})`,
+    );
   }
   return value;
 }
@@ -45,7 +52,12 @@ export function checkStepIndex(stepIndex: unknown, numSteps: number): number {
 }
 
 /** Validates a step's arguments (index on the grid, finite sample, finite model output of the same length); returns the index. */
-export function checkStepArgs(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, numSteps: number): number {
+export function checkStepArgs(
+  modelOutput: Float32Array,
+  stepIndex: number,
+  sample: Float32Array,
+  numSteps: number,
+): number {
   const i = checkStepIndex(stepIndex, numSteps);
   checkTensor('sample', sample);
   checkTensor('modelOutput', modelOutput, sample.length);
@@ -62,7 +74,10 @@ export function checkTensor(field: string, data: Float32Array, expectedLength?: 
   }
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
-      throw new NumericalError(field, `element ${i} is ${data[i]}; a model output with NaN or Inf cannot be stepped (try fp32 if the model runs in fp16)`);
+      throw new NumericalError(
+        field,
+        `element ${i} is ${data[i]}; a model output with NaN or Inf cannot be stepped (try fp32 if the model runs in fp16)`,
+      );
     }
   }
 }
@@ -108,7 +123,11 @@ export function predictOriginalSample(
  */
 export function drawNoise(source: NoiseSource | undefined, n: number, who: string): Float32Array {
   if (!source || typeof source.normal !== 'function') {
-    throw new InvalidArgumentError('noise', source, `${who} adds fresh noise each step: pass options.noise (e.g. new Rng(seed))`);
+    throw new InvalidArgumentError(
+      'noise',
+      source,
+      `${who} adds fresh noise each step: pass options.noise (e.g. new Rng(seed))`,
+    );
   }
   const z = source.normal(n);
   checkTensor('noise', z, n);

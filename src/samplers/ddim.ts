@@ -55,7 +55,12 @@ class DDIMSampler extends DiscreteVpScheduler {
     const betaProdT = 1 - alphaProdT;
     const betaProdTPrev = 1 - alphaProdTPrev;
 
-    const { predOriginalSample, predEpsilon } = predictOriginalSample(this.predictionType, modelOutput, sample, alphaProdT);
+    const { predOriginalSample, predEpsilon } = predictOriginalSample(
+      this.predictionType,
+      modelOutput,
+      sample,
+      alphaProdT,
+    );
     this.clipPrediction(predOriginalSample);
 
     /** sigma_t(eta) = eta sqrt((1 - abar_prev)/(1 - abar_t)) sqrt(1 - abar_t/abar_prev)  (Song et al. 2021, eq. 16). */

@@ -60,7 +60,10 @@ class DDPMSampler extends DiscreteVpScheduler {
     if (t > 0) {
       noise = drawNoise(options.noise, sample.length, 'DDPM');
       /** beta-tilde_t = (1 - abar_{t-1}) / (1 - abar_t) beta_t  (Ho et al. 2020, eq. 7), floored at 1e-20 as diffusers does. */
-      const variance = this.varianceType === 'fixed_small' ? Math.max((betaProdTPrev / betaProdT) * currentBetaT, 1e-20) : currentBetaT;
+      const variance =
+        this.varianceType === 'fixed_small'
+          ? Math.max((betaProdTPrev / betaProdT) * currentBetaT, 1e-20)
+          : currentBetaT;
       stdDev = Math.sqrt(variance);
     }
 

@@ -1,7 +1,14 @@
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { checkTimestepsInRange, spacedTimesteps } from '../schedules/timesteps.js';
 import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
-import { checkNumSteps, checkPredictionType, checkSpacing, checkStepIndex, type PredictionType, type TimestepSpacing } from './common.js';
+import {
+  checkNumSteps,
+  checkPredictionType,
+  checkSpacing,
+  checkStepIndex,
+  type PredictionType,
+  type TimestepSpacing,
+} from './common.js';
 import type { Scheduler, StepOptions, StepOutput } from './types.js';
 
 /**
@@ -34,7 +41,11 @@ export abstract class DiscreteVpScheduler implements Scheduler {
     this.clipSample = configFlag(cfg, 'clip_sample');
     this.clipSampleRange = requireFinite('clip_sample_range', cfg.clip_sample_range, 0);
     if (configFlag(cfg, 'thresholding')) {
-      throw new InvalidArgumentError('thresholding', true, 'dynamic thresholding (Imagen) is not implemented; set thresholding: false (clip_sample still works)');
+      throw new InvalidArgumentError(
+        'thresholding',
+        true,
+        'dynamic thresholding (Imagen) is not implemented; set thresholding: false (clip_sample still works)',
+      );
     }
     this.config = Object.freeze(cfg);
   }
@@ -49,7 +60,10 @@ export abstract class DiscreteVpScheduler implements Scheduler {
 
   setTimesteps(numInferenceSteps: number): void {
     const n = checkNumSteps(numInferenceSteps, this.numTrainTimesteps);
-    const grid = spacedTimesteps(this.spacing, this.numTrainTimesteps, n, { stepsOffset: this.stepsOffset, integer: true });
+    const grid = spacedTimesteps(this.spacing, this.numTrainTimesteps, n, {
+      stepsOffset: this.stepsOffset,
+      integer: true,
+    });
     checkTimestepsInRange(grid, this.numTrainTimesteps, this.stepsOffset);
     this.steps = n;
     this.grid = grid;
@@ -62,11 +76,11 @@ export abstract class DiscreteVpScheduler implements Scheduler {
 
   abstract step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options?: StepOptions): StepOutput;
 
-
   /** clip_sample: clamps the x0 prediction to [-clip_sample_range, clip_sample_range] in place. */
   protected clipPrediction(predOriginalSample: Float32Array): void {
     if (!this.clipSample) return;
     const r = this.clipSampleRange;
-    for (let k = 0; k < predOriginalSample.length; k++) predOriginalSample[k] = Math.min(r, Math.max(-r, predOriginalSample[k]));
+    for (let k = 0; k < predOriginalSample.length; k++)
+      predOriginalSample[k] = Math.min(r, Math.max(-r, predOriginalSample[k]));
   }
 }

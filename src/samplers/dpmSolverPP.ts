@@ -3,8 +3,25 @@ import { karrasSigmas, vpSigmaTable } from '../schedules/sigmas.js';
 import { checkTimestepsInRange, roundHalfEven } from '../schedules/timesteps.js';
 import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
 import { linspace } from '../schedules/betas.js';
-import { checkNumSteps, checkPredictionType, checkSpacing, checkStepArgs, checkStepIndex, checkTensor, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
-import { EMPTY_STATE, type SamplerState, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
+import {
+  checkNumSteps,
+  checkPredictionType,
+  checkSpacing,
+  checkStepArgs,
+  checkStepIndex,
+  checkTensor,
+  resolveConfig,
+  type PredictionType,
+  type TimestepSpacing,
+} from './common.js';
+import {
+  EMPTY_STATE,
+  type SamplerState,
+  type Scheduler,
+  type SchedulerConfig,
+  type StepOptions,
+  type StepOutput,
+} from './types.js';
 
 /** diffusers' DPMSolverMultistepScheduler defaults (the keys this implementation reads). */
 export const DPM_SOLVER_MULTISTEP_DEFAULTS = Object.freeze({
@@ -92,11 +109,19 @@ class DPMSolverMultistepScheduler implements Scheduler {
     }
     for (const flag of UNSUPPORTED_FLAGS) {
       if (cfg[flag] !== false && cfg[flag] !== undefined && cfg[flag] !== null) {
-        throw new InvalidArgumentError(flag, cfg[flag], 'expected false: this option of diffusers is not implemented here');
+        throw new InvalidArgumentError(
+          flag,
+          cfg[flag],
+          'expected false: this option of diffusers is not implemented here',
+        );
       }
     }
     if (cfg.variance_type !== null && cfg.variance_type !== undefined) {
-      throw new InvalidArgumentError('variance_type', cfg.variance_type, 'expected null: learned-variance model outputs are not supported');
+      throw new InvalidArgumentError(
+        'variance_type',
+        cfg.variance_type,
+        'expected null: learned-variance model outputs are not supported',
+      );
     }
     // diffusers maps the UniPC/DEIS solver types onto "midpoint" for this class.
     const solverType = ['logrho', 'bh1', 'bh2'].includes(cfg.solver_type as string) ? 'midpoint' : cfg.solver_type;
@@ -152,7 +177,11 @@ class DPMSolverMultistepScheduler implements Scheduler {
       for (let k = 1; k < timesteps.length; k++) {
         if (timesteps[k] >= timesteps[k - 1]) {
           // "leading" with step_ratio floor(last / (n + 1)) = 0: diffusers would divide by h = 0 and return NaN.
-          throw new InvalidArgumentError('numInferenceSteps', n, `timestep_spacing "${this.spacing}" repeats timestep ${timesteps[k]} at this many steps; use fewer steps or another spacing`);
+          throw new InvalidArgumentError(
+            'numInferenceSteps',
+            n,
+            `timestep_spacing "${this.spacing}" repeats timestep ${timesteps[k]} at this many steps; use fewer steps or another spacing`,
+          );
         }
       }
       sigmas = timesteps.map((t) => this.trainSigmas[t]);
@@ -173,7 +202,12 @@ class DPMSolverMultistepScheduler implements Scheduler {
     const i = checkStepArgs(modelOutput, stepIndex, sample, this.numInferenceSteps);
     const state = options.state ?? EMPTY_STATE;
     const history = state.modelOutputs;
-    const lowerOrderNums = requireInteger('state.lowerOrderNums', state.lowerOrderNums, 0, Math.min(i, this.solverOrder));
+    const lowerOrderNums = requireInteger(
+      'state.lowerOrderNums',
+      state.lowerOrderNums,
+      0,
+      Math.min(i, this.solverOrder),
+    );
     const n = this.timesteps.length;
 
     const x0 = this.convertModelOutput(modelOutput, sample, i);
@@ -188,7 +222,11 @@ class DPMSolverMultistepScheduler implements Scheduler {
     else if (this.solverOrder === 2 || lowerOrderNums < 2 || lowerOrderSecond) order = 2;
     else order = 3;
     if (history.length < order - 1) {
-      throw new InvalidArgumentError('state.modelOutputs.length', history.length, `expected >= ${order - 1}: pass the previous step's state back in`);
+      throw new InvalidArgumentError(
+        'state.modelOutputs.length',
+        history.length,
+        `expected >= ${order - 1}: pass the previous step's state back in`,
+      );
     }
     const m1 = order >= 2 ? history[history.length - 1] : undefined;
     const m2 = order >= 3 ? history[history.length - 2] : undefined;
@@ -259,7 +297,13 @@ class DPMSolverMultistepScheduler implements Scheduler {
   }
 
   /** Third-order multistep DPM-Solver++(3M) (Lu et al. 2022, DPM-Solver++ multistep family, Alg. 2 extended with D2 from three x0 predictions, as in diffusers). */
-  private thirdOrderUpdate(m0: Float32Array, m1: Float32Array, m2: Float32Array, sample: Float32Array, i: number): Float32Array {
+  private thirdOrderUpdate(
+    m0: Float32Array,
+    m1: Float32Array,
+    m2: Float32Array,
+    sample: Float32Array,
+    i: number,
+  ): Float32Array {
     const t = alphaSigma(this.sigmas[i + 1]);
     const s0 = alphaSigma(this.sigmas[i]);
     const s1 = alphaSigma(this.sigmas[i - 1]);
@@ -295,7 +339,13 @@ function alphaSigma(sigmaVE: number): { alpha: number; sigma: number; lambda: nu
  * Integer timesteps for a spacing rule (Lin et al. 2023, "Common Diffusion Noise Schedules and Sample Steps
  * are Flawed", Table 2), as DPMSolverMultistepScheduler computes them; numpy's round-half-to-even included.
  */
-function spacedTimesteps(spacing: TimestepSpacing, n: number, lastTimestep: number, N: number, stepsOffset: number): number[] {
+function spacedTimesteps(
+  spacing: TimestepSpacing,
+  n: number,
+  lastTimestep: number,
+  N: number,
+  stepsOffset: number,
+): number[] {
   if (spacing === 'linspace') {
     const grid = linspace(0, lastTimestep - 1, n + 1);
     const out: number[] = [];

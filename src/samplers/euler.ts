@@ -1,8 +1,23 @@
 import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
-import { checkKarrasRange, interpolateSigmas, karrasSigmas, sigmaToTimestep, vpSigmaTable } from '../schedules/sigmas.js';
+import {
+  checkKarrasRange,
+  interpolateSigmas,
+  karrasSigmas,
+  sigmaToTimestep,
+  vpSigmaTable,
+} from '../schedules/sigmas.js';
 import { checkTimestepsInRange, spacedTimesteps } from '../schedules/timesteps.js';
 import { configFlag, trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
-import { checkNumSteps, checkPredictionType, checkSpacing, checkStepArgs, checkStepIndex, resolveConfig, type PredictionType, type TimestepSpacing } from './common.js';
+import {
+  checkNumSteps,
+  checkPredictionType,
+  checkSpacing,
+  checkStepArgs,
+  checkStepIndex,
+  resolveConfig,
+  type PredictionType,
+  type TimestepSpacing,
+} from './common.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' EulerDiscreteScheduler defaults. */
@@ -52,7 +67,12 @@ export interface SigmaGridOptions {
  * Karras et al. 2022 eq. 5 ramp with timesteps mapped back by log-sigma), then the final sigma.
  * init noise sigma: sigma_max for linspace/trailing, sqrt(sigma_max^2 + 1) for leading (as diffusers).
  */
-export function eulerSigmaGrid(alphasCumprod: Float64Array, spacing: TimestepSpacing, numInferenceSteps: number, opts: SigmaGridOptions): SigmaGrid {
+export function eulerSigmaGrid(
+  alphasCumprod: Float64Array,
+  spacing: TimestepSpacing,
+  numInferenceSteps: number,
+  opts: SigmaGridOptions,
+): SigmaGrid {
   const f = Math.fround;
   const n = numInferenceSteps;
   let timesteps = spacedTimesteps(spacing, alphasCumprod.length, n, { stepsOffset: opts.stepsOffset, integer: false });
@@ -76,7 +96,10 @@ export function eulerSigmaGrid(alphasCumprod: Float64Array, spacing: TimestepSpa
 }
 
 /** Reads the keys shared by the two Euler classes; returns the training schedule with diffusers' zero-SNR patch. */
-export function eulerScheduleFromConfig(cfg: Readonly<Record<string, unknown>>): { numTrainTimesteps: number; alphasCumprod: Float64Array } {
+export function eulerScheduleFromConfig(cfg: Readonly<Record<string, unknown>>): {
+  numTrainTimesteps: number;
+  alphasCumprod: Float64Array;
+} {
   const schedule = trainingScheduleFromConfig(cfg);
   const alphasCumprod = schedule.alphasCumprod.slice();
   // diffusers: with zero terminal SNR, alphaBar_T = 0 would make sigma infinite; it uses 2^-24 instead.
@@ -99,7 +122,11 @@ export abstract class SigmaGridScheduler implements Scheduler {
   protected steps = 0;
   protected grid: SigmaGrid;
 
-  protected constructor(cfg: Readonly<Record<string, unknown>>, gridOptions: SigmaGridOptions, publicConfig: Readonly<Record<string, unknown>> = cfg) {
+  protected constructor(
+    cfg: Readonly<Record<string, unknown>>,
+    gridOptions: SigmaGridOptions,
+    publicConfig: Readonly<Record<string, unknown>> = cfg,
+  ) {
     const schedule = eulerScheduleFromConfig(cfg);
     this.numTrainTimesteps = schedule.numTrainTimesteps;
     this.alphasCumprod = schedule.alphasCumprod;
@@ -141,7 +168,6 @@ export abstract class SigmaGridScheduler implements Scheduler {
   }
 
   abstract step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, options?: StepOptions): StepOutput;
-
 }
 
 class EulerSampler extends SigmaGridScheduler {
@@ -154,7 +180,12 @@ class EulerSampler extends SigmaGridScheduler {
     requireOneOf('interpolation_type', cfg.interpolation_type, ['linear'] as const);
     requireOneOf('timestep_type', cfg.timestep_type, ['discrete'] as const);
     for (const key of ['use_exponential_sigmas', 'use_beta_sigmas']) {
-      if (configFlag(cfg, key)) throw new InvalidArgumentError(key, true, 'not implemented; use use_karras_sigmas or the default interpolated sigmas');
+      if (configFlag(cfg, key))
+        throw new InvalidArgumentError(
+          key,
+          true,
+          'not implemented; use use_karras_sigmas or the default interpolated sigmas',
+        );
     }
     const gridOptions: SigmaGridOptions = {
       stepsOffset: requireInteger('steps_offset', cfg.steps_offset, 0),
@@ -163,7 +194,8 @@ class EulerSampler extends SigmaGridScheduler {
       sigmaMax: cfg.sigma_max == null ? null : requireFinite('sigma_max', cfg.sigma_max, 0),
       finalSigmasType: requireOneOf('final_sigmas_type', cfg.final_sigmas_type, ['zero', 'sigma_min'] as const),
     };
-    if (gridOptions.sigmaMin !== null && gridOptions.sigmaMax !== null) checkKarrasRange(gridOptions.sigmaMin, gridOptions.sigmaMax);
+    if (gridOptions.sigmaMin !== null && gridOptions.sigmaMax !== null)
+      checkKarrasRange(gridOptions.sigmaMin, gridOptions.sigmaMax);
     super(cfg, gridOptions, raw);
   }
 
@@ -189,7 +221,12 @@ class EulerSampler extends SigmaGridScheduler {
  * epsilon: x - sigma eps; v_prediction: -sigma/sqrt(sigma^2+1) v + x/(sigma^2+1)  (Salimans & Ho 2022
  * with x scaled by sqrt(abar)); sample: the output itself.
  */
-export function denoisedFromSigma(predictionType: PredictionType, modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+export function denoisedFromSigma(
+  predictionType: PredictionType,
+  modelOutput: Float32Array,
+  sample: Float32Array,
+  sigma: number,
+): Float32Array {
   const out = new Float32Array(sample.length);
   const s2p1 = sigma * sigma + 1;
   const vScale = -sigma / Math.sqrt(s2p1);

@@ -27,7 +27,9 @@ export function createEulerAncestralDiscreteScheduler(config: SchedulerConfig = 
  * sigma_up = sqrt(sigma_to^2 (sigma_from^2 - sigma_to^2) / sigma_from^2).
  */
 export function ancestralStepSigmas(sigmaFrom: number, sigmaTo: number): { sigmaUp: number; sigmaDown: number } {
-  const sigmaUp = Math.sqrt((sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom));
+  const sigmaUp = Math.sqrt(
+    (sigmaTo * sigmaTo * (sigmaFrom * sigmaFrom - sigmaTo * sigmaTo)) / (sigmaFrom * sigmaFrom),
+  );
   const sigmaDown = Math.sqrt(Math.max(0, sigmaTo * sigmaTo - sigmaUp * sigmaUp));
   return { sigmaUp, sigmaDown };
 }
@@ -38,7 +40,11 @@ class EulerAncestralSampler extends SigmaGridScheduler {
   constructor(config: SchedulerConfig) {
     const cfg = resolveConfig(EULER_ANCESTRAL_DEFAULTS, config);
     if (cfg.prediction_type === 'sample') {
-      throw new InvalidArgumentError('prediction_type', 'sample', 'EulerAncestralDiscreteScheduler supports "epsilon" or "v_prediction" (diffusers does not implement "sample")');
+      throw new InvalidArgumentError(
+        'prediction_type',
+        'sample',
+        'EulerAncestralDiscreteScheduler supports "epsilon" or "v_prediction" (diffusers does not implement "sample")',
+      );
     }
     const stepsOffset = requireInteger('steps_offset', cfg.steps_offset, 0);
     super(cfg, { stepsOffset, useKarrasSigmas: false, sigmaMin: null, sigmaMax: null, finalSigmasType: 'zero' });

@@ -1,6 +1,15 @@
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { trainingScheduleFromConfig } from '../schedules/trainingSchedule.js';
-import { checkNumSteps, checkPredictionType, checkStepArgs, checkStepIndex, checkTensor, predictOriginalSample, resolveConfig, type PredictionType } from './common.js';
+import {
+  checkNumSteps,
+  checkPredictionType,
+  checkStepArgs,
+  checkStepIndex,
+  checkTensor,
+  predictOriginalSample,
+  resolveConfig,
+  type PredictionType,
+} from './common.js';
 import { EMPTY_STATE, type Scheduler, type SchedulerConfig, type StepOptions, type StepOutput } from './types.js';
 
 /** diffusers' LCMScheduler defaults (the keys this implementation reads). */
@@ -51,7 +60,11 @@ export function lcmBoundaryScalings(timestep: number, timestepScaling = 10): { c
  * k = floor(N / original_steps), read from the top at indices floor(i * original_steps / steps).
  * 4 steps of a 50-point grid over 1000 training steps give [999, 759, 499, 259].
  */
-export function lcmTimesteps(numInferenceSteps: number, originalInferenceSteps: number, numTrainTimesteps: number): number[] {
+export function lcmTimesteps(
+  numInferenceSteps: number,
+  originalInferenceSteps: number,
+  numTrainTimesteps: number,
+): number[] {
   const N = requireInteger('num_train_timesteps', numTrainTimesteps, 1);
   const original = requireInteger('original_inference_steps', originalInferenceSteps, 1, N);
   const n = checkNumSteps(numInferenceSteps, N);
@@ -90,15 +103,25 @@ class LCMScheduler implements Scheduler {
   constructor(userConfig: SchedulerConfig) {
     const cfg = resolveConfig(LCM_DEFAULTS, userConfig);
     if (cfg.thresholding !== false && cfg.thresholding !== undefined && cfg.thresholding !== null) {
-      throw new InvalidArgumentError('thresholding', cfg.thresholding, 'expected false: dynamic thresholding is not implemented here');
+      throw new InvalidArgumentError(
+        'thresholding',
+        cfg.thresholding,
+        'expected false: dynamic thresholding is not implemented here',
+      );
     }
     this.predictionType = checkPredictionType(cfg.prediction_type);
     const schedule = trainingScheduleFromConfig(cfg);
     this.alphasCumprod = schedule.alphasCumprod;
     this.numTrainTimesteps = schedule.numTrainTimesteps;
-    this.originalInferenceSteps = requireInteger('original_inference_steps', cfg.original_inference_steps, 1, this.numTrainTimesteps);
+    this.originalInferenceSteps = requireInteger(
+      'original_inference_steps',
+      cfg.original_inference_steps,
+      1,
+      this.numTrainTimesteps,
+    );
     this.timestepScaling = requireFinite('timestep_scaling', cfg.timestep_scaling, 0);
-    if (typeof cfg.clip_sample !== 'boolean') throw new InvalidArgumentError('clip_sample', cfg.clip_sample, 'expected true or false');
+    if (typeof cfg.clip_sample !== 'boolean')
+      throw new InvalidArgumentError('clip_sample', cfg.clip_sample, 'expected true or false');
     this.clipSample = cfg.clip_sample;
     this.clipSampleRange = requireFinite('clip_sample_range', cfg.clip_sample_range, 0);
     this.config = Object.freeze({ ...cfg });
@@ -140,7 +163,11 @@ class LCMScheduler implements Scheduler {
     if (isLast) return { prevSample: denoised, denoised, state };
 
     if (!options.noise) {
-      throw new InvalidArgumentError('noise', options.noise, 'LCMScheduler re-noises between steps (Luo et al. 2023, Alg. 1): pass options.noise (a NoiseSource, e.g. new Rng(seed))');
+      throw new InvalidArgumentError(
+        'noise',
+        options.noise,
+        'LCMScheduler re-noises between steps (Luo et al. 2023, Alg. 1): pass options.noise (a NoiseSource, e.g. new Rng(seed))',
+      );
     }
     const z = options.noise.normal(sample.length);
     checkTensor('noise', z, sample.length);

@@ -4,7 +4,11 @@ import { EMPTY_STATE, type Scheduler, type SamplerState } from './types.js';
 
 /** The model as a sampler sees it: scaled sample and timestep in, model output (of the scheduler's prediction type) out. */
 export type ModelFn = (scaledSample: Float32Array, timestep: number, stepIndex: number) => Float32Array;
-export type AsyncModelFn = (scaledSample: Float32Array, timestep: number, stepIndex: number) => Float32Array | Promise<Float32Array>;
+export type AsyncModelFn = (
+  scaledSample: Float32Array,
+  timestep: number,
+  stepIndex: number,
+) => Float32Array | Promise<Float32Array>;
 
 /** What the per-step callback receives (k-diffusion's {x, i, sigma, denoised}). */
 export interface StepInfo {
@@ -34,12 +38,20 @@ export interface SampleResult {
  * Runs a scheduler from start to end. `initialNoise` is unit-variance noise; it is multiplied by
  * the scheduler's initNoiseSigma here, as diffusers' pipelines do.
  */
-export function runSampler(scheduler: Scheduler, model: ModelFn, initialNoise: Float32Array, options: SampleOptions): SampleResult {
+export function runSampler(
+  scheduler: Scheduler,
+  model: ModelFn,
+  initialNoise: Float32Array,
+  options: SampleOptions,
+): SampleResult {
   let { sample, state } = begin(scheduler, initialNoise, options);
   let denoised = sample;
   for (let i = 0; i < scheduler.timesteps.length; i++) {
     const t = scheduler.timesteps[i];
-    const out = scheduler.step(model(scheduler.scaleModelInput(sample, i), t, i), i, sample, { state, noise: options.noise });
+    const out = scheduler.step(model(scheduler.scaleModelInput(sample, i), t, i), i, sample, {
+      state,
+      noise: options.noise,
+    });
     ({ sample, denoised } = finishStep(scheduler, out, i, options));
     state = out.state;
   }
@@ -47,7 +59,12 @@ export function runSampler(scheduler: Scheduler, model: ModelFn, initialNoise: F
 }
 
 /** runSampler for a model that answers asynchronously (ONNX Runtime sessions). */
-export async function runSamplerAsync(scheduler: Scheduler, model: AsyncModelFn, initialNoise: Float32Array, options: SampleOptions): Promise<SampleResult> {
+export async function runSamplerAsync(
+  scheduler: Scheduler,
+  model: AsyncModelFn,
+  initialNoise: Float32Array,
+  options: SampleOptions,
+): Promise<SampleResult> {
   let { sample, state } = begin(scheduler, initialNoise, options);
   let denoised = sample;
   for (let i = 0; i < scheduler.timesteps.length; i++) {
@@ -60,15 +77,25 @@ export async function runSamplerAsync(scheduler: Scheduler, model: AsyncModelFn,
   return { sample, denoised };
 }
 
-function begin(scheduler: Scheduler, initialNoise: Float32Array, options: SampleOptions): { sample: Float32Array; state: SamplerState } {
-  if (!(initialNoise instanceof Float32Array)) throw new InvalidArgumentError('initialNoise', typeof initialNoise, 'expected a Float32Array');
+function begin(
+  scheduler: Scheduler,
+  initialNoise: Float32Array,
+  options: SampleOptions,
+): { sample: Float32Array; state: SamplerState } {
+  if (!(initialNoise instanceof Float32Array))
+    throw new InvalidArgumentError('initialNoise', typeof initialNoise, 'expected a Float32Array');
   scheduler.setTimesteps(options.steps);
   const s = scheduler.initNoiseSigma;
   const sample = s === 1 ? initialNoise.slice() : initialNoise.map((v) => v * s);
   return { sample, state: EMPTY_STATE };
 }
 
-function finishStep(scheduler: Scheduler, out: { prevSample: Float32Array; denoised: Float32Array }, i: number, options: SampleOptions): SampleResult {
+function finishStep(
+  scheduler: Scheduler,
+  out: { prevSample: Float32Array; denoised: Float32Array },
+  i: number,
+  options: SampleOptions,
+): SampleResult {
   if (options.callback) {
     const t = scheduler.timesteps[i];
     const sigma = scheduler.sigmas.length > i ? scheduler.sigmas[i] : vpSigma(scheduler, t);

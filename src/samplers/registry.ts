@@ -23,7 +23,8 @@ export const SCHEDULER_CLASSES = Object.keys(FACTORIES);
 /** Builds the scheduler a parsed diffusers scheduler_config.json describes; `_class_name` picks it. */
 export function createScheduler(config: SchedulerConfig): Scheduler {
   const name = config?._class_name;
-  const factory = typeof name === 'string' && Object.prototype.hasOwnProperty.call(FACTORIES, name) ? FACTORIES[name] : undefined;
+  const factory =
+    typeof name === 'string' && Object.prototype.hasOwnProperty.call(FACTORIES, name) ? FACTORIES[name] : undefined;
   if (!factory) {
     throw new InvalidArgumentError('_class_name', name, `expected one of ${SCHEDULER_CLASSES.join(', ')}`);
   }

@@ -36,7 +36,10 @@ export interface SamplerState {
   readonly lowerOrderNums: number;
 }
 
-export const EMPTY_STATE: SamplerState = Object.freeze({ modelOutputs: Object.freeze([]) as readonly Float32Array[], lowerOrderNums: 0 });
+export const EMPTY_STATE: SamplerState = Object.freeze({
+  modelOutputs: Object.freeze([]) as readonly Float32Array[],
+  lowerOrderNums: 0,
+});
 
 export interface StepOptions {
   /** History from the previous step's output (multistep solvers); omit on the first step. */

@@ -69,7 +69,11 @@ export function sceneCaption(spec: SceneSpec): string {
  */
 export function parseScenePrompt(prompt: string): { spec: Partial<SceneSpec>; unknownWords: string[] } {
   if (typeof prompt !== 'string') throw new InvalidArgumentError('prompt', prompt, 'expected a string');
-  const text = ` ${prompt.toLowerCase().replace(/[^a-z ]+/g, ' ').replace(/\s+/g, ' ').trim()} `;
+  const text = ` ${prompt
+    .toLowerCase()
+    .replace(/[^a-z ]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()} `;
   const spec: Partial<SceneSpec> = {};
   let rest = text;
   const take = (phrase: string): boolean => {
@@ -79,15 +83,33 @@ export function parseScenePrompt(prompt: string): { spec: Partial<SceneSpec>; un
     return true;
   };
   for (const s of SCENE_ATTRIBUTES.style) if (take(`${s} style`) || take(s)) spec.style = s;
-  for (const p of SCENE_ATTRIBUTES.palette) if (take(`${p} colors`) || take(`${p} colours`) || take(p)) spec.palette = p;
+  for (const p of SCENE_ATTRIBUTES.palette)
+    if (take(`${p} colors`) || take(`${p} colours`) || take(p)) spec.palette = p;
   for (const t of SCENE_ATTRIBUTES.timeOfDay) if (take(`${t} sky`) || take(t)) spec.timeOfDay = t;
   for (const t of SCENE_ATTRIBUTES.terrain) if (take(t)) spec.terrain = t;
   if (take('the sun') || take('sun')) spec.celestial = true;
   if (take('the moon') || take('moon')) spec.celestial = true;
   if (take('clouds') || take('cloud')) spec.clouds = true;
   if (take('stars') || take('star')) spec.stars = true;
-  const filler = new Set(['a', 'an', 'the', 'beautiful', 'over', 'with', 'and', 'style', 'colors', 'colours', 'sky', 'of', 'in']);
-  const unknownWords = rest.trim().split(' ').filter((w) => w.length > 0 && !filler.has(w));
+  const filler = new Set([
+    'a',
+    'an',
+    'the',
+    'beautiful',
+    'over',
+    'with',
+    'and',
+    'style',
+    'colors',
+    'colours',
+    'sky',
+    'of',
+    'in',
+  ]);
+  const unknownWords = rest
+    .trim()
+    .split(' ')
+    .filter((w) => w.length > 0 && !filler.has(w));
   return { spec, unknownWords };
 }
 
@@ -128,13 +150,19 @@ export function renderScene(spec: SceneSpec, seed: number, size = 64): Scene {
     const rise = spec.timeOfDay === 'noon' || spec.timeOfDay === 'night' ? 0.25 : 0.72;
     const cy = rise * horizon * H;
     const r = (spec.timeOfDay === 'night' ? 0.07 : 0.1) * W;
-    const col: Rgb = spec.timeOfDay === 'night' ? [0.93, 0.93, 0.86] : spec.timeOfDay === 'noon' ? [1, 0.98, 0.8] : [1, 0.75, 0.35];
+    const col: Rgb =
+      spec.timeOfDay === 'night' ? [0.93, 0.93, 0.86] : spec.timeOfDay === 'noon' ? [1, 0.98, 0.8] : [1, 0.75, 0.35];
     disc(img, W, H, cx, cy, r, col, 1);
     disc(img, W, H, cx, cy, r * 1.8, col, 0.25);
   }
   // Clouds.
   if (spec.clouds) {
-    const col: Rgb = spec.timeOfDay === 'night' ? [0.35, 0.35, 0.45] : spec.timeOfDay === 'noon' ? [0.97, 0.97, 0.99] : [0.98, 0.72, 0.62];
+    const col: Rgb =
+      spec.timeOfDay === 'night'
+        ? [0.35, 0.35, 0.45]
+        : spec.timeOfDay === 'noon'
+          ? [0.97, 0.97, 0.99]
+          : [0.98, 0.72, 0.62];
     const n = 2 + Math.floor(rng.uniform1() * 2);
     for (let k = 0; k < n; k++) {
       const cx = rng.uniform1() * W;
@@ -165,22 +193,40 @@ export function sceneDataset(count: number, seed: number, size = 64): Scene[] {
 }
 
 function validateSpec(spec: SceneSpec): void {
-  if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError('spec', spec, 'expected a SceneSpec object');
+  if (spec === null || typeof spec !== 'object')
+    throw new InvalidArgumentError('spec', spec, 'expected a SceneSpec object');
   for (const key of Object.keys(SCENE_ATTRIBUTES) as (keyof typeof SCENE_ATTRIBUTES)[]) {
     const allowed = SCENE_ATTRIBUTES[key] as readonly string[];
     if (!allowed.includes(spec[key] as string)) {
-      throw new InvalidArgumentError(`spec.${key}`, spec[key], `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+      throw new InvalidArgumentError(
+        `spec.${key}`,
+        spec[key],
+        `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+      );
     }
   }
-  if (spec.stars && spec.timeOfDay !== 'night') throw new InvalidArgumentError('spec.stars', spec.stars, 'stars are drawn only at night');
+  if (spec.stars && spec.timeOfDay !== 'night')
+    throw new InvalidArgumentError('spec.stars', spec.stars, 'stars are drawn only at night');
 }
 
 function skyColours(spec: SceneSpec): [Rgb, Rgb] {
   const base: Record<TimeOfDay, [Rgb, Rgb]> = {
-    sunrise: [[0.45, 0.55, 0.85], [1.0, 0.72, 0.5]],
-    noon: [[0.25, 0.5, 0.95], [0.7, 0.85, 1.0]],
-    sunset: [[0.35, 0.2, 0.5], [1.0, 0.5, 0.2]],
-    night: [[0.02, 0.03, 0.12], [0.1, 0.12, 0.3]],
+    sunrise: [
+      [0.45, 0.55, 0.85],
+      [1.0, 0.72, 0.5],
+    ],
+    noon: [
+      [0.25, 0.5, 0.95],
+      [0.7, 0.85, 1.0],
+    ],
+    sunset: [
+      [0.35, 0.2, 0.5],
+      [1.0, 0.5, 0.2],
+    ],
+    night: [
+      [0.02, 0.03, 0.12],
+      [0.1, 0.12, 0.3],
+    ],
   };
   const tint: Record<Palette, Rgb> = {
     warm: [1.15, 0.95, 0.8],
@@ -196,10 +242,22 @@ function skyColours(spec: SceneSpec): [Rgb, Rgb] {
 function drawTerrain(img: Float32Array, W: number, H: number, spec: SceneSpec, horizon: number, rng: Rng): void {
   const dark = spec.timeOfDay === 'night' ? 0.35 : spec.timeOfDay === 'noon' ? 1 : 0.7;
   const colours: Record<Terrain, [Rgb, Rgb]> = {
-    mountains: [[0.35, 0.33, 0.4], [0.2, 0.22, 0.25]],
-    hills: [[0.3, 0.6, 0.3], [0.15, 0.4, 0.15]],
-    ocean: [[0.1, 0.35, 0.6], [0.05, 0.2, 0.4]],
-    desert: [[0.9, 0.75, 0.45], [0.75, 0.55, 0.3]],
+    mountains: [
+      [0.35, 0.33, 0.4],
+      [0.2, 0.22, 0.25],
+    ],
+    hills: [
+      [0.3, 0.6, 0.3],
+      [0.15, 0.4, 0.15],
+    ],
+    ocean: [
+      [0.1, 0.35, 0.6],
+      [0.05, 0.2, 0.4],
+    ],
+    desert: [
+      [0.9, 0.75, 0.45],
+      [0.75, 0.55, 0.3],
+    ],
   };
   const [near, far] = colours[spec.terrain].map((c) => scale(c, dark)) as [Rgb, Rgb];
   const phase = rng.uniform1() * Math.PI * 2;
@@ -254,11 +312,30 @@ function posterise(img: Float32Array, levels: number): void {
   for (let i = 0; i < img.length; i++) img[i] = Math.round(clamp01(img[i]) * (levels - 1)) / (levels - 1);
 }
 
-function disc(img: Float32Array, W: number, H: number, cx: number, cy: number, r: number, col: Rgb, alpha: number): void {
+function disc(
+  img: Float32Array,
+  W: number,
+  H: number,
+  cx: number,
+  cy: number,
+  r: number,
+  col: Rgb,
+  alpha: number,
+): void {
   ellipse(img, W, H, cx, cy, r, r, col, alpha);
 }
 
-function ellipse(img: Float32Array, W: number, H: number, cx: number, cy: number, rx: number, ry: number, col: Rgb, alpha: number): void {
+function ellipse(
+  img: Float32Array,
+  W: number,
+  H: number,
+  cx: number,
+  cy: number,
+  rx: number,
+  ry: number,
+  col: Rgb,
+  alpha: number,
+): void {
   const plane = W * H;
   for (let y = Math.max(0, Math.floor(cy - ry)); y <= Math.min(H - 1, Math.ceil(cy + ry)); y++) {
     for (let x = Math.max(0, Math.floor(cx - rx)); x <= Math.min(W - 1, Math.ceil(cx + rx)); x++) {

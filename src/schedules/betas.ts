@@ -43,7 +43,11 @@ export function betasFor(cfg: BetaConfig): Float64Array {
   const betaStart = requireBeta('beta_start', cfg.betaStart);
   const betaEnd = requireBeta('beta_end', cfg.betaEnd);
   if (betaStart > betaEnd) {
-    throw new InvalidArgumentError('beta_start', betaStart, `expected beta_start <= beta_end = ${betaEnd} (scheduler_config.json: the noise grows over training)`);
+    throw new InvalidArgumentError(
+      'beta_start',
+      betaStart,
+      `expected beta_start <= beta_end = ${betaEnd} (scheduler_config.json: the noise grows over training)`,
+    );
   }
   if (schedule === 'linear') return roundToFloat32(linspace(betaStart, betaEnd, n));
   const roots = linspace(Math.sqrt(betaStart), Math.sqrt(betaEnd), n);
@@ -57,7 +61,11 @@ export function betasFor(cfg: BetaConfig): Float64Array {
  */
 export function requireBeta(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 1) {
-    throw new InvalidArgumentError(field, value, 'expected a number strictly between 0 and 1 (scheduler_config.json key; beta = 1 would make alphaBar 0 and sigma infinite)');
+    throw new InvalidArgumentError(
+      field,
+      value,
+      'expected a number strictly between 0 and 1 (scheduler_config.json key; beta = 1 would make alphaBar 0 and sigma infinite)',
+    );
   }
   return value;
 }

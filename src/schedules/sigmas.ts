@@ -31,7 +31,11 @@ export function checkKarrasRange(sigmaMin: number, sigmaMax: number): void {
   requireFinite('sigma_min', sigmaMin, 0);
   requireFinite('sigma_max', sigmaMax, 0);
   if (sigmaMin > sigmaMax) {
-    throw new InvalidArgumentError('sigma_min', sigmaMin, `expected sigma_min <= sigma_max = ${sigmaMax} (the Karras ramp runs from sigma_max down to sigma_min)`);
+    throw new InvalidArgumentError(
+      'sigma_min',
+      sigmaMin,
+      `expected sigma_min <= sigma_max = ${sigmaMax} (the Karras ramp runs from sigma_max down to sigma_min)`,
+    );
   }
 }
 

@@ -53,7 +53,11 @@ export function spacedTimesteps(
 }
 
 /** Throws unless every timestep indexes the training schedule (a large steps_offset can push "leading" past it). */
-export function checkTimestepsInRange(timesteps: readonly number[], numTrainTimesteps: number, stepsOffset: number): void {
+export function checkTimestepsInRange(
+  timesteps: readonly number[],
+  numTrainTimesteps: number,
+  stepsOffset: number,
+): void {
   const top = timesteps[0];
   if (top > numTrainTimesteps - 1) {
     throw new InvalidArgumentError(

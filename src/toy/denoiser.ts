@@ -16,7 +16,11 @@ import type { GaussianMixture } from './mixture.js';
  * sigma = 0 gives D(x) = x; sigma = Infinity gives the mixture mean. Responsibilities use a
  * log-sum-exp in float64, so far-out points do not underflow.
  */
-export function mixtureDenoiseVE(mixture: GaussianMixture, x: Float32Array | Float64Array, sigma: number): Float32Array {
+export function mixtureDenoiseVE(
+  mixture: GaussianMixture,
+  x: Float32Array | Float64Array,
+  sigma: number,
+): Float32Array {
   const n = mixture.pointCount('x', x);
   checkSigma(sigma);
   const d = mixture.dim;
@@ -35,7 +39,11 @@ export function mixtureDenoiseVE(mixture: GaussianMixture, x: Float32Array | Flo
  * E[x0 | x_t] = D(x_t / sqrt(abar), sigma) (the VE denoiser above; Karras et al. 2022, Table 1).
  * abar = 1 gives x_t itself; abar = 0 (pure noise) gives the mixture mean.
  */
-export function mixtureDenoiseVP(mixture: GaussianMixture, xt: Float32Array | Float64Array, alphaBar: number): Float32Array {
+export function mixtureDenoiseVP(
+  mixture: GaussianMixture,
+  xt: Float32Array | Float64Array,
+  alphaBar: number,
+): Float32Array {
   mixture.pointCount('xt', xt);
   requireFinite('alphaBar', alphaBar, 0, 1);
   if (alphaBar === 0) return mixtureDenoiseVE(mixture, xt, Infinity);
@@ -68,7 +76,11 @@ export function mixtureScoreVE(mixture: GaussianMixture, x: Float32Array | Float
  * Posterior probabilities r_k(x) = P(component k | x) under the VE noise level sigma, n x K
  * point-major (the "which mode will this point end up in" picture).
  */
-export function mixtureResponsibilities(mixture: GaussianMixture, x: Float32Array | Float64Array, sigma: number): Float64Array {
+export function mixtureResponsibilities(
+  mixture: GaussianMixture,
+  x: Float32Array | Float64Array,
+  sigma: number,
+): Float64Array {
   const n = mixture.pointCount('x', x);
   checkSigma(sigma);
   const K = mixture.numComponents;

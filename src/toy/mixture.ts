@@ -64,11 +64,19 @@ export class GaussianMixture {
       total += w;
       const mu = means[k];
       if (!Array.isArray(mu) || mu.length !== d) {
-        throw new InvalidArgumentError(`means[${k}]`, mu, `expected an array of ${d} numbers (the dimension of means[0])`);
+        throw new InvalidArgumentError(
+          `means[${k}]`,
+          mu,
+          `expected an array of ${d} numbers (the dimension of means[0])`,
+        );
       }
       const v = variances[k];
       if (typeof v !== 'number' && (!Array.isArray(v) || v.length !== d)) {
-        throw new InvalidArgumentError(`variances[${k}]`, v, `expected a number > 0 (isotropic) or an array of ${d} numbers > 0 (diagonal)`);
+        throw new InvalidArgumentError(
+          `variances[${k}]`,
+          v,
+          `expected a number > 0 (isotropic) or an array of ${d} numbers > 0 (diagonal)`,
+        );
       }
       for (let j = 0; j < d; j++) {
         this.means[k * d + j] = requireFinite(`means[${k}][${j}]`, mu[j]);
@@ -120,7 +128,8 @@ export class GaussianMixture {
   mean(): Float64Array {
     const { dim: d } = this;
     const out = new Float64Array(d);
-    for (let k = 0; k < this.numComponents; k++) for (let j = 0; j < d; j++) out[j] += this.weights[k] * this.means[k * d + j];
+    for (let k = 0; k < this.numComponents; k++)
+      for (let j = 0; j < d; j++) out[j] += this.weights[k] * this.means[k * d + j];
     return out;
   }
 
@@ -148,7 +157,7 @@ export class GaussianMixture {
       for (let j = 0; j < d; j++) {
         const v = this.variances[k * d + j] + noiseVar;
         const r = points[offset + j] - this.means[k * d + j];
-        s -= 0.5 * (r * r / v + Math.log(2 * Math.PI * v));
+        s -= 0.5 * ((r * r) / v + Math.log(2 * Math.PI * v));
       }
       logTerms[k] = s;
       if (s > max) max = s;
@@ -162,10 +171,18 @@ export class GaussianMixture {
   /** Number of points in a point-major array; throws if its length is not a multiple of d. Internal. */
   pointCount(field: string, points: ArrayLike<number>): number {
     if (!(points instanceof Float32Array) && !(points instanceof Float64Array)) {
-      throw new InvalidArgumentError(field, typeof points, 'expected a Float32Array (or Float64Array) of n x d numbers, point-major');
+      throw new InvalidArgumentError(
+        field,
+        typeof points,
+        'expected a Float32Array (or Float64Array) of n x d numbers, point-major',
+      );
     }
     if (points.length % this.dim !== 0) {
-      throw new InvalidArgumentError(`${field}.length`, points.length, `expected a multiple of the mixture's dimension d = ${this.dim}`);
+      throw new InvalidArgumentError(
+        `${field}.length`,
+        points.length,
+        `expected a multiple of the mixture's dimension d = ${this.dim}`,
+      );
     }
     return points.length / this.dim;
   }
@@ -190,7 +207,12 @@ export function exampleMixture1d(): GaussianMixture {
 export function exampleMixture2d(): GaussianMixture {
   return new GaussianMixture({
     weights: [0.35, 0.3, 0.2, 0.15],
-    means: [[-0.5, -0.45], [0.5, 0.5], [-0.45, 0.55], [0.55, -0.5]],
+    means: [
+      [-0.5, -0.45],
+      [0.5, 0.5],
+      [-0.45, 0.55],
+      [0.55, -0.5],
+    ],
     variances: [0.1 ** 2, 0.08 ** 2, [0.15 ** 2, 0.05 ** 2], 0.1 ** 2],
   });
 }

@@ -17,13 +17,23 @@ export interface MmdOptions {
  * It is zero in expectation when both sets come from the same distribution, so it can be slightly
  * negative. Cost O((n + m)^2 d). Points are n x d and m x d, point-major; n, m >= 2.
  */
-export function mmdSquaredRbf(x: ArrayLike<number>, y: ArrayLike<number>, dim: number, options: MmdOptions = {}): number {
+export function mmdSquaredRbf(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  dim: number,
+  options: MmdOptions = {},
+): number {
   requireInteger('dim', dim, 1);
   const n = pointsOf('x', x, dim);
   const m = pointsOf('y', y, dim);
-  if (n < 2) throw new InvalidArgumentError('x.length', x.length, `expected at least 2 points (2 x dim = ${2 * dim} numbers)`);
-  if (m < 2) throw new InvalidArgumentError('y.length', y.length, `expected at least 2 points (2 x dim = ${2 * dim} numbers)`);
-  const l = options.bandwidth === undefined ? medianBandwidth(x, n, y, m, dim) : requireFinite('bandwidth', options.bandwidth, Number.MIN_VALUE);
+  if (n < 2)
+    throw new InvalidArgumentError('x.length', x.length, `expected at least 2 points (2 x dim = ${2 * dim} numbers)`);
+  if (m < 2)
+    throw new InvalidArgumentError('y.length', y.length, `expected at least 2 points (2 x dim = ${2 * dim} numbers)`);
+  const l =
+    options.bandwidth === undefined
+      ? medianBandwidth(x, n, y, m, dim)
+      : requireFinite('bandwidth', options.bandwidth, Number.MIN_VALUE);
   const gamma = 1 / (2 * l * l);
   const kxx = kernelSum(x, n, x, n, dim, gamma, true);
   const kyy = kernelSum(y, m, y, m, dim, gamma, true);
@@ -31,7 +41,15 @@ export function mmdSquaredRbf(x: ArrayLike<number>, y: ArrayLike<number>, dim: n
   return kxx / (n * (n - 1)) + kyy / (m * (m - 1)) - (2 * kxy) / (n * m);
 }
 
-function kernelSum(a: ArrayLike<number>, na: number, b: ArrayLike<number>, nb: number, dim: number, gamma: number, same: boolean): number {
+function kernelSum(
+  a: ArrayLike<number>,
+  na: number,
+  b: ArrayLike<number>,
+  nb: number,
+  dim: number,
+  gamma: number,
+  same: boolean,
+): number {
   let s = 0;
   for (let i = 0; i < na; i++) {
     for (let j = same ? i + 1 : 0; j < nb; j++) {
@@ -60,6 +78,11 @@ function medianBandwidth(x: ArrayLike<number>, n: number, y: ArrayLike<number>, 
   }
   dists.sort((p, q) => p - q);
   const med = dists[Math.floor(dists.length / 2)];
-  if (!(med > 0)) throw new InvalidArgumentError('bandwidth', undefined, 'the median heuristic gave 0 (identical points): pass options.bandwidth > 0');
+  if (!(med > 0))
+    throw new InvalidArgumentError(
+      'bandwidth',
+      undefined,
+      'the median heuristic gave 0 (identical points): pass options.bandwidth > 0',
+    );
   return med;
 }

@@ -65,19 +65,42 @@ export const TOY_MODEL_SCHEDULER_CLASSES = Object.keys(INPUT_KIND);
  */
 export function createToyModel(scheduler: Scheduler, mixture: GaussianMixture, options: ToyModelOptions = {}): ModelFn {
   const className = scheduler?.className;
-  const kind = typeof className === 'string' && Object.prototype.hasOwnProperty.call(INPUT_KIND, className) ? INPUT_KIND[className] : undefined;
+  const kind =
+    typeof className === 'string' && Object.prototype.hasOwnProperty.call(INPUT_KIND, className)
+      ? INPUT_KIND[className]
+      : undefined;
   if (kind === undefined) {
-    throw new InvalidArgumentError('scheduler.className', className, `expected one of ${TOY_MODEL_SCHEDULER_CLASSES.join(', ')}`);
+    throw new InvalidArgumentError(
+      'scheduler.className',
+      className,
+      `expected one of ${TOY_MODEL_SCHEDULER_CLASSES.join(', ')}`,
+    );
   }
   const isConsistencyClass = className === 'LCMScheduler' || className === 'CMStochasticIterativeScheduler';
-  const target = requireOneOf('target', options.target ?? (isConsistencyClass ? 'consistency' : 'posterior-mean'), TOY_MODEL_TARGETS);
+  const target = requireOneOf(
+    'target',
+    options.target ?? (isConsistencyClass ? 'consistency' : 'posterior-mean'),
+    TOY_MODEL_TARGETS,
+  );
   const odeSteps = requireInteger('odeSteps', options.odeSteps ?? 96, 1, 100000);
   const cfg = scheduler.config;
-  const predictionType = kind === 'edm-cm' ? 'sample' : requireOneOf('prediction_type', cfg.prediction_type ?? 'epsilon', ['epsilon', 'v_prediction', 'sample'] as const);
+  const predictionType =
+    kind === 'edm-cm'
+      ? 'sample'
+      : requireOneOf('prediction_type', cfg.prediction_type ?? 'epsilon', [
+          'epsilon',
+          'v_prediction',
+          'sample',
+        ] as const);
   const sigmaData = kind === 'edm-cm' ? requireFinite('sigma_data', cfg.sigma_data ?? 0.5, Number.MIN_VALUE) : 0.5;
   const cmSigmaMin = kind === 'edm-cm' ? requireFinite('sigma_min', cfg.sigma_min ?? 0.002, 0) : 0;
-  const odeSigmaMin = requireFinite('sigmaMin', options.sigmaMin ?? (kind === 'edm-cm' && cmSigmaMin > 0 ? cmSigmaMin : 0.002), Number.MIN_VALUE);
-  const lcmTimestepScaling = className === 'LCMScheduler' ? requireFinite('timestep_scaling', cfg.timestep_scaling ?? 10, 0) : 0;
+  const odeSigmaMin = requireFinite(
+    'sigmaMin',
+    options.sigmaMin ?? (kind === 'edm-cm' && cmSigmaMin > 0 ? cmSigmaMin : 0.002),
+    Number.MIN_VALUE,
+  );
+  const lcmTimestepScaling =
+    className === 'LCMScheduler' ? requireFinite('timestep_scaling', cfg.timestep_scaling ?? 10, 0) : 0;
   const d = mixture.dim;
   const work = new DenoiserWork(mixture);
 
@@ -147,7 +170,11 @@ export function createToyModel(scheduler: Scheduler, mixture: GaussianMixture, o
 function vpSigmaAt(alphasCumprod: Float64Array, t: number): number {
   const T = alphasCumprod.length;
   if (typeof t !== 'number' || !Number.isFinite(t) || t < 0 || t > T - 1) {
-    throw new InvalidArgumentError('timestep', t, `expected a number in [0, ${T - 1}] (the scheduler's training timesteps)`);
+    throw new InvalidArgumentError(
+      'timestep',
+      t,
+      `expected a number in [0, ${T - 1}] (the scheduler's training timesteps)`,
+    );
   }
   const sig = (k: number) => Math.sqrt((1 - alphasCumprod[k]) / alphasCumprod[k]);
   const lo = Math.floor(t);
@@ -159,7 +186,11 @@ function vpSigmaAt(alphasCumprod: Float64Array, t: number): number {
 function schedulerSigma(scheduler: Scheduler, stepIndex: number): number {
   const sigmas = scheduler.sigmas;
   if (typeof stepIndex !== 'number' || !Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex >= sigmas.length) {
-    throw new InvalidArgumentError('stepIndex', stepIndex, `expected an integer in [0, ${sigmas.length - 1}] (an index into scheduler.sigmas; call setTimesteps first)`);
+    throw new InvalidArgumentError(
+      'stepIndex',
+      stepIndex,
+      `expected an integer in [0, ${sigmas.length - 1}] (an index into scheduler.sigmas; call setTimesteps first)`,
+    );
   }
   return sigmas[stepIndex];
 }

@@ -28,7 +28,8 @@ export interface PfOdeTrajectory {
 export function pfOdeSigmaGrid(sigmaMax: number, sigmaMin: number, steps: number, rho = 7): Float64Array {
   requireFinite('sigmaMin', sigmaMin, Number.MIN_VALUE);
   requireFinite('sigmaMax', sigmaMax, 0);
-  if (!(sigmaMax > sigmaMin)) throw new InvalidArgumentError('sigmaMax', sigmaMax, `expected a finite number > sigmaMin (${sigmaMin})`);
+  if (!(sigmaMax > sigmaMin))
+    throw new InvalidArgumentError('sigmaMax', sigmaMax, `expected a finite number > sigmaMin (${sigmaMin})`);
   requireInteger('steps', steps, 1, 1_000_000);
   requireFinite('rho', rho, Number.MIN_VALUE);
   const a = sigmaMax ** (1 / rho);
@@ -47,7 +48,11 @@ export function pfOdeSigmaGrid(sigmaMax: number, sigmaMin: number, steps: number
  * Algorithm 1) on the Karras grid, using the exact denoiser D. `xT` (n x d) is the state at
  * sigmaMax in VE coordinates (data + sigmaMax * noise). Returns every grid point.
  */
-export function pfOdeTrajectory(mixture: GaussianMixture, xT: Float32Array | Float64Array, options: PfOdeOptions): PfOdeTrajectory {
+export function pfOdeTrajectory(
+  mixture: GaussianMixture,
+  xT: Float32Array | Float64Array,
+  options: PfOdeOptions,
+): PfOdeTrajectory {
   const n = mixture.pointCount('xT', xT);
   const sigmas = pfOdeSigmaGrid(options?.sigmaMax, options?.sigmaMin, options?.steps, options?.rho ?? 7);
   const d = mixture.dim;
@@ -78,7 +83,12 @@ export interface ConsistencyMapOptions {
  * end point - the self-consistency property f(x_sigma, sigma) = f(x_sigma', sigma') - and
  * f(x, sigmaMin) = x (the boundary condition). `x` is n x d in VE coordinates.
  */
-export function consistencyMap(mixture: GaussianMixture, x: Float32Array | Float64Array, sigma: number, options: ConsistencyMapOptions = {}): Float32Array {
+export function consistencyMap(
+  mixture: GaussianMixture,
+  x: Float32Array | Float64Array,
+  sigma: number,
+  options: ConsistencyMapOptions = {},
+): Float32Array {
   const n = mixture.pointCount('x', x);
   const sigmaMin = requireFinite('sigmaMin', options.sigmaMin ?? 0.002, Number.MIN_VALUE);
   requireFinite('sigma', sigma, 0);

@@ -15,7 +15,11 @@ export function checkSample(field: string, a: ArrayLike<number>): void {
 export function pointsOf(field: string, points: ArrayLike<number>, dim: number): number {
   checkSample(field, points);
   if (points.length % dim !== 0) {
-    throw new InvalidArgumentError(`${field}.length`, points.length, `expected a multiple of dim = ${dim} (n points x d, point-major)`);
+    throw new InvalidArgumentError(
+      `${field}.length`,
+      points.length,
+      `expected a multiple of dim = ${dim} (n points x d, point-major)`,
+    );
   }
   return points.length / dim;
 }

@@ -67,10 +67,15 @@ export function simulatedDenoising(options: SimulatedDenoisingOptions = {}): Sim
   const target = options.target ?? gradientTargetImage(height, width);
   if (!(target instanceof Float32Array) || target.length !== height * width * 3) {
     const shown = target instanceof Float32Array ? `Float32Array(${target.length})` : typeof target;
-    throw new InvalidArgumentError('target', shown, `expected a Float32Array of height x width x 3 = ${height * width * 3} values in [0, 1] (HWC)`);
+    throw new InvalidArgumentError(
+      'target',
+      shown,
+      `expected a Float32Array of height x width x 3 = ${height * width * 3} values in [0, 1] (HWC)`,
+    );
   }
   for (let i = 0; i < target.length; i++) {
-    if (!(target[i] >= 0 && target[i] <= 1)) throw new InvalidArgumentError(`target[${i}]`, target[i], 'expected a value in [0, 1]');
+    if (!(target[i] >= 0 && target[i] <= 1))
+      throw new InvalidArgumentError(`target[${i}]`, target[i], 'expected a value in [0, 1]');
   }
   const noise = new Rng(seed).uniform(height * width * 3);
   const frames: Float32Array[] = [];

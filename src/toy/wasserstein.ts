@@ -57,7 +57,12 @@ export interface SlicedWassersteinOptions {
  * the exact 1-D distance on each. For d = 1 it is the exact W2.
  * Between N(m1, s1^2 I) and N(m2, s2^2 I) it is sqrt(|m1 - m2|^2 / d + (s1 - s2)^2).
  */
-export function slicedWasserstein2(x: ArrayLike<number>, y: ArrayLike<number>, dim: number, options: SlicedWassersteinOptions = {}): number {
+export function slicedWasserstein2(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  dim: number,
+  options: SlicedWassersteinOptions = {},
+): number {
   requireInteger('dim', dim, 1);
   const n = pointsOf('x', x, dim);
   const m = pointsOf('y', y, dim);

@@ -11,7 +11,12 @@ describe('benchmark / benchmarkSync (call counts and options; no timing assertio
     assert.equal(stats.n, 4);
     assert.equal(stats.samplesMs.length, 4);
     for (const s of stats.samplesMs) assert.ok(s >= 0 && Number.isFinite(s));
-    assert.ok(stats.minMs <= stats.q1Ms && stats.q1Ms <= stats.medianMs && stats.medianMs <= stats.q3Ms && stats.q3Ms <= stats.maxMs);
+    assert.ok(
+      stats.minMs <= stats.q1Ms &&
+        stats.q1Ms <= stats.medianMs &&
+        stats.medianMs <= stats.q3Ms &&
+        stats.q3Ms <= stats.maxMs,
+    );
   });
 
   test('awaits an async function inside each run: runs never overlap', async () => {
@@ -48,14 +53,32 @@ describe('benchmark / benchmarkSync (call counts and options; no timing assertio
   });
 
   test('benchmarkSync refuses a function that returns a promise', () => {
-    assert.throws(() => benchmarkSync(async () => 1, { warmup: 0, repeats: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'fn');
+    assert.throws(
+      () => benchmarkSync(async () => 1, { warmup: 0, repeats: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'fn',
+    );
   });
 
   test('bad options throw InvalidArgumentError naming the option', async () => {
-    await assert.rejects(benchmark(() => 0, { repeats: 0 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'repeats');
-    await assert.rejects(benchmark(() => 0, { warmup: 1.5 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'warmup');
-    await assert.rejects(benchmark(() => 0, { minTimeMs: -1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'minTimeMs');
-    await assert.rejects(benchmark(() => 0, { repeats: 5, maxRepeats: 2 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'maxRepeats');
-    await assert.rejects(benchmark(42 as unknown as () => void), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'fn');
+    await assert.rejects(
+      benchmark(() => 0, { repeats: 0 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'repeats',
+    );
+    await assert.rejects(
+      benchmark(() => 0, { warmup: 1.5 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'warmup',
+    );
+    await assert.rejects(
+      benchmark(() => 0, { minTimeMs: -1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'minTimeMs',
+    );
+    await assert.rejects(
+      benchmark(() => 0, { repeats: 5, maxRepeats: 2 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'maxRepeats',
+    );
+    await assert.rejects(
+      benchmark(42 as unknown as () => void),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'fn',
+    );
   });
 });

@@ -12,7 +12,10 @@ describe('npm run bench (src/cli/bench.ts), quick settings', () => {
     const out = path.join(dir, 'sub', 'bench.json');
     const lines: string[] = [];
     const records = await main(['pareto', '--quick', '--repeats', '1', '--json', out], (l) => lines.push(l));
-    const saved = JSON.parse(fs.readFileSync(out, 'utf8')) as { suite: string; records: { name: string; settings: Record<string, unknown> }[] };
+    const saved = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      suite: string;
+      records: { name: string; settings: Record<string, unknown> }[];
+    };
     assert.equal(saved.suite, 'pareto');
     assert.equal(saved.records.length, records.length);
     assert.deepEqual(
@@ -27,13 +30,22 @@ describe('npm run bench (src/cli/bench.ts), quick settings', () => {
   test('the benchmark point sets are seeded and the all-on-front set is a permutation of (i, sqrt i)', () => {
     assert.deepEqual(randomParetoCloud(5, 9), randomParetoCloud(5, 9));
     const s = allOnFrontCloud(50, 1);
-    assert.deepEqual(s.map((p) => p.cost).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      s.map((p) => p.cost).sort((a, b) => a - b),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     for (const p of s) assert.equal(p.quality, Math.sqrt(p.cost));
   });
 
   test('an unknown suite or a bad --repeats throws InvalidArgumentError', async () => {
-    await assert.rejects(main(['everything'], () => {}), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'suite');
-    await assert.rejects(main(['pareto', '--repeats', '0'], () => {}), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--repeats');
+    await assert.rejects(
+      main(['everything'], () => {}),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'suite',
+    );
+    await assert.rejects(
+      main(['pareto', '--repeats', '0'], () => {}),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === '--repeats',
+    );
   });
 
   test('the notebooks hook calls benchNotebooks() when the module exists and skips it otherwise', async () => {

@@ -7,7 +7,9 @@ import { benchRecord, installedPackageVersion, machineInfo } from '../../src/ben
 import { summarizeSamples } from '../../src/bench/stats.js';
 
 const repoRoot = resolve(__dirname, '../../..');
-const pkg = JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
 
 describe('benchRecord(name, settings, stats)', () => {
   const stats = summarizeSamples([1, 2, 3]);
@@ -45,8 +47,17 @@ describe('benchRecord(name, settings, stats)', () => {
   });
 
   test('a missing name, array settings or bad stats throw InvalidArgumentError', () => {
-    assert.throws(() => benchRecord('', {}, stats), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'name');
-    assert.throws(() => benchRecord('x', [] as unknown as Record<string, unknown>, stats), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'settings');
-    assert.throws(() => benchRecord('x', {}, {} as typeof stats), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stats');
+    assert.throws(
+      () => benchRecord('', {}, stats),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'name',
+    );
+    assert.throws(
+      () => benchRecord('x', [] as unknown as Record<string, unknown>, stats),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'settings',
+    );
+    assert.throws(
+      () => benchRecord('x', {}, {} as typeof stats),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stats',
+    );
   });
 });

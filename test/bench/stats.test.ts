@@ -45,9 +45,18 @@ describe('summarizeSamples (quantiles: Hyndman & Fan type 7, h = (n - 1) p, as s
   });
 
   test('empty, negative or NaN samples throw InvalidArgumentError naming the sample', () => {
-    assert.throws(() => summarizeSamples([]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'samplesMs');
-    assert.throws(() => summarizeSamples([1, -2]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'samplesMs[1]');
-    assert.throws(() => summarizeSamples([Number.NaN]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'samplesMs[0]');
+    assert.throws(
+      () => summarizeSamples([]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'samplesMs',
+    );
+    assert.throws(
+      () => summarizeSamples([1, -2]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'samplesMs[1]',
+    );
+    assert.throws(
+      () => summarizeSamples([Number.NaN]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'samplesMs[0]',
+    );
   });
 });
 
@@ -58,8 +67,17 @@ describe('throughput(items, ms)', () => {
   });
 
   test('a zero, negative or NaN duration, or a negative count, throws InvalidArgumentError', () => {
-    assert.throws(() => throughput(10, 0), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'ms');
-    assert.throws(() => throughput(10, Number.NaN), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'ms');
-    assert.throws(() => throughput(-1, 10), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'items');
+    assert.throws(
+      () => throughput(10, 0),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'ms',
+    );
+    assert.throws(
+      () => throughput(10, Number.NaN),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'ms',
+    );
+    assert.throws(
+      () => throughput(-1, 10),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'items',
+    );
   });
 });

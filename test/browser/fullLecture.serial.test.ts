@@ -9,7 +9,17 @@ import { LectureHtmlExporter } from '../../src/lecture/exporter.js';
 import type { NotebookPage } from '../../src/lecture/page.js';
 import type { Notebook } from '../../src/runner/notebookFile.js';
 import { SHIPPED_CHECKS } from '../notebooks/shippedChecks/index.js';
-import { chromiumPath, hasChromium, inspect, openLectureBrowser, root, screenshots, skip, watchProblems, type LectureBrowser } from './support.js';
+import {
+  chromiumPath,
+  hasChromium,
+  inspect,
+  openLectureBrowser,
+  root,
+  screenshots,
+  skip,
+  watchProblems,
+  type LectureBrowser,
+} from './support.js';
 
 // The whole lecture as `npm run lecture -- --solutions` makes it, on the shipped model (no FEWSTEP_MODEL),
 // from an empty measurement cache: every course notebook and every solution executes, every page opens
@@ -65,7 +75,8 @@ describe('the whole lecture on the shipped model', { skip, timeout: 1_500_000 },
     const course = relatives.filter((r) => /^0[1-9]-/.test(r));
     assert.ok(course.length >= 7, `course notebooks: ${course.join(', ')}`);
     assert.ok(relatives.filter((r) => r.startsWith('solutions/')).length >= 4, 'four exercise solutions');
-    for (const r of [...course, ...relatives.filter((x) => x.startsWith('solutions/'))]) assert.ok(SHIPPED_CHECKS[r], `no shipped check for ${r}`);
+    for (const r of [...course, ...relatives.filter((x) => x.startsWith('solutions/'))])
+      assert.ok(SHIPPED_CHECKS[r], `no shipped check for ${r}`);
   });
 
   test('each notebook shows its conclusions on the shipped model', async (t) => {
@@ -86,13 +97,17 @@ describe('the whole lecture on the shipped model', { skip, timeout: 1_500_000 },
         const problems = watchProblems(page);
         await page.goto(server!.url + relative.replace(/\.ipynb$/, '.html'));
         const report = await inspect(page);
-        await page.screenshot({ path: path.join(screenshots, `full-${relative.replace(/\//g, '-').replace(/\.ipynb$/, '.png')}`), fullPage: true });
+        await page.screenshot({
+          path: path.join(screenshots, `full-${relative.replace(/\//g, '-').replace(/\.ipynb$/, '.png')}`),
+          fullPage: true,
+        });
         await page.close();
         assert.equal(report.plotDivs, expected.plots, 'one chart div per Plotly output');
         assert.equal(report.plotsWithSvg, report.plotDivs, "every chart holds Plotly's .main-svg");
         assert.equal(report.images.length, expected.images);
         for (const img of report.images) assert.ok(img.naturalWidth > 0, `image ${img.src}... did not load`);
-        if (expected.math > 0) assert.ok(report.katex >= expected.math, `${report.katex} .katex elements, ${expected.math} formulas`);
+        if (expected.math > 0)
+          assert.ok(report.katex >= expected.math, `${report.katex} .katex elements, ${expected.math} formulas`);
         assert.deepEqual(problems, []);
       });
     }

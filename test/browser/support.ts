@@ -10,18 +10,33 @@ export const root = path.resolve(__dirname, '..', '..', '..');
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(chromiumPath);
 export const inCi = process.env.CI === 'true';
-export const skip = !hasChromium && !inCi ? `${chromiumPath} not found (apt-get install chromium); runs under CI=true` : false;
+export const skip =
+  !hasChromium && !inCi ? `${chromiumPath} not found (apt-get install chromium); runs under CI=true` : false;
 export const screenshots = path.join(root, 'out', 'screenshots');
 
 /** Flags from the machine notes: no sandbox as root, no GPU, and no background traffic to a closed network. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 // The browser globals the page functions below use (the test program compiles without the DOM lib).
 declare const document: any, window: any;
 
 /** A static file server for the lecture folder on 127.0.0.1. */
 export async function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.woff2': 'font/woff2', '.png': 'image/png' };
+  const types: Record<string, string> = {
+    '.html': 'text/html; charset=utf-8',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.woff2': 'font/woff2',
+    '.png': 'image/png',
+  };
   const server = http.createServer(async (req, res) => {
     const urlPath = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const file = path.join(dir, path.normalize(urlPath === '/' ? '/index.html' : urlPath));
@@ -67,22 +82,35 @@ export interface PageReport {
 }
 
 export async function inspect(page: Page): Promise<PageReport> {
-  await page.waitForFunction(() => Array.from(document.querySelectorAll('.fewstep-plotly')).every((d: any) => d.querySelector('.main-svg') !== null), undefined, { timeout: 30_000 }).catch(() => undefined);
+  await page
+    .waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('.fewstep-plotly')).every(
+          (d: any) => d.querySelector('.main-svg') !== null,
+        ),
+      undefined,
+      { timeout: 30_000 },
+    )
+    .catch(() => undefined);
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
   return page.evaluate(() => {
     const plots = Array.from(document.querySelectorAll('.fewstep-plotly'));
     return {
       plotDivs: plots.length,
       plotsWithSvg: plots.filter((d: any) => d.querySelector('.main-svg') !== null).length,
-      images: Array.from(document.images).map((i: any) => ({ src: i.src.slice(0, 40), naturalWidth: i.complete ? i.naturalWidth : 0 })),
+      images: Array.from(document.images).map((i: any) => ({
+        src: i.src.slice(0, 40),
+        naturalWidth: i.complete ? i.naturalWidth : 0,
+      })),
       katex: document.querySelectorAll('.katex').length,
-      katexFontsLoaded: Array.from(document.fonts).filter((f: any) => f.family.includes('KaTeX') && f.status === 'loaded').map((f: any) => f.family),
+      katexFontsLoaded: Array.from(document.fonts)
+        .filter((f: any) => f.family.includes('KaTeX') && f.status === 'loaded')
+        .map((f: any) => f.family),
       injected: window.__injected as unknown,
       text: document.body.innerText,
     };
   });
 }
-
 
 /** A lecture folder served on 127.0.0.1 and a headless Chromium (fresh profile) to open its pages. */
 export interface LectureBrowser {
@@ -96,7 +124,12 @@ export async function openLectureBrowser(outDir: string): Promise<LectureBrowser
   await fsp.mkdir(screenshots, { recursive: true });
   const server = await serve(outDir);
   const userDataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'fewstep-chromium-profile-'));
-  const context = await chromium.launchPersistentContext(userDataDir, { executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 900 } });
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1200, height: 900 },
+  });
   return {
     url: server.url,
     context,

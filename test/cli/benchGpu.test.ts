@@ -4,7 +4,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { achieved, benchFileName, defaultBenchModels, fp16PeakFor, parseBenchGpuArgs, parseIntList, parseNvidiaSmi, readFlopsJson } from '../../src/cli/benchGpu.js';
+import {
+  achieved,
+  benchFileName,
+  defaultBenchModels,
+  fp16PeakFor,
+  parseBenchGpuArgs,
+  parseIntList,
+  parseNvidiaSmi,
+  readFlopsJson,
+} from '../../src/cli/benchGpu.js';
 
 describe('fp16PeakFor: dense fp16 tensor peak from the nvidia-smi GPU name', () => {
   test('H100 SXM (nvidia-smi "NVIDIA H100 80GB HBM3") is 989 TFLOP/s, H100 PCIe 756', () => {
@@ -39,7 +48,9 @@ describe('achieved: TFLOP/s and fraction of peak', () => {
 
 describe('parseNvidiaSmi', () => {
   test('reads name, driver and memory per line', () => {
-    assert.deepEqual(parseNvidiaSmi('NVIDIA H100 80GB HBM3, 580.159.04, 81559\n'), [{ name: 'NVIDIA H100 80GB HBM3', driver: '580.159.04', memoryMiB: 81559 }]);
+    assert.deepEqual(parseNvidiaSmi('NVIDIA H100 80GB HBM3, 580.159.04, 81559\n'), [
+      { name: 'NVIDIA H100 80GB HBM3', driver: '580.159.04', memoryMiB: 81559 },
+    ]);
     assert.deepEqual(parseNvidiaSmi(''), []);
   });
 });
@@ -53,7 +64,10 @@ describe('bench:gpu file name and arguments', () => {
   test('parseIntList takes positive integers and names the field on bad input', () => {
     assert.deepEqual(parseIntList('--steps', '1,4, 8'), [1, 4, 8]);
     for (const bad of ['', '1,,2', '0', '1.5', 'a']) {
-      assert.throws(() => parseIntList('--steps', bad), (e: unknown) => e instanceof InvalidArgumentError && /--steps/.test((e as Error).message));
+      assert.throws(
+        () => parseIntList('--steps', bad),
+        (e: unknown) => e instanceof InvalidArgumentError && /--steps/.test((e as Error).message),
+      );
     }
   });
   test('defaults: the full grid, both dtypes, batch 1 and 2, out in data/', () => {
@@ -69,9 +83,18 @@ describe('bench:gpu file name and arguments', () => {
     assert.deepEqual(o.models, [path.join(root, 'models', 'fixtures', 'tiny-lcm')]);
   });
   test('bad --device, --parts and --sd-dtypes are rejected by name', () => {
-    assert.throws(() => parseBenchGpuArgs(['--device', 'gpu']), (e: unknown) => e instanceof InvalidArgumentError && /--device/.test((e as Error).message));
-    assert.throws(() => parseBenchGpuArgs(['--parts', 'model,vae']), (e: unknown) => e instanceof InvalidArgumentError && /--parts/.test((e as Error).message));
-    assert.throws(() => parseBenchGpuArgs(['--sd-dtypes', 'bf16']), (e: unknown) => e instanceof InvalidArgumentError && /--sd-dtypes/.test((e as Error).message));
+    assert.throws(
+      () => parseBenchGpuArgs(['--device', 'gpu']),
+      (e: unknown) => e instanceof InvalidArgumentError && /--device/.test((e as Error).message),
+    );
+    assert.throws(
+      () => parseBenchGpuArgs(['--parts', 'model,vae']),
+      (e: unknown) => e instanceof InvalidArgumentError && /--parts/.test((e as Error).message),
+    );
+    assert.throws(
+      () => parseBenchGpuArgs(['--sd-dtypes', 'bf16']),
+      (e: unknown) => e instanceof InvalidArgumentError && /--sd-dtypes/.test((e as Error).message),
+    );
   });
   test('shipped models are preferred over the fixture when their folders exist', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'benchgpu-'));
@@ -82,7 +105,10 @@ describe('bench:gpu file name and arguments', () => {
   test('readFlopsJson reads flops.json beside the SD-scale graphs, null when absent', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'benchgpu-'));
     assert.equal(readFlopsJson(dir), null);
-    fs.writeFileSync(path.join(dir, 'flops.json'), JSON.stringify({ flops_per_evaluation: { '1': 8e11, '2': 1.6e12 } }));
+    fs.writeFileSync(
+      path.join(dir, 'flops.json'),
+      JSON.stringify({ flops_per_evaluation: { '1': 8e11, '2': 1.6e12 } }),
+    );
     assert.equal(readFlopsJson(dir)?.flops_per_evaluation['2'], 1.6e12);
   });
 });

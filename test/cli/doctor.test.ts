@@ -31,18 +31,44 @@ function fixtureTree(): { modelsDir: string; ortRoot: string } {
 
 describe('doctor report', () => {
   test('parses ldconfig -p lines into names and paths', () => {
-    assert.deepEqual(parseLdconfig(LDCONFIG).map((l) => l.name), ['libcudnn_ops.so.9', 'libcudart.so.13', 'libcublasLt.so.13', 'libc.so.6']);
+    assert.deepEqual(
+      parseLdconfig(LDCONFIG).map((l) => l.name),
+      ['libcudnn_ops.so.9', 'libcudart.so.13', 'libcublasLt.so.13', 'libc.so.6'],
+    );
   });
   test('lists versions, backends, provider files, CUDA libraries and models with their family', () => {
     const { modelsDir, ortRoot } = fixtureTree();
-    const r = collectDoctorReport({ modelsDir, ortRoot, ldconfigOutput: LDCONFIG, onnxruntime: () => ({ version: '1.29.0', backends: [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }] }) });
+    const r = collectDoctorReport({
+      modelsDir,
+      ortRoot,
+      ldconfigOutput: LDCONFIG,
+      onnxruntime: () => ({
+        version: '1.29.0',
+        backends: [
+          { name: 'cpu', bundled: true },
+          { name: 'cuda', bundled: false },
+        ],
+      }),
+    });
     assert.equal(r.node, process.version);
     assert.equal(r.onnxruntime.version, '1.29.0');
     assert.deepEqual(r.cudaProvider.present, ['libonnxruntime_providers_shared.so']);
-    assert.deepEqual(r.cudaProvider.missing, ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_tensorrt.so']);
-    assert.deepEqual(r.systemLibraries.found.map((l) => l.name), ['libcudart.so.13', 'libcublasLt.so.13', 'libcudnn_ops.so.9']);
+    assert.deepEqual(r.cudaProvider.missing, [
+      'libonnxruntime_providers_cuda.so',
+      'libonnxruntime_providers_tensorrt.so',
+    ]);
+    assert.deepEqual(
+      r.systemLibraries.found.map((l) => l.name),
+      ['libcudart.so.13', 'libcublasLt.so.13', 'libcudnn_ops.so.9'],
+    );
     assert.ok(r.systemLibraries.missing.includes('libcublas'));
-    assert.deepEqual(r.models.map((m) => [m.name, m.family]), [['lcm-dreamshaper-v7', 'lcm'], ['fixtures/tiny-sd', 'sd']]);
+    assert.deepEqual(
+      r.models.map((m) => [m.name, m.family]),
+      [
+        ['lcm-dreamshaper-v7', 'lcm'],
+        ['fixtures/tiny-sd', 'sd'],
+      ],
+    );
     assert.equal(r.knownModels.find((k) => k.name === 'lcm-dreamshaper-v7')?.downloaded, true);
     const text = formatDoctorReport(r);
     assert.match(text, /CUDA provider missing libonnxruntime_providers_cuda\.so/);
@@ -50,7 +76,14 @@ describe('doctor report', () => {
     assert.match(text, /npm run fetch-model -- sd-turbo/);
   });
   test('missing ldconfig, a broken runtime and no models are reported, not thrown', () => {
-    const r = collectDoctorReport({ modelsDir: join(tmpdir(), 'no-such-models-dir'), ortRoot: join(tmpdir(), 'no-ort'), ldconfigOutput: null, onnxruntime: () => { throw new Error('binding failed'); } });
+    const r = collectDoctorReport({
+      modelsDir: join(tmpdir(), 'no-such-models-dir'),
+      ortRoot: join(tmpdir(), 'no-ort'),
+      ldconfigOutput: null,
+      onnxruntime: () => {
+        throw new Error('binding failed');
+      },
+    });
     assert.equal(r.systemLibraries.source, 'unavailable');
     assert.equal(r.onnxruntime.error, 'binding failed');
     assert.deepEqual(r.models, []);

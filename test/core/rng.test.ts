@@ -26,7 +26,10 @@ function closeFloat32(actual: number, expected: number): boolean {
 
 describe('Rng matches the published algorithms (golden values from a pure-Python reference)', () => {
   test('the golden file covers seeds 0, 1, 42 and 2^40 + 7', () => {
-    assert.deepEqual(golden.cases.map((c) => c.seed), [0, 1, 42, 2 ** 40 + 7]);
+    assert.deepEqual(
+      golden.cases.map((c) => c.seed),
+      [0, 1, 42, 2 ** 40 + 7],
+    );
   });
 
   for (const c of golden.cases) {
@@ -38,7 +41,10 @@ describe('Rng matches the published algorithms (golden values from a pure-Python
 
     test(`seed ${c.seed}: uniform1() equals (x >>> 8) / 2^24 + 2^-25 exactly, uniform(n) its float32 rounding`, () => {
       const a = new Rng(c.seed);
-      assert.deepEqual(c.uniform_float64.map(() => a.uniform1()), c.uniform_float64);
+      assert.deepEqual(
+        c.uniform_float64.map(() => a.uniform1()),
+        c.uniform_float64,
+      );
       const b = new Rng(c.seed);
       assert.deepEqual(Array.from(b.uniform(c.uniform_float32.length)), c.uniform_float32);
     });
@@ -47,7 +53,10 @@ describe('Rng matches the published algorithms (golden values from a pure-Python
       const rng = new Rng(c.seed);
       const actual = rng.normal(c.normal_float32.length);
       for (let i = 0; i < actual.length; i++) {
-        assert.ok(closeFloat32(actual[i], c.normal_float32[i]), `normal[${i}] = ${actual[i]}, reference ${c.normal_float32[i]}`);
+        assert.ok(
+          closeFloat32(actual[i], c.normal_float32[i]),
+          `normal[${i}] = ${actual[i]}, reference ${c.normal_float32[i]}`,
+        );
       }
     });
 
@@ -75,7 +84,10 @@ describe('Rng matches the published algorithms (golden values from a pure-Python
     rng.s2 = 3;
     rng.s3 = 4;
     const expected = golden.xoshiro128ss_state_1234_first10;
-    assert.deepEqual(expected.map(() => rng.nextUint32()), expected);
+    assert.deepEqual(
+      expected.map(() => rng.nextUint32()),
+      expected,
+    );
   });
 });
 

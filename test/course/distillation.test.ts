@@ -4,7 +4,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { DISTILLATION_METHODS, diminishingReturns, measureQualityRow, measureQualityRowCached } from '../../src/course/distillation.js';
+import {
+  DISTILLATION_METHODS,
+  diminishingReturns,
+  measureQualityRow,
+  measureQualityRowCached,
+} from '../../src/course/distillation.js';
 import { pairQuality } from '../../src/course/measure.js';
 import { PSNR_CAP_DB } from '../../src/evaluation/session.js';
 import { PipelineCache } from '../../src/course/measure.js';
@@ -13,22 +18,32 @@ import { sceneReference } from '../../src/quality/sceneEvaluator.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const throwsField = (fn: () => unknown, field: string) =>
-  assert.throws(fn, (e: unknown) => e instanceof InvalidArgumentError && e.field === field, `expected InvalidArgumentError naming ${field}`);
-const flat = (value: number, size = 16) => rawImageToPng({ data: new Uint8Array(size * size * 3).fill(value), width: size, height: size, channels: 3 });
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+    `expected InvalidArgumentError naming ${field}`,
+  );
+const flat = (value: number, size = 16) =>
+  rawImageToPng({ data: new Uint8Array(size * size * 3).fill(value), width: size, height: size, channels: 3 });
 
 describe('DISTILLATION_METHODS', () => {
   test('lists the six families of the course, each with what it learns, steps, cost, place in the course and an arXiv citation', () => {
     assert.equal(DISTILLATION_METHODS.length, 6);
     for (const m of DISTILLATION_METHODS) {
-      for (const key of ['method', 'learns', 'steps', 'cost', 'inCourse'] as const) assert.ok(m[key].length > 0, `${m.method}.${key}`);
+      for (const key of ['method', 'learns', 'steps', 'cost', 'inCourse'] as const)
+        assert.ok(m[key].length > 0, `${m.method}.${key}`);
       assert.ok(m.citations.length > 0 && m.citations.every((c) => /arXiv \d{4}\.\d{5}/.test(c)), m.method);
     }
-    assert.ok(DISTILLATION_METHODS.some((m) => m.citations.some((c) => c.includes('2202.00512'))), 'progressive distillation cites Salimans & Ho');
+    assert.ok(
+      DISTILLATION_METHODS.some((m) => m.citations.some((c) => c.includes('2202.00512'))),
+      'progressive distillation cites Salimans & Ho',
+    );
   });
 
   test('every notebook a method says it appears in really uses it (LCM-LoRA is not in notebook 03)', () => {
     const dir = path.join(root, 'scripts', 'notebooks');
-    const source = (nn: string) => readFileSync(path.join(dir, readdirSync(dir).filter((f) => f.startsWith(`${nn}-`))[0]), 'utf8');
+    const source = (nn: string) =>
+      readFileSync(path.join(dir, readdirSync(dir).filter((f) => f.startsWith(`${nn}-`))[0]), 'utf8');
     // What a notebook's source must contain to use the method (its name, its model or its published table).
     const uses: Record<string, RegExp> = {
       'Progressive distillation': /scenes-pd|progressive/i,
@@ -61,7 +76,10 @@ describe('diminishingReturns', () => {
     assert.equal(fd.bestSteps, 25);
     assert.match(fd.rule, /within 10% of the best/);
     // SSIM: best 0.9 at 15; within 5% means >= 0.855: 4 steps (0.86).
-    assert.equal(diminishingReturns([15, 1, 4, 2], [0.9, 0.2, 0.86, 0.5], { better: 'higher', tolerance: 0.05 }).steps, 4);
+    assert.equal(
+      diminishingReturns([15, 1, 4, 2], [0.9, 0.2, 0.86, 0.5], { better: 'higher', tolerance: 0.05 }).steps,
+      4,
+    );
     // Ties on the best go to the fewest steps; tolerance 0 then returns the best itself.
     assert.equal(diminishingReturns([1, 2, 4], [3, 1, 1], { better: 'lower', tolerance: 0 }).steps, 2);
   });
@@ -94,15 +112,31 @@ describe('pairQuality', () => {
   });
 
   test('bad inputs are refused', async () => {
-    await assert.rejects(pairQuality([], []), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'references');
-    await assert.rejects(pairQuality([], [await flat(1)]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'images');
-    await assert.rejects(pairQuality([await flat(1, 16)], [await flat(1, 20)]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'images[0]');
+    await assert.rejects(
+      pairQuality([], []),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'references',
+    );
+    await assert.rejects(
+      pairQuality([], [await flat(1)]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'images',
+    );
+    await assert.rejects(
+      pairQuality([await flat(1, 16)], [await flat(1, 20)]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'images[0]',
+    );
   });
 });
 
 describe('measureQualityRow', { timeout: 120_000 }, () => {
   const dir = path.join(root, 'models', 'fixtures', 'tiny-sd');
-  const spec = { name: 'DDIM 2', family: 'DDIM', dir, steps: 2, guidance: 3, scheduler: { _class_name: 'DDIMScheduler', timestep_spacing: 'trailing' } };
+  const spec = {
+    name: 'DDIM 2',
+    family: 'DDIM',
+    dir,
+    steps: 2,
+    guidance: 3,
+    scheduler: { _class_name: 'DDIMScheduler', timestep_spacing: 'trailing' },
+  };
 
   test('generates one image per prompt (seed 1000 + i) and compares them with reference images: a rerun matches itself exactly', async () => {
     const pipelines = new PipelineCache();
@@ -117,7 +151,10 @@ describe('measureQualityRow', { timeout: 120_000 }, () => {
     assert.equal(again.psnrDb, PSNR_CAP_DB);
     assert.equal(again.ssim, 1);
     const other = await measureQualityRow({ ...spec, name: 'DDIM 1', steps: 1 }, { reference, against, pipelines });
-    assert.ok(other.psnrDb! < PSNR_CAP_DB && other.ssim! < 1, `a different sampler gives different images (PSNR ${other.psnrDb})`);
+    assert.ok(
+      other.psnrDb! < PSNR_CAP_DB && other.ssim! < 1,
+      `a different sampler gives different images (PSNR ${other.psnrDb})`,
+    );
     await pipelines.release();
   });
 
@@ -138,8 +175,17 @@ describe('measureQualityRow', { timeout: 120_000 }, () => {
 
   test('bad options are refused', async () => {
     const reference = sceneReference(2);
-    await assert.rejects(measureQualityRow(spec, { reference, images: 3 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'images');
-    await assert.rejects(measureQualityRow({ ...spec, steps: 0 }, { reference }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'spec.steps');
-    await assert.rejects(measureQualityRow(spec, { reference, keepSamples: 5 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'keepSamples');
+    await assert.rejects(
+      measureQualityRow(spec, { reference, images: 3 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'images',
+    );
+    await assert.rejects(
+      measureQualityRow({ ...spec, steps: 0 }, { reference }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'spec.steps',
+    );
+    await assert.rejects(
+      measureQualityRow(spec, { reference, keepSamples: 5 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'keepSamples',
+    );
   });
 });

@@ -44,7 +44,10 @@ describe('time budgets (exercise 2)', () => {
   ];
 
   test('withinTimeBudget keeps the configurations at or under the budget, in their order', () => {
-    assert.deepEqual(withinTimeBudget(configs, 40).map((c) => c.name), ['a', 'b', 'c']);
+    assert.deepEqual(
+      withinTimeBudget(configs, 40).map((c) => c.name),
+      ['a', 'b', 'c'],
+    );
     assert.deepEqual(withinTimeBudget(configs, 9.99), []);
   });
 
@@ -52,7 +55,10 @@ describe('time budgets (exercise 2)', () => {
     assert.equal(bestWithinTimeBudget(configs, 40, (c) => c.fd, 'lower')?.name, 'c');
     assert.equal(bestWithinTimeBudget(configs, 100, (c) => c.fd, 'lower')?.name, 'd');
     assert.equal(bestWithinTimeBudget(configs, 40, (c) => c.fd, 'higher')?.name, 'a');
-    assert.equal(bestWithinTimeBudget(configs, 5, (c) => c.fd, 'lower'), undefined);
+    assert.equal(
+      bestWithinTimeBudget(configs, 5, (c) => c.fd, 'lower'),
+      undefined,
+    );
   });
 
   test('a budget that is not a positive number, or a configuration without a finite time, is rejected', () => {
@@ -71,7 +77,9 @@ describe('time budgets (exercise 2)', () => {
   });
 
   test('resizePngs brings images to size x size and keeps a flat colour flat', async () => {
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 40, b: 10 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 40, b: 10 } } })
+      .png()
+      .toBuffer();
     const [out] = await resizePngs([png], 64);
     const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
     assert.equal(info.width, 64);
@@ -86,7 +94,10 @@ describe('throughput saturation (exercise 3)', () => {
   test('images per second per batch, and the smallest batch within the tolerance of the best', () => {
     // Per-call times chosen by hand: 10 ms/image at batch 1, 6 at 2, 5 at 4, 4.8 at 8, 4.9 at 16.
     const r = throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.1);
-    assert.deepEqual(r.points.map((p) => p.perImageMs), [10, 6, 5, 4.8, 4.9]);
+    assert.deepEqual(
+      r.points.map((p) => p.perImageMs),
+      [10, 6, 5, 4.8, 4.9],
+    );
     assert.ok(Math.abs(r.points[0].imagesPerSecond - 100) < 1e-9);
     assert.equal(r.bestBatch, 8);
     assert.ok(Math.abs(r.bestImagesPerSecond - 1000 / 4.8) < 1e-9);
@@ -146,7 +157,12 @@ describe('steps needed (exercise 4)', () => {
   test('namedAttributeCount counts the four main attributes and each extra a caption names', () => {
     assert.equal(namedAttributeCount('a beautiful sunset over mountains, oil painting style, warm colors'), 4);
     assert.equal(namedAttributeCount('a beautiful noon sky over hills with the sun, flat style, cool colors'), 5);
-    assert.equal(namedAttributeCount('a beautiful night sky over ocean with the moon, clouds and stars, flat style, purple colors'), 7);
+    assert.equal(
+      namedAttributeCount(
+        'a beautiful night sky over ocean with the moon, clouds and stars, flat style, purple colors',
+      ),
+      7,
+    );
     assert.throws(() => namedAttributeCount('a beautiful sunset over a castle'), isInvalid('prompt'));
   });
 
@@ -158,8 +174,13 @@ describe('steps needed (exercise 4)', () => {
       promptAttributes(p); // a valid caption of the scene language (throws otherwise)
       if (specs[i].stars) assert.equal(specs[i].timeOfDay, 'night');
     });
-    for (const count of [4, 5]) assert.ok(complexityPrompts(count, 20, 3).prompts.every((p) => namedAttributeCount(p) === count));
-    assert.deepEqual(complexityPrompts(5, 10, 3).prompts, complexityPrompts(5, 10, 3).prompts, 'the same seed gives the same prompts');
+    for (const count of [4, 5])
+      assert.ok(complexityPrompts(count, 20, 3).prompts.every((p) => namedAttributeCount(p) === count));
+    assert.deepEqual(
+      complexityPrompts(5, 10, 3).prompts,
+      complexityPrompts(5, 10, 3).prompts,
+      'the same seed gives the same prompts',
+    );
     assert.notDeepEqual(complexityPrompts(5, 10, 3).prompts, complexityPrompts(5, 10, 4).prompts);
     assert.throws(() => complexityPrompts(8, 1, 0), isInvalid('counts[0]'));
     assert.throws(() => complexityPrompts([], 1, 0), isInvalid('counts'));
@@ -200,18 +221,44 @@ describe('the measured summary (notebook 07)', () => {
   test('a stage initialised from another costs both: the LCM student starts from teacher + LCM-LoRA (13.0 min, not 10.0)', () => {
     const withInit = { ...training, lcm: { ...training.lcm, initStages: ['lora'] } };
     assert.deepEqual(trainingCost(withInit, ['lcm']), { minutes: 8 + 3, examples: (10 + 5) * 64 });
-    assert.deepEqual(trainingCost(withInit, ['lora', 'lcm']), { minutes: 11, examples: 15 * 64 }, 'a stage is counted once');
-    const cycle = { ...training, lcm: { ...training.lcm, initStages: ['lora'] }, lora: { ...training.lora, initStages: ['lcm'] } };
+    assert.deepEqual(
+      trainingCost(withInit, ['lora', 'lcm']),
+      { minutes: 11, examples: 15 * 64 },
+      'a stage is counted once',
+    );
+    const cycle = {
+      ...training,
+      lcm: { ...training.lcm, initStages: ['lora'] },
+      lora: { ...training.lora, initStages: ['lcm'] },
+    };
     assert.throws(() => trainingCost(cycle, ['lcm']), isInvalid('stages'));
     // The shipped record: lcm 10.025... min + lora 3.004... min (models/scenes-training.json), whichever way the init is written.
     const shipped = readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json'));
     assert.deepEqual(shipped.lcm.initStages, ['lora']);
-    const lcm4 = summarizeShippedMethods(readModelEval(path.join(repoRoot, 'data', 'model-eval.json')), shipped).find((r) => r.name === 'LCM 4')!;
-    assert.ok(Math.abs(lcm4.trainingMinutes - (10.025137654940288 + 3.0048417806625367)) < 1e-9, `${lcm4.trainingMinutes}`);
+    const lcm4 = summarizeShippedMethods(readModelEval(path.join(repoRoot, 'data', 'model-eval.json')), shipped).find(
+      (r) => r.name === 'LCM 4',
+    )!;
+    assert.ok(
+      Math.abs(lcm4.trainingMinutes - (10.025137654940288 + 3.0048417806625367)) < 1e-9,
+      `${lcm4.trainingMinutes}`,
+    );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-train-'));
-    writeFileSync(path.join(dir, 't.json'), JSON.stringify({ lora: { steps: 1, batch: 2, minutes: 3 }, lcm: { steps: 1, batch: 2, minutes: 10, init: 'teacher + LCM-LoRA merged (rank 8)' } }));
-    assert.deepEqual(readTrainingRecord(path.join(dir, 't.json')).lcm.initStages, ['lora'], 'older records: read from the init text');
-    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ lcm: { steps: 1, batch: 2, minutes: 10, init_stages: 'lora' } }));
+    writeFileSync(
+      path.join(dir, 't.json'),
+      JSON.stringify({
+        lora: { steps: 1, batch: 2, minutes: 3 },
+        lcm: { steps: 1, batch: 2, minutes: 10, init: 'teacher + LCM-LoRA merged (rank 8)' },
+      }),
+    );
+    assert.deepEqual(
+      readTrainingRecord(path.join(dir, 't.json')).lcm.initStages,
+      ['lora'],
+      'older records: read from the init text',
+    );
+    writeFileSync(
+      path.join(dir, 'bad.json'),
+      JSON.stringify({ lcm: { steps: 1, batch: 2, minutes: 10, init_stages: 'lora' } }),
+    );
     assert.throws(() => readTrainingRecord(path.join(dir, 'bad.json')), isInvalid('lcm.init_stages'));
   });
 
@@ -221,7 +268,10 @@ describe('the measured summary (notebook 07)', () => {
     assert.equal(p.provenance, 'recorded');
     assert.equal(p.date, evalFile.date);
     assert.equal(p.machine, `${evalFile.machine.cpu}, ${evalFile.machine.cores} cores`);
-    assert.match(provenanceLabel(p), /^recorded 2026-11-26 on Intel\(R\) Xeon\(R\) Processor, 2 cores: data\/model-eval\.json/);
+    assert.match(
+      provenanceLabel(p),
+      /^recorded 2026-11-26 on Intel\(R\) Xeon\(R\) Processor, 2 cores: data\/model-eval\.json/,
+    );
     const origin = readTrainingRecordOrigin(path.join(repoRoot, 'models', 'scenes-training.json'));
     assert.match(provenanceLabel({ provenance: 'recorded', ...origin }), /^recorded 2026-11-26 on /);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-origin-'));
@@ -230,44 +280,114 @@ describe('the measured summary (notebook 07)', () => {
   });
 
   test('bestRowBy picks the best value among the accepted rows, the earlier on a tie, and skips non-finite values', () => {
-    const rows = [{ n: 'a', v: 3 }, { n: 'b', v: 1 }, { n: 'c', v: 1 }, { n: 'd', v: Number.NaN }];
+    const rows = [
+      { n: 'a', v: 3 },
+      { n: 'b', v: 1 },
+      { n: 'c', v: 1 },
+      { n: 'd', v: Number.NaN },
+    ];
     assert.equal(bestRowBy(rows, (r) => r.v, 'lower')?.n, 'b');
     assert.equal(bestRowBy(rows, (r) => r.v, 'higher')?.n, 'a');
-    assert.equal(bestRowBy(rows, (r) => r.v, 'lower', (r) => r.n !== 'b')?.n, 'c');
-    assert.equal(bestRowBy(rows, (r) => r.v, 'lower', () => false), undefined);
+    assert.equal(
+      bestRowBy(
+        rows,
+        (r) => r.v,
+        'lower',
+        (r) => r.n !== 'b',
+      )?.n,
+      'c',
+    );
+    assert.equal(
+      bestRowBy(
+        rows,
+        (r) => r.v,
+        'lower',
+        () => false,
+      ),
+      undefined,
+    );
     assert.throws(() => bestRowBy(rows, (r) => r.v, 'less' as 'lower'), isInvalid('better'));
   });
 
   test('summarizeShippedMethods adds UNet rows and training cost to every row of an eval file', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-ex-'));
-    const row = (name: string, model: string, steps: number, guidance: number, frechet: number) => ({ name, model, steps, guidance, images: 10, frechet, adherence: 0.9, allCorrect: 0.5, seconds: 1 });
-    writeFileSync(path.join(dir, 'eval.json'), JSON.stringify({
-      what: 'test', date: '2026-01-01T00:00:00Z', images: 10, machine: { cpu: 'x', cores: 2 },
-      rows: [row('teacher DPM-Solver++ 25', 'scenes-teacher', 25, 3, 8), row('LCM 4', 'scenes-lcm', 4, 3, 30), row('PD 2', 'scenes-pd-2', 2, 0, 17)],
-      speed: { lcm4EndToEndMs: 8, teacher50GuidedMs: 110, unetBatch1Ms: 1 },
-    }));
+    const row = (name: string, model: string, steps: number, guidance: number, frechet: number) => ({
+      name,
+      model,
+      steps,
+      guidance,
+      images: 10,
+      frechet,
+      adherence: 0.9,
+      allCorrect: 0.5,
+      seconds: 1,
+    });
+    writeFileSync(
+      path.join(dir, 'eval.json'),
+      JSON.stringify({
+        what: 'test',
+        date: '2026-01-01T00:00:00Z',
+        images: 10,
+        machine: { cpu: 'x', cores: 2 },
+        rows: [
+          row('teacher DPM-Solver++ 25', 'scenes-teacher', 25, 3, 8),
+          row('LCM 4', 'scenes-lcm', 4, 3, 30),
+          row('PD 2', 'scenes-pd-2', 2, 0, 17),
+        ],
+        speed: { lcm4EndToEndMs: 8, teacher50GuidedMs: 110, unetBatch1Ms: 1 },
+      }),
+    );
     const evalFile = readModelEval(path.join(dir, 'eval.json'));
     assert.equal(modelEvalRow(evalFile, 'LCM 4').frechet, 30);
     assert.throws(() => modelEvalRow(evalFile, 'LCM 3'), isInvalid('name'));
     const summary = summarizeShippedMethods(evalFile, training);
-    assert.deepEqual(summary.map((r) => [r.name, r.unetRows, r.trainingMinutes, r.trainingExamples]), [
-      ['teacher DPM-Solver++ 25', 50, 0, 0],
-      ['LCM 4', 4, 8, 640],
-      ['PD 2', 2, 6, (2 + 3 + 4) * 64],
-    ]);
-    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ rows: [row('x', 'scenes-lcm', 1, 3, Number.NaN)].map((r) => ({ ...r, frechet: 'n/a' })), speed: {} }));
+    assert.deepEqual(
+      summary.map((r) => [r.name, r.unetRows, r.trainingMinutes, r.trainingExamples]),
+      [
+        ['teacher DPM-Solver++ 25', 50, 0, 0],
+        ['LCM 4', 4, 8, 640],
+        ['PD 2', 2, 6, (2 + 3 + 4) * 64],
+      ],
+    );
+    writeFileSync(
+      path.join(dir, 'bad.json'),
+      JSON.stringify({
+        rows: [row('x', 'scenes-lcm', 1, 3, Number.NaN)].map((r) => ({ ...r, frechet: 'n/a' })),
+        speed: {},
+      }),
+    );
     assert.throws(() => readModelEval(path.join(dir, 'bad.json')), isInvalid('rows[0].frechet'));
     assert.throws(() => readModelEval(path.join(dir, 'missing.json')), isInvalid('file'));
   });
 
   test('the shipped data files read: every eval row has a training cost, and published records are found by table, method, steps and metric', () => {
-    const summary = summarizeShippedMethods(readModelEval(path.join(repoRoot, 'data', 'model-eval.json')), readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json')));
+    const summary = summarizeShippedMethods(
+      readModelEval(path.join(repoRoot, 'data', 'model-eval.json')),
+      readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json')),
+    );
     assert.ok(summary.length >= 5);
     assert.ok(summary.every((r) => r.unetRows >= r.steps && r.trainingMinutes >= 0));
     const records = readPublishedResults(path.join(repoRoot, 'data', 'published-results.json')).rows;
-    const lcm4 = findPublishedResult(records, { table: 'lcm-laion-aes6-512-g8', method: 'LCM', steps: 4, metric: 'FID' });
+    const lcm4 = findPublishedResult(records, {
+      table: 'lcm-laion-aes6-512-g8',
+      method: 'LCM',
+      steps: 4,
+      metric: 'FID',
+    });
     assert.equal(lcm4.citation.arxiv !== undefined || lcm4.citation.url !== undefined, true);
-    assert.throws(() => findPublishedResult(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency' }), isInvalid('query')); // three GPUs: ambiguous
-    assert.equal(findPublishedResult(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency', hardware: 'A100' }).hardware, 'A100');
+    assert.throws(
+      () => findPublishedResult(records, { table: 'lcm-lora-sdxl-1024', method: 'SDXL', steps: 25, metric: 'latency' }),
+      isInvalid('query'),
+    ); // three GPUs: ambiguous
+    assert.equal(
+      findPublishedResult(records, {
+        table: 'lcm-lora-sdxl-1024',
+        method: 'SDXL',
+        steps: 25,
+        metric: 'latency',
+        hardware: 'A100',
+      }).hardware,
+      'A100',
+    );
   });
 });

@@ -2,8 +2,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
-  collectDenoisedPreviews, evenlySpacedIndices, plannedMethods, edgeEnergy,
-  stepSpeedClass, stepSpeedColor, STEP_SPEED_THRESHOLDS,
+  collectDenoisedPreviews,
+  evenlySpacedIndices,
+  plannedMethods,
+  edgeEnergy,
+  stepSpeedClass,
+  stepSpeedColor,
+  STEP_SPEED_THRESHOLDS,
 } from '../../src/course/fewerSteps.js';
 import { coursePlan } from '../../src/course/plan.js';
 import { DPM_SOLVER_PP_TRAILING } from '../../src/evaluation/method.js';
@@ -66,21 +71,39 @@ describe('evenlySpacedIndices', () => {
 describe('plannedMethods', () => {
   test('the shipped plan uses two methods: LCM up to 8 steps, then the teacher with DPM-Solver++', () => {
     const methods = plannedMethods(coursePlan({ env: {}, root }));
-    assert.deepEqual(methods.map((m) => m.name), ['LCM', 'DPM-Solver++']);
+    assert.deepEqual(
+      methods.map((m) => m.name),
+      ['LCM', 'DPM-Solver++'],
+    );
     assert.equal(path.basename(methods[0].dir), 'scenes-lcm');
     assert.deepEqual(methods[1].scheduler, DPM_SOLVER_PP_TRAILING);
   });
 
   test('the fixture plan uses the same two methods on the fixture models; a one-model plan uses one', () => {
-    const fixture = plannedMethods(coursePlan({ env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-lcm' }, root }));
-    assert.deepEqual(fixture.map((m) => [m.name, path.basename(m.dir)]), [['LCM', 'tiny-lcm'], ['DPM-Solver++', 'tiny-sd']]);
+    const fixture = plannedMethods(
+      coursePlan({
+        env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-lcm' },
+        root,
+      }),
+    );
+    assert.deepEqual(
+      fixture.map((m) => [m.name, path.basename(m.dir)]),
+      [
+        ['LCM', 'tiny-lcm'],
+        ['DPM-Solver++', 'tiny-sd'],
+      ],
+    );
     const teacherOnly = plannedMethods(coursePlan({ env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd' }, root }));
-    assert.deepEqual(teacherOnly.map((m) => m.name), ['DPM-Solver++']);
+    assert.deepEqual(
+      teacherOnly.map((m) => m.name),
+      ['DPM-Solver++'],
+    );
   });
 });
 
 describe('edgeEnergy', () => {
-  const png = (values: number[], width: number, height: number) => rawImageToPng({ data: Uint8Array.from(values), width, height, channels: 3 });
+  const png = (values: number[], width: number, height: number) =>
+    rawImageToPng({ data: Uint8Array.from(values), width, height, channels: 3 });
 
   test('is 0 for a flat image and 255 for a black-and-white checkerboard (every neighbour pair differs by 255)', async () => {
     assert.equal(await edgeEnergy(await png(new Array(12).fill(77), 2, 2)), 0);
@@ -95,7 +118,9 @@ describe('edgeEnergy', () => {
     // 1x2 (vertical pair) gives the same value: the measure has no preferred direction.
     assert.ok(Math.abs((await edgeEnergy(await png([0, 0, 0, 10, 20, 30], 1, 2))) - Math.sqrt(1400 / 3)) < 1e-12);
     // 2x2 gray with one pixel 12 brighter: 2 of the 4 pairs differ by 12 in all 3 channels: sqrt(6 * 144 / 12).
-    assert.ok(Math.abs((await edgeEnergy(await png([12, 12, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0], 2, 2))) - Math.sqrt(72)) < 1e-12);
+    assert.ok(
+      Math.abs((await edgeEnergy(await png([12, 12, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0], 2, 2))) - Math.sqrt(72)) < 1e-12,
+    );
   });
 
   test('rejects a one-pixel image and bytes that are not an image', async () => {
@@ -113,7 +138,10 @@ describe('collectDenoisedPreviews', () => {
     assert.equal(r.previews.length, 4);
     assert.equal(r.timesteps.length, 4);
     for (const p of r.previews) assert.equal(p.subarray(1, 4).toString(), 'PNG');
-    assert.ok(r.timesteps.every((t, i) => i === 0 || t < r.timesteps[i - 1]), `${r.timesteps}`);
+    assert.ok(
+      r.timesteps.every((t, i) => i === 0 || t < r.timesteps[i - 1]),
+      `${r.timesteps}`,
+    );
     // LCM's multistep sampling (Luo et al. 2023, Alg. 3) returns the last step's consistency estimate itself.
     assert.ok(r.image.equals(r.previews[3]));
     await pipe.release();
@@ -121,7 +149,12 @@ describe('collectDenoisedPreviews', () => {
 
   test('works with a scheduler override (DPM-Solver++ on the SD fixture) and refuses a caller callback or previews: false', async () => {
     const pipe = await fixture('tiny-sd');
-    const r = await collectDenoisedPreviews(pipe, { prompt: 'a cat', steps: 5, seed: 0, scheduler: DPM_SOLVER_PP_TRAILING });
+    const r = await collectDenoisedPreviews(pipe, {
+      prompt: 'a cat',
+      steps: 5,
+      seed: 0,
+      scheduler: DPM_SOLVER_PP_TRAILING,
+    });
     assert.equal(r.previews.length, 5);
     await assert.rejects(collectDenoisedPreviews(pipe, { steps: 2, callback: () => {} }), isArg('callback'));
     await assert.rejects(collectDenoisedPreviews(pipe, { steps: 2, previews: false }), isArg('previews'));

@@ -19,7 +19,15 @@ import { rawImageToPng } from '../../src/image/tensorPng.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const tinySd = path.join(root, 'models', 'fixtures', 'tiny-sd');
-const spec = (over: Partial<MethodSpec> = {}): MethodSpec => ({ name: 'DDIM 2', family: 'DDIM', dir: tinySd, steps: 2, guidance: 3, scheduler: { _class_name: 'DDIMScheduler' }, ...over });
+const spec = (over: Partial<MethodSpec> = {}): MethodSpec => ({
+  name: 'DDIM 2',
+  family: 'DDIM',
+  dir: tinySd,
+  steps: 2,
+  guidance: 3,
+  scheduler: { _class_name: 'DDIMScheduler' },
+  ...over,
+});
 const pipes = new PipelineCache();
 after(() => pipes.release());
 
@@ -35,7 +43,10 @@ describe('validateMethodSpec', () => {
     ['spec.guidance', { guidance: NaN }],
   ] as const) {
     test(`rejects a bad ${field} (${JSON.stringify(Object.values(over)[0])}) naming the field`, () => {
-      assert.throws(() => validateMethodSpec(spec(over as Partial<MethodSpec>)), (e: unknown) => e instanceof InvalidArgumentError && e.field === field);
+      assert.throws(
+        () => validateMethodSpec(spec(over as Partial<MethodSpec>)),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+      );
     });
   }
 });
@@ -44,7 +55,14 @@ describe('prepareMethod', () => {
   test('fuses an LCM-LoRA spec into a loadable folder with the LCMScheduler once, and removePreparedFolders deletes it', async () => {
     const plan = coursePlan({ env: {}, root });
     const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'fewstep-lora-')), 'fused');
-    const lora = { name: 'LCM-LoRA 4', family: 'LCM-LoRA', dir, steps: 4, guidance: 1, lcmLora: { teacherDir: plan.teacher!.dir, loraFile: plan.lcmLora! } };
+    const lora = {
+      name: 'LCM-LoRA 4',
+      family: 'LCM-LoRA',
+      dir,
+      steps: 4,
+      guidance: 1,
+      lcmLora: { teacherDir: plan.teacher!.dir, loraFile: plan.lcmLora! },
+    };
     prepareMethod(lora);
     const index = JSON.parse(readFileSync(path.join(dir, 'model_index.json'), 'utf8')) as { scheduler: string[] };
     assert.deepEqual(index.scheduler, ['diffusers', 'LCMScheduler']);
@@ -61,7 +79,8 @@ describe('prepareMethod', () => {
 });
 
 describe('meanPsnr', () => {
-  const grey = (v: number) => rawImageToPng({ data: new Uint8Array(8 * 8 * 3).fill(v), width: 8, height: 8, channels: 3 });
+  const grey = (v: number) =>
+    rawImageToPng({ data: new Uint8Array(8 * 8 * 3).fill(v), width: 8, height: 8, channels: 3 });
   test('is 20 log10(255 / 10) = 28.13 dB for grey levels 128 and 138 (PSNR definition on 8-bit levels)', async () => {
     const got = await meanPsnr([await grey(128)], [await grey(138)]);
     assert.ok(Math.abs(got - 20 * Math.log10(255 / 10)) < 1e-6, `${got}`);
@@ -75,8 +94,12 @@ describe('meanPsnr', () => {
     const q = await pairQuality([await grey(128)], [await grey(138)], { ssim: false });
     assert.equal(q.psnrDb, await meanPsnr([await grey(128)], [await grey(138)]));
     assert.ok(Number.isNaN(q.ssim));
-    const big = (v: number) => rawImageToPng({ data: new Uint8Array(16 * 16 * 3).fill(v), width: 16, height: 16, channels: 3 });
-    assert.ok((await pairQuality([await big(128)], [await big(138)])).ssim < 1, 'with SSIM (needs 11x11 windows): computed');
+    const big = (v: number) =>
+      rawImageToPng({ data: new Uint8Array(16 * 16 * 3).fill(v), width: 16, height: 16, channels: 3 });
+    assert.ok(
+      (await pairQuality([await big(128)], [await big(138)])).ssim < 1,
+      'with SSIM (needs 11x11 windows): computed',
+    );
   });
   test('rejects an empty reference list or fewer images than references', async () => {
     await assert.rejects(meanPsnr([await grey(1)], []), InvalidArgumentError);
@@ -101,7 +124,9 @@ describe('PipelineCache', () => {
 });
 
 describe('publishedPanel', () => {
-  const rows = (JSON.parse(readFileSync(path.join(root, 'data', 'published-results.json'), 'utf8')) as { rows: PublishedResult[] }).rows;
+  const rows = (
+    JSON.parse(readFileSync(path.join(root, 'data', 'published-results.json'), 'utf8')) as { rows: PublishedResult[] }
+  ).rows;
   test("gives LCM's FID per step count from Luo et al. Table 1 without mixing in its CLIP scores", () => {
     const p = publishedPanel(rows, 'lcm-laion-aes6-512-g8');
     assert.equal(p.metric, 'FID');
@@ -112,12 +137,20 @@ describe('publishedPanel', () => {
   test('picks another metric on request and lists rows without a step count apart', () => {
     const p = publishedPanel(rows, 'dmd-coco2014-30k-512-g8', 'FID');
     assert.deepEqual(p.withoutSteps, ['SD 1.5 (teacher): 13.45']);
-    assert.deepEqual(p.series.find((s) => s.name === 'LCM-LoRA'), { name: 'LCM-LoRA', x: [1, 2, 4], y: [77.9, 24.28, 23.62] });
+    assert.deepEqual(
+      p.series.find((s) => s.name === 'LCM-LoRA'),
+      { name: 'LCM-LoRA', x: [1, 2, 4], y: [77.9, 24.28, 23.62] },
+    );
     assert.equal(publishedPanel(rows, 'dmd-coco2014-30k-512-g8', 'CLIP score').better, 'higher');
   });
   test('rejects an unknown table or metric, listing what exists', () => {
-    assert.throws(() => publishedPanel(rows, 'no-such-table'), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'table' && /ddim-cifar10-fid50k/.test(e.message));
-    assert.throws(() => publishedPanel(rows, 'pd-cifar10-fid', 'latency'), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'metric');
+    assert.throws(
+      () => publishedPanel(rows, 'no-such-table'),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'table' && /ddim-cifar10-fid50k/.test(e.message),
+    );
+    assert.throws(
+      () => publishedPanel(rows, 'pd-cifar10-fid', 'latency'),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'metric',
+    );
   });
 });
-

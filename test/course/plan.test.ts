@@ -16,8 +16,15 @@ describe('coursePlan', () => {
     assert.equal(path.basename(plan.fewStep!.dir), 'scenes-lcm');
     assert.equal(plan.fewStep!.family, 'lcm');
     assert.deepEqual(plan.teacher!.defaults, { steps: 25, guidance: 3 });
-    assert.deepEqual(plan.fewStep!.defaults, { steps: 4, guidance: 4 }, 'the LCM default guidance, picked on validation prompts (models/scenes-lcm/README.md)');
-    assert.deepEqual(plan.progressive.map((p) => p.steps), [1, 2, 4, 8]);
+    assert.deepEqual(
+      plan.fewStep!.defaults,
+      { steps: 4, guidance: 4 },
+      'the LCM default guidance, picked on validation prompts (models/scenes-lcm/README.md)',
+    );
+    assert.deepEqual(
+      plan.progressive.map((p) => p.steps),
+      [1, 2, 4, 8],
+    );
     assert.ok(plan.lcmLora!.endsWith(path.join('scenes-lcm-lora', 'lora.safetensors')));
     assert.ok(plan.evaluator);
     assert.equal(plan.prompt, COURSE_PROMPT);
@@ -26,17 +33,26 @@ describe('coursePlan', () => {
 
   test('samples with LCM at 8 steps or fewer and with the teacher and DPM-Solver++ above, as the course does', () => {
     const plan = coursePlan({ env: {}, root });
-    assert.deepEqual([1, 8].map((s) => plan.methodFor(s).name), ['LCM', 'LCM']);
+    assert.deepEqual(
+      [1, 8].map((s) => plan.methodFor(s).name),
+      ['LCM', 'LCM'],
+    );
     const m15 = plan.methodFor(15);
     assert.equal(m15.name, 'DPM-Solver++');
     assert.deepEqual(m15.scheduler, DPM_SOLVER_PP_TRAILING);
     assert.equal(m15.guidance, 3);
-    assert.throws(() => plan.methodFor(0), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps');
+    assert.throws(
+      () => plan.methodFor(0),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps',
+    );
     assert.throws(() => plan.methodFor(2.5), InvalidArgumentError);
   });
 
   test('FEWSTEP_MODEL and FEWSTEP_LCM_MODEL switch to other models (the fixtures), relative to the repository root; no PD students or evaluator then', () => {
-    const plan = coursePlan({ env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-lcm' }, root });
+    const plan = coursePlan({
+      env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-lcm' },
+      root,
+    });
     assert.equal(plan.shipped, false);
     assert.equal(plan.fixture, true);
     assert.equal(plan.main.family, 'sd');
@@ -67,11 +83,16 @@ describe('coursePlan', () => {
   test('bad settings throw naming the variable', () => {
     assert.throws(() => coursePlan({ env: { FEWSTEP_MODEL: 'models/no-such-model' }, root }), MissingResourceError);
     assert.throws(
-      () => coursePlan({ env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-sd' }, root }),
+      () =>
+        coursePlan({
+          env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_MODEL: 'models/fixtures/tiny-sd' },
+          root,
+        }),
       (e: unknown) => e instanceof InvalidArgumentError && e.field === 'FEWSTEP_LCM_MODEL',
     );
     assert.throws(
-      () => coursePlan({ env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_LORA: 'nope.safetensors' }, root }),
+      () =>
+        coursePlan({ env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd', FEWSTEP_LCM_LORA: 'nope.safetensors' }, root }),
       (e: unknown) => e instanceof InvalidArgumentError && e.field === 'FEWSTEP_LCM_LORA',
     );
   });

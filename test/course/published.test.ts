@@ -18,14 +18,31 @@ describe('published results', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-published-'));
     assert.throws(() => readPublishedResults(path.join(dir, 'nope.json')), MissingResourceError);
     const bad = path.join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ rows: [{ table: 't', value: 1, citation: { source: 'S', table: 'T' } }, { table: 't', value: 'x' }] }));
-    assert.throws(() => readPublishedResults(bad), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'rows[1]');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        rows: [
+          { table: 't', value: 1, citation: { source: 'S', table: 'T' } },
+          { table: 't', value: 'x' },
+        ],
+      }),
+    );
+    assert.throws(
+      () => readPublishedResults(bad),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'rows[1]',
+    );
     writeFileSync(bad, JSON.stringify({ description: 'no rows' }));
-    assert.throws(() => readPublishedResults(bad), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'file');
+    assert.throws(
+      () => readPublishedResults(bad),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'file',
+    );
   });
 
   test('citationText gives source, table and URL (or arXiv id)', () => {
-    assert.equal(citationText({ citation: { source: 'S', table: 'Table 1', arxiv: '2310.04378' } }), 'S, Table 1 (arXiv:2310.04378)');
+    assert.equal(
+      citationText({ citation: { source: 'S', table: 'Table 1', arxiv: '2310.04378' } }),
+      'S, Table 1 (arXiv:2310.04378)',
+    );
     assert.equal(citationText({ citation: { source: 'S', table: 'T', url: 'https://x' } }), 'S, T (https://x)');
     assert.throws(() => citationText({} as never), InvalidArgumentError);
   });

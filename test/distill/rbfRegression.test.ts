@@ -17,7 +17,10 @@ describe('fitRbfRegression', () => {
   test('recovers an exactly affine map in 2-D, with or without RBF features', () => {
     const rng = new Rng(3);
     const x = rng.normal(400 * 2);
-    const map = (p: ArrayLike<number>) => Float32Array.from({ length: p.length }, (_, k) => (k % 2 === 0 ? 0.7 * p[k] - 0.2 * p[k + 1] + 0.3 : 0.1 * p[k - 1] + 1.5 * p[k] - 0.4));
+    const map = (p: ArrayLike<number>) =>
+      Float32Array.from({ length: p.length }, (_, k) =>
+        k % 2 === 0 ? 0.7 * p[k] - 0.2 * p[k + 1] + 0.3 : 0.1 * p[k - 1] + 1.5 * p[k] - 0.4,
+      );
     const y = map(x);
     const test = new Rng(4).normal(50 * 2);
     for (const grid of [0, 6]) {
@@ -58,7 +61,11 @@ describe('fitRbfRegression', () => {
       [() => fitRbfRegression([0, 1], [1, 2], 1, 1).predict([Infinity]), 'x[0]'],
     ];
     for (const [fn, field] of bad) {
-      assert.throws(fn, (e: unknown) => e instanceof InvalidArgumentError && e.field === field, `expected a throw naming ${field}`);
+      assert.throws(
+        fn,
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+        `expected a throw naming ${field}`,
+      );
     }
   });
 });

@@ -16,7 +16,8 @@ function solid(w: number, h: number, rgb: [number, number, number]): RawImage {
 
 async function rgbaPixels(png: Buffer) {
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const at = (x: number, y: number): number[] => Array.from(data.subarray((y * info.width + x) * 4, (y * info.width + x) * 4 + 4));
+  const at = (x: number, y: number): number[] =>
+    Array.from(data.subarray((y * info.width + x) * 4, (y * info.width + x) * 4 + 4));
   return { info, at };
 }
 
@@ -54,7 +55,11 @@ describe('imageGrid', () => {
   test('labels add a caption band under each cell, drawn with the requested background and dark text', async () => {
     const images = [solid(16, 16, [0, 0, 0]), solid(16, 16, [0, 0, 0])];
     const png = await imageGrid(images, {
-      cellScale: 4, padding: 6, fontSize: 13, labels: ['LCM 1 step', 'DDIM 50'], labelColors: [GRID_SPEED_COLORS.fast, undefined],
+      cellScale: 4,
+      padding: 6,
+      fontSize: 13,
+      labels: ['LCM 1 step', 'DDIM 50'],
+      labelColors: [GRID_SPEED_COLORS.fast, undefined],
     });
     const { info, at } = await rgbaPixels(png);
     // Two caption lines ("LCM 1 step" does not fit 60 px at 13 px: it wraps instead of being cut).
@@ -67,7 +72,8 @@ describe('imageGrid', () => {
     // Text was rendered: some dark pixels in each caption band.
     const dark = (x0: number) => {
       let count = 0;
-      for (let yy = 6 + 64; yy < 6 + 64 + captionH; yy++) for (let x = x0; x < x0 + 64; x++) if (at(x, yy)[0] < 100) count++;
+      for (let yy = 6 + 64; yy < 6 + 64 + captionH; yy++)
+        for (let x = x0; x < x0 + 64; x++) if (at(x, yy)[0] < 100) count++;
       return count;
     };
     assert.ok(dark(6) > 20, `left caption has text (${dark(6)} dark pixels)`);
@@ -75,19 +81,28 @@ describe('imageGrid', () => {
   });
   test('a title adds a band on top', async () => {
     const plain = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, fontSize: 13 })).metadata();
-    const titled = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, fontSize: 13, title: 'measured' })).metadata();
+    const titled = await sharp(
+      await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, fontSize: 13, title: 'measured' }),
+    ).metadata();
     assert.equal(titled.height! - plain.height!, Math.ceil(16 * 1.3) + Math.ceil(16 * 0.4));
   });
   test('long labels and titles wrap (issue 11 item 15: "50 steps, 133 ..." was cut); only what exceeds two lines is shortened', () => {
     // 188 px at 13 px is 24 characters of DejaVu Sans at the 0.6 em estimate.
-    assert.deepEqual(wrapText('50 steps, 133 ms (DPM-Solver++ 2M, teacher)', 188, 13, 2), ['50 steps, 133 ms', '(DPM-Solver++ 2M, teacher)'.slice(0, 24 - 1) + '\u2026']);
+    assert.deepEqual(wrapText('50 steps, 133 ms (DPM-Solver++ 2M, teacher)', 188, 13, 2), [
+      '50 steps, 133 ms',
+      '(DPM-Solver++ 2M, teacher)'.slice(0, 24 - 1) + '\u2026',
+    ]);
     assert.deepEqual(wrapText('LCM 4 steps, 41 ms', 188, 13, 2), ['LCM 4 steps, 41 ms']);
     assert.deepEqual(wrapText('abcdefghij', 47, 13, 2), ['abcdefghij'.slice(0, 6), 'ghij']);
   });
   test('captions are never drawn below 11 px, and large cells get a larger default font', async () => {
-    const small = await sharp(await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, padding: 0, fontSize: 6, labels: ['x'] })).metadata();
+    const small = await sharp(
+      await imageGrid([solid(4, 4, [0, 0, 0])], { cellScale: 40, padding: 0, fontSize: 6, labels: ['x'] }),
+    ).metadata();
     assert.equal(small.height! - 160, Math.ceil(11 * 0.45) + Math.ceil(11 * 1.25));
-    const big = await sharp(await imageGrid([solid(8, 8, [0, 0, 0])], { cellScale: 36, padding: 0, labels: ['x'] })).metadata();
+    const big = await sharp(
+      await imageGrid([solid(8, 8, [0, 0, 0])], { cellScale: 36, padding: 0, labels: ['x'] }),
+    ).metadata();
     // 288 px cells: 288 / 12 = 24 px captions.
     assert.equal(big.height! - 288, Math.ceil(24 * 0.45) + Math.ceil(24 * 1.25));
   });
@@ -102,7 +117,10 @@ describe('imageGrid', () => {
     await assert.rejects(imageGrid(one, { labels: ['a'], labelColors: ['"/><script>'] }), invalid('labelColors[0]'));
     await assert.rejects(imageGrid([Buffer.from('nope')]), invalid('images[0]'));
     await assert.rejects(imageGrid(one, { columns: 0 }), invalid('columns'));
-    await assert.rejects(imageGrid([{ data: new Uint8Array(3), width: 2, height: 2, channels: 3 }]), invalid('images[0].data.length'));
+    await assert.rejects(
+      imageGrid([{ data: new Uint8Array(3), width: 2, height: 2, channels: 3 }]),
+      invalid('images[0].data.length'),
+    );
   });
   test('labels with markup characters are drawn as text, not parsed', async () => {
     const png = await imageGrid([solid(8, 8, [0, 0, 0])], { labels: ['<b>&"x"</b>'] });

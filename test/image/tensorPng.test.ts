@@ -45,13 +45,22 @@ describe('tensorToRawImage', () => {
     const t = new Float32Array(12);
     assert.throws(() => tensorToRawImage(t, { width: 2, height: 2, channels: 1 }), invalid('tensor.length'));
     assert.throws(() => tensorToRawImage(t, { width: 0, height: 2, channels: 3 }), invalid('width'));
-    assert.throws(() => tensorToRawImage(t, { width: 2, height: 2, channels: 3, layout: 'nchw' as never }), invalid('layout'));
+    assert.throws(
+      () => tensorToRawImage(t, { width: 2, height: 2, channels: 3, layout: 'nchw' as never }),
+      invalid('layout'),
+    );
     assert.throws(() => tensorToRawImage(t, { width: 2, height: 2, channels: 3, range: [1, 1] }), invalid('range'));
-    assert.throws(() => tensorToRawImage(t, { width: 2, height: 2, channels: 3, range: [0, NaN] as [number, number] }), invalid('range'));
+    assert.throws(
+      () => tensorToRawImage(t, { width: 2, height: 2, channels: 3, range: [0, NaN] as [number, number] }),
+      invalid('range'),
+    );
     assert.throws(() => tensorToRawImage(t, { width: 2, height: 3, channels: 2.5 as never }), invalid('channels'));
   });
   test('a NaN in the tensor is a NumericalError naming the element', () => {
-    assert.throws(() => tensorToRawImage([0, NaN], { width: 2, height: 1, channels: 1 }), (e: unknown) => e instanceof NumericalError && /element 1 is NaN/.test(e.message));
+    assert.throws(
+      () => tensorToRawImage([0, NaN], { width: 2, height: 1, channels: 1 }),
+      (e: unknown) => e instanceof NumericalError && /element 1 is NaN/.test(e.message),
+    );
   });
 });
 
@@ -65,7 +74,10 @@ describe('tensorToPng and pngToTensor', () => {
     const raw = await sharp(png).toColourspace('b-w').raw().toBuffer();
     assert.deepEqual(new Uint8Array(raw), u8);
   });
-  for (const range of [[-1, 1], [0, 1]] as const) {
+  for (const range of [
+    [-1, 1],
+    [0, 1],
+  ] as const) {
     test(`round trip is exact for all 256 levels in range [${range}]`, async () => {
       const { tensor } = allLevels(range[0], range[1]);
       const png = await tensorToPng(tensor, { width: 16, height: 16, channels: 1, range });
@@ -75,7 +87,9 @@ describe('tensorToPng and pngToTensor', () => {
     });
   }
   test('RGB round trip keeps CHW and HWC layouts apart', async () => {
-    const w = 3, h = 2, plane = w * h;
+    const w = 3,
+      h = 2,
+      plane = w * h;
     const chw = new Float32Array(3 * plane);
     for (let i = 0; i < chw.length; i++) chw[i] = (i * 11) / 255; // distinct byte per element
     const png = await tensorToPng(chw, { width: w, height: h, channels: 3, layout: 'chw', range: [0, 1] });
@@ -96,6 +110,9 @@ describe('tensorToPng and pngToTensor', () => {
     await assert.rejects(pngToTensor(Buffer.from('definitely not a png')), invalid('png'));
   });
   test('a raw image whose data does not match its shape is refused', async () => {
-    await assert.rejects(rawImageToPng({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 }), invalid('image.data.length'));
+    await assert.rejects(
+      rawImageToPng({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 }),
+      invalid('image.data.length'),
+    );
   });
 });

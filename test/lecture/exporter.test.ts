@@ -13,7 +13,13 @@ const nb = (title: string): Notebook => ({
   metadata: {},
   cells: [
     { cell_type: 'markdown', source: `# ${title}\n\n$x$`, metadata: {} },
-    { cell_type: 'code', source: 'console.log(1)', metadata: {}, execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: '1\n' }] },
+    {
+      cell_type: 'code',
+      source: 'console.log(1)',
+      metadata: {},
+      execution_count: 1,
+      outputs: [{ output_type: 'stream', name: 'stdout', text: '1\n' }],
+    },
   ],
 });
 
@@ -41,7 +47,8 @@ describe('lecture exporter: assets', () => {
   });
 
   test('katexCssWoff2Only drops the woff and ttf fallbacks and keeps the woff2 source', () => {
-    const css = '@font-face{src:url(fonts/A.woff2) format("woff2"),url(fonts/A.woff) format("woff"),url(fonts/A.ttf) format("truetype")}';
+    const css =
+      '@font-face{src:url(fonts/A.woff2) format("woff2"),url(fonts/A.woff) format("woff"),url(fonts/A.ttf) format("truetype")}';
     assert.equal(katexCssWoff2Only(css), '@font-face{src:url(fonts/A.woff2) format("woff2")}');
   });
 });
@@ -51,8 +58,16 @@ describe('lecture exporter: pages and index', () => {
     const dir = await tmp();
     const lines: string[] = [];
     const ex = new LectureHtmlExporter(dir, (l) => lines.push(l));
-    ex.plan([{ relative: '01-a.ipynb' }, { relative: '02-b.ipynb' }, { relative: '03-c.ipynb' }, { relative: 'solutions/01-a.ipynb' }]);
-    await ex.exportResult({ notebook: nb('First & one'), cellMs: [undefined, 10], totalMs: 1500 }, { relative: '01-a.ipynb' });
+    ex.plan([
+      { relative: '01-a.ipynb' },
+      { relative: '02-b.ipynb' },
+      { relative: '03-c.ipynb' },
+      { relative: 'solutions/01-a.ipynb' },
+    ]);
+    await ex.exportResult(
+      { notebook: nb('First & one'), cellMs: [undefined, 10], totalMs: 1500 },
+      { relative: '01-a.ipynb' },
+    );
     ex.recordFailure('02-b.ipynb', new Error('cell 1 failed: boom'));
     await ex.exportNotebook(nb('Solution'), 'solutions/01-a.ipynb');
     const index = await ex.writeIndex(2000);
@@ -64,10 +79,20 @@ describe('lecture exporter: pages and index', () => {
     assert.match(html, /<a href="solutions\/01-a\.html">Solution<\/a>/);
     const page = await fsp.readFile(path.join(dir, 'solutions', '01-a.html'), 'utf8');
     assert.match(page, /src="\.\.\/assets\/plotly\.min\.js"/);
-    assert.deepEqual((await fsp.readdir(dir)).filter((f) => f.endsWith('.tmp')), [], 'no temporary files left');
+    assert.deepEqual(
+      (await fsp.readdir(dir)).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary files left',
+    );
     assert.match(lines[0], /html: .*assets\/ \(\d+ files, [\d.]+ MB: plotly\.js, KaTeX/);
-    assert.ok(lines.some((l) => /html: .*01-a\.html \(\d+ KB; 0 charts, 0 images, 1 formula\)/.test(l)), lines.join('\n'));
-    assert.ok(lines.some((l) => /index\.html \(4 notebooks, 2 ok\)/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /html: .*01-a\.html \(\d+ KB; 0 charts, 0 images, 1 formula\)/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /index\.html \(4 notebooks, 2 ok\)/.test(l)),
+      lines.join('\n'),
+    );
     assert.equal(lines.filter((l) => l.includes('assets/')).length, 1, 'assets are written once');
   });
 
@@ -77,7 +102,10 @@ describe('lecture exporter: pages and index', () => {
     const ex = new LectureHtmlExporter(dir, (l) => lines.push(l));
     const bad: Notebook = { ...nb('T'), cells: [{ cell_type: 'markdown', source: '$\\frac{$', metadata: {} }] };
     await ex.exportNotebook(bad, '05-bad.ipynb');
-    assert.ok(lines.some((l) => /html warning: 05-bad\.ipynb cell 0: TeX not rendered/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /html warning: 05-bad\.ipynb cell 0: TeX not rendered/.test(l)),
+      lines.join('\n'),
+    );
   });
 
   test('exportExecutedLecture turns a folder of executed notebooks into pages and an index without running them', async () => {

@@ -7,7 +7,9 @@ const md = new MarkdownRenderer();
 
 describe('lecture markdown: text', () => {
   test('headings, emphasis, lists, tables and fenced code render as HTML', () => {
-    const html = md.render('# Title\n\nSome *emphasis* and **bold**.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```ts\nconst x = 1 < 2;\n```\n');
+    const html = md.render(
+      '# Title\n\nSome *emphasis* and **bold**.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```ts\nconst x = 1 < 2;\n```\n',
+    );
     assert.match(html, /<h1>Title<\/h1>/);
     assert.match(html, /<em>emphasis<\/em>/);
     assert.match(html, /<li>one<\/li>/);
@@ -16,7 +18,10 @@ describe('lecture markdown: text', () => {
   });
 
   test('the first heading of any level is the title, as plain text with inline code and math kept as text', () => {
-    assert.equal(md.firstHeading('Intro text\n\n## The `DDIM` step, *fast*: $x_t$\n\n# Later'), 'The DDIM step, fast: $x_t$');
+    assert.equal(
+      md.firstHeading('Intro text\n\n## The `DDIM` step, *fast*: $x_t$\n\n# Later'),
+      'The DDIM step, fast: $x_t$',
+    );
     assert.equal(md.firstHeading('Costs & benefits\n===\n'), 'Costs & benefits');
     assert.equal(md.firstHeading('no heading here'), undefined);
   });
@@ -68,7 +73,10 @@ describe('lecture markdown: math', () => {
 
 describe('lecture html helpers', () => {
   test('escapeHtml escapes the five characters that matter in content and attributes', () => {
-    assert.equal(escapeHtml(`<a href="x" title='y'>&</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    assert.equal(
+      escapeHtml(`<a href="x" title='y'>&</a>`),
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
   });
 
   test('stripAnsi removes colour codes and keeps the text', () => {

@@ -2,9 +2,18 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { featureMoments, frechetDistance, frechetDistanceFromMoments, type FeatureMoments } from '../../src/metrics/frechet.js';
+import {
+  featureMoments,
+  frechetDistance,
+  frechetDistanceFromMoments,
+  type FeatureMoments,
+} from '../../src/metrics/frechet.js';
 
-const moments = (mu: number[], sigma: number[]): FeatureMoments => ({ dim: mu.length, mu: Float64Array.from(mu), sigma: Float64Array.from(sigma) });
+const moments = (mu: number[], sigma: number[]): FeatureMoments => ({
+  dim: mu.length,
+  mu: Float64Array.from(mu),
+  sigma: Float64Array.from(sigma),
+});
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
 describe('frechetDistanceFromMoments: |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^{1/2})', () => {
@@ -23,7 +32,10 @@ describe('frechetDistanceFromMoments: |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^{1/
   });
 
   test('a scalar covariance s I against S2 gives tr terms minus 2 sqrt(s) sum sqrt(eig S2): 4I vs [[2,1],[1,2]] -> 12 - 4 (sqrt 3 + 1)', () => {
-    close(frechetDistanceFromMoments(moments([1, 1], [4, 0, 0, 4]), moments([1, 1], [2, 1, 1, 2])), 12 - 4 * (Math.sqrt(3) + 1));
+    close(
+      frechetDistanceFromMoments(moments([1, 1], [4, 0, 0, 4]), moments([1, 1], [2, 1, 1, 2])),
+      12 - 4 * (Math.sqrt(3) + 1),
+    );
   });
 
   test('mismatched dimensions throw InvalidArgumentError', () => {
@@ -85,9 +97,21 @@ describe('frechetDistance(featuresA, featuresB, dim) on samples', () => {
   });
 
   test('bad shapes or values throw InvalidArgumentError naming the input', () => {
-    assert.throws(() => frechetDistance([1, 2, 3], A, 2), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'featuresA.length');
-    assert.throws(() => frechetDistance(A, [1, 2], 2), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'featuresB.length');
-    assert.throws(() => frechetDistance(A, B, 0), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dim');
-    assert.throws(() => frechetDistance([1, Number.NaN, 0, 0], B, 2), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'featuresA[1]');
+    assert.throws(
+      () => frechetDistance([1, 2, 3], A, 2),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'featuresA.length',
+    );
+    assert.throws(
+      () => frechetDistance(A, [1, 2], 2),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'featuresB.length',
+    );
+    assert.throws(
+      () => frechetDistance(A, B, 0),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dim',
+    );
+    assert.throws(
+      () => frechetDistance([1, Number.NaN, 0, 0], B, 2),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'featuresA[1]',
+    );
   });
 });

@@ -28,10 +28,25 @@ describe('psnr(a, b, {dataRange}) = 10 log10(range^2 / MSE)', () => {
   });
 
   test('mismatched lengths, empty input, NaN pixels or a bad range throw InvalidArgumentError', () => {
-    assert.throws(() => psnr([1, 2], [1], { dataRange: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'b.length');
-    assert.throws(() => psnr([], [], { dataRange: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a.length');
-    assert.throws(() => psnr([1, Number.NaN], [1, 2], { dataRange: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a[1]');
-    assert.throws(() => psnr([1], [2], { dataRange: 0 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dataRange');
-    assert.throws(() => psnr([1], [2], {} as { dataRange: number }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dataRange');
+    assert.throws(
+      () => psnr([1, 2], [1], { dataRange: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'b.length',
+    );
+    assert.throws(
+      () => psnr([], [], { dataRange: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a.length',
+    );
+    assert.throws(
+      () => psnr([1, Number.NaN], [1, 2], { dataRange: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a[1]',
+    );
+    assert.throws(
+      () => psnr([1], [2], { dataRange: 0 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dataRange',
+    );
+    assert.throws(
+      () => psnr([1], [2], {} as { dataRange: number }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dataRange',
+    );
   });
 });

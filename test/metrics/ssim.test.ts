@@ -18,7 +18,9 @@ interface SsimCase {
   scale: number;
   ssim: number;
 }
-const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/ssim_reference.json'), 'utf8')) as { cases: SsimCase[] };
+const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/ssim_reference.json'), 'utf8')) as {
+  cases: SsimCase[];
+};
 
 /** The reference script's LCG (Numerical Recipes constants): byte = state >>> 24. */
 function lcgBytes(seed: number, count: number): number[] {
@@ -57,7 +59,10 @@ describe('ssim (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 
       const opts = { width: c.width, height: c.height, channels: c.channels, dataRange: c.dataRange };
       assert.ok(Math.abs(ssim(a, b, opts) - c.ssim) < 1e-9, `got ${ssim(a, b, opts)}`);
       if (c.channels > 1) {
-        const hwc = ssim(chwToHwc(a, c.width, c.height, c.channels), chwToHwc(b, c.width, c.height, c.channels), { ...opts, layout: 'hwc' });
+        const hwc = ssim(chwToHwc(a, c.width, c.height, c.channels), chwToHwc(b, c.width, c.height, c.channels), {
+          ...opts,
+          layout: 'hwc',
+        });
         assert.ok(Math.abs(hwc - c.ssim) < 1e-9, `hwc layout gave ${hwc}`);
       }
     });
@@ -72,7 +77,11 @@ describe('ssim (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 
     const [c1, c2] = [0.3, 0.6];
     const C1 = SSIM_K1 ** 2;
     const expected = (2 * c1 * c2 + C1) / (c1 * c1 + c2 * c2 + C1);
-    const got = ssim(new Float32Array(144).fill(c1), new Float32Array(144).fill(c2), { width: 12, height: 12, channels: 1 });
+    const got = ssim(new Float32Array(144).fill(c1), new Float32Array(144).fill(c2), {
+      width: 12,
+      height: 12,
+      channels: 1,
+    });
     assert.ok(Math.abs(got - expected) < 1e-6, `got ${got}, expected ${expected}`);
   });
 
@@ -85,14 +94,26 @@ describe('ssim (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5, K1 0.01, K2 
 
   test('images smaller than the window, wrong lengths or bad options throw InvalidArgumentError', () => {
     const x = new Float32Array(100);
-    assert.throws(() => ssim(x, x, { width: 10, height: 10, channels: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'width');
+    assert.throws(
+      () => ssim(x, x, { width: 10, height: 10, channels: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'width',
+    );
     const y = new Float32Array(121);
-    assert.throws(() => ssim(y, y, { width: 11, height: 11, channels: 2 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a.length');
-    assert.throws(() => ssim(y, y.subarray(1), { width: 11, height: 11, channels: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'b.length');
+    assert.throws(
+      () => ssim(y, y, { width: 11, height: 11, channels: 2 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a.length',
+    );
+    assert.throws(
+      () => ssim(y, y.subarray(1), { width: 11, height: 11, channels: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'b.length',
+    );
     assert.throws(
       () => ssim(y, y, { width: 11, height: 11, channels: 1, layout: 'nchw' as 'chw' }),
       (e: unknown) => e instanceof InvalidArgumentError && e.field === 'layout',
     );
-    assert.throws(() => ssim(y, y, { width: 11, height: 11, channels: 1, dataRange: -1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dataRange');
+    assert.throws(
+      () => ssim(y, y, { width: 11, height: 11, channels: 1, dataRange: -1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'dataRange',
+    );
   });
 });

@@ -1,6 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { float16ArrayToFloat32, float16BitsToFloat32, float32ArrayToFloat16, float32ToFloat16Bits } from '../../src/onnx/float16.js';
+import {
+  float16ArrayToFloat32,
+  float16BitsToFloat32,
+  float32ArrayToFloat16,
+  float32ToFloat16Bits,
+} from '../../src/onnx/float16.js';
 
 // Expected bit patterns worked out by hand from IEEE 754 binary16: sign(1) exponent(5, bias 15) mantissa(10).
 describe('float32ToFloat16Bits', () => {

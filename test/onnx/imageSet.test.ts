@@ -15,7 +15,8 @@ const PROMPTS = [
 
 describe('generateImageSet', () => {
   let pipe: TextToImagePipeline | undefined;
-  const open = async () => (pipe ??= await loadPipeline(path.join(root, 'models', 'scenes-lcm'), { device: 'cpu', log: () => {} }));
+  const open = async () =>
+    (pipe ??= await loadPipeline(path.join(root, 'models', 'scenes-lcm'), { device: 'cpu', log: () => {} }));
   after(async () => pipe?.release());
 
   test('image i is drawn for prompt i from seed firstSeed + i, whatever the batching', async () => {
@@ -40,7 +41,14 @@ describe('generateImageSet', () => {
     await assert.rejects(generateImageSet(p, PROMPTS, { batchSize: 0 }), field('batchSize'));
     await assert.rejects(generateImageSet(p, PROMPTS, { firstSeed: -1 }), field('firstSeed'));
     const withUnknown = `${PROMPTS[0]}, ünïcødé`; // letters the scenes tokenizer cannot represent
-    await assert.rejects(generateImageSet(p, [withUnknown], { steps: 1, rejectUnknownWords: true }), (e: unknown) => field('prompt')(e) && /ünïcødé/.test((e as Error).message));
-    assert.equal((await generateImageSet(p, [withUnknown], { steps: 1 })).length, 1, 'without rejectUnknownWords the image is made');
+    await assert.rejects(
+      generateImageSet(p, [withUnknown], { steps: 1, rejectUnknownWords: true }),
+      (e: unknown) => field('prompt')(e) && /ünïcødé/.test((e as Error).message),
+    );
+    assert.equal(
+      (await generateImageSet(p, [withUnknown], { steps: 1 })).length,
+      1,
+      'without rejectUnknownWords the image is made',
+    );
   });
 });

@@ -30,7 +30,10 @@ function treeHash(dir: string): Record<string, string> {
  * reads back every file of the folder it got, as a loader would. Resolves with their exit codes,
  * stderr and the last tree hash each saw.
  */
-async function concurrentFuses(n: number, call: string): Promise<{ code: number | null; stderr: string; tree: string }[]> {
+async function concurrentFuses(
+  n: number,
+  call: string,
+): Promise<{ code: number | null; stderr: string; tree: string }[]> {
   const script = `
     const lf = require(${JSON.stringify(MODULE)});
     const fs = require('fs'), path = require('path'), crypto = require('crypto');
@@ -41,15 +44,17 @@ async function concurrentFuses(n: number, call: string): Promise<{ code: number 
     for (let i = 0; i < 3; i++) { const r = ${call}; tree = hash(r.dir ?? process.argv[1]); }
     process.stdout.write(JSON.stringify(tree));`;
   return Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<{ code: number | null; stderr: string; tree: string }>((resolve) => {
-        const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c) => (stdout += c));
-        child.stderr.on('data', (c) => (stderr += c));
-        child.on('exit', (code) => resolve({ code, stderr, tree: stdout }));
-      }),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<{ code: number | null; stderr: string; tree: string }>((resolve) => {
+          const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (c) => (stdout += c));
+          child.stderr.on('data', (c) => (stderr += c));
+          child.on('exit', (code) => resolve({ code, stderr, tree: stdout }));
+        }),
     ),
   );
 }
@@ -93,7 +98,10 @@ describe('fused LCM-LoRA folders are keyed by content and published atomically',
     const bytes = await fsp.readFile(LORA);
     bytes[bytes.length - 1] ^= 0x01;
     await fsp.writeFile(path.join(loraDir, 'lora.safetensors'), bytes);
-    await fsp.copyFile(path.join(path.dirname(LORA), 'scheduler_config.json'), path.join(loraDir, 'scheduler_config.json'));
+    await fsp.copyFile(
+      path.join(path.dirname(LORA), 'scheduler_config.json'),
+      path.join(loraDir, 'scheduler_config.json'),
+    );
     const other = fusedLcmLoraFolder(TEACHER, path.join(loraDir, 'lora.safetensors'), parent);
     assert.notEqual(other.dir, first.dir);
     assert.notEqual(other.key, first.key);

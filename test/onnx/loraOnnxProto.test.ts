@@ -34,7 +34,11 @@ describe('ONNX protobuf round trip (own schema on protobufjs)', () => {
 
   test('fields the schema does not declare survive decode -> edit -> encode', () => {
     // ModelProto field 99 (tag 0x98 0x06, varint 7) and field 98 (tag 0x92 0x06, string "keep") exist in no schema.
-    const unknown = Buffer.concat([Buffer.from([0x98, 0x06, 0x07]), Buffer.from([0x92, 0x06, 0x04]), Buffer.from('keep')]);
+    const unknown = Buffer.concat([
+      Buffer.from([0x98, 0x06, 0x07]),
+      Buffer.from([0x92, 0x06, 0x04]),
+      Buffer.from('keep'),
+    ]);
     const bytes = Buffer.concat([Buffer.from(read('tiny.onnx')), unknown]);
     const model = decodeOnnxModel(bytes);
     const head = listInitializers(model).find(({ tensor }) => tensor.name === 'head.weight')!.tensor;
@@ -50,16 +54,27 @@ describe('ONNX protobuf round trip (own schema on protobufjs)', () => {
     const model = decodeOnnxModel(read('tiny.onnx'));
     const bias = listInitializers(model).find(({ tensor }) => tensor.name === 'head.bias')!.tensor;
     const b = readTensorAsFloat32(bias);
-    writeTensorFromFloat32(bias, b.map((v) => v + 10));
-    const ref = JSON.parse(readFileSync(join(FIX, 'reference.json'), 'utf8')) as { input: { dims: number[]; data: number[] }; base: { logits: number[] } };
+    writeTensorFromFloat32(
+      bias,
+      b.map((v) => v + 10),
+    );
+    const ref = JSON.parse(readFileSync(join(FIX, 'reference.json'), 'utf8')) as {
+      input: { dims: number[]; data: number[] };
+      base: { logits: number[] };
+    };
     const session = await ort.InferenceSession.create(encodeOnnxModel(model));
     const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from(ref.input.data), ref.input.dims) });
     const logits = out.logits.data as Float32Array;
-    ref.base.logits.forEach((v, i) => assert.ok(Math.abs(logits[i] - (v + 10)) < 1e-5, `logit ${i}: ${logits[i]} vs ${v + 10}`));
+    ref.base.logits.forEach((v, i) =>
+      assert.ok(Math.abs(logits[i] - (v + 10)) < 1e-5, `logit ${i}: ${logits[i]} vs ${v + 10}`),
+    );
   });
 
   test('bytes that are not a ModelProto throw InvalidArgumentError naming modelBytes', () => {
-    assert.throws(() => decodeOnnxModel(new Uint8Array([0xff, 0xff, 0xff])), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'modelBytes');
+    assert.throws(
+      () => decodeOnnxModel(new Uint8Array([0xff, 0xff, 0xff])),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'modelBytes',
+    );
     assert.throws(() => decodeOnnxModel(new Uint8Array(0)), InvalidArgumentError);
     // a valid protobuf with no graph
     assert.throws(() => decodeOnnxModel(new Uint8Array([0x08, 0x08])), /graph/);
@@ -78,13 +93,22 @@ describe('bfloat16 conversions', () => {
 describe('tensor data access', () => {
   test('float_data, raw_data and fp16 int32_data read to the same float32 values', () => {
     const values = [1, -2.5, 0.25, 8];
-    assert.deepEqual(Array.from(readTensorAsFloat32({ name: 'a', dims: [2, 2], dataType: 1, floatData: values })), values);
+    assert.deepEqual(
+      Array.from(readTensorAsFloat32({ name: 'a', dims: [2, 2], dataType: 1, floatData: values })),
+      values,
+    );
     assert.deepEqual(Array.from(readTensorAsFloat32(rawFloatTensor('b', [4], values))), values);
     const half = { name: 'c', dims: [4], dataType: OnnxDataType.FLOAT16, int32Data: values.map(float32ToFloat16Bits) };
     assert.deepEqual(Array.from(readTensorAsFloat32(half)), values);
   });
   test('writing keeps the storage field and the data type (fp16 rounds)', () => {
-    const t = { name: 'a', dims: [2], dataType: 1, floatData: [0, 0] } as { name: string; dims: number[]; dataType: number; floatData: number[]; rawData?: Uint8Array };
+    const t = { name: 'a', dims: [2], dataType: 1, floatData: [0, 0] } as {
+      name: string;
+      dims: number[];
+      dataType: number;
+      floatData: number[];
+      rawData?: Uint8Array;
+    };
     writeTensorFromFloat32(t, Float32Array.from([1.5, 2]));
     assert.deepEqual(t.floatData, [1.5, 2]);
     assert.equal(t.rawData, undefined);
@@ -94,17 +118,28 @@ describe('tensor data access', () => {
   });
   test('a wrong element count or a non-float type is refused with the tensor named', () => {
     assert.throws(() => readTensorAsFloat32({ name: 'short', dims: [3], dataType: 1, floatData: [1] }), /short/);
-    assert.throws(() => readTensorAsFloat32({ name: 'ints', dims: [1], dataType: OnnxDataType.INT64 }), (e: unknown) => e instanceof InvalidArgumentError && /ints/.test(e.field));
-    assert.throws(() => writeTensorFromFloat32({ name: 'w', dims: [2], dataType: 1, floatData: [0, 0] }, new Float32Array(3)), InvalidArgumentError);
+    assert.throws(
+      () => readTensorAsFloat32({ name: 'ints', dims: [1], dataType: OnnxDataType.INT64 }),
+      (e: unknown) => e instanceof InvalidArgumentError && /ints/.test(e.field),
+    );
+    assert.throws(
+      () => writeTensorFromFloat32({ name: 'w', dims: [2], dataType: 1, floatData: [0, 0] }, new Float32Array(3)),
+      InvalidArgumentError,
+    );
   });
   test('external data is read from the file next to the model, and its absence is explained', () => {
     const model = decodeOnnxModel(read('external/model.onnx'));
     const conv = listInitializers(model).find(({ tensor }) => tensor.name === 'blocks.0.conv.weight')!.tensor;
     assert.equal(externalDataRef(conv)?.location, 'model.onnx_data');
-    const inline = listInitializers(decodeOnnxModel(read('tiny.onnx'))).find(({ tensor }) => tensor.name === 'blocks.0.conv.weight')!.tensor;
+    const inline = listInitializers(decodeOnnxModel(read('tiny.onnx'))).find(
+      ({ tensor }) => tensor.name === 'blocks.0.conv.weight',
+    )!.tensor;
     assert.deepEqual(readTensorAsFloat32(conv, { modelDir: join(FIX, 'external') }), readTensorAsFloat32(inline));
     assert.deepEqual(tensorDims(conv), [4, 4, 3, 3]);
-    assert.throws(() => readTensorAsFloat32(conv), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'modelDir');
+    assert.throws(
+      () => readTensorAsFloat32(conv),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'modelDir',
+    );
     const empty = mkdtempSync(join(tmpdir(), 'fewstep-ext-'));
     assert.throws(() => readTensorAsFloat32(conv, { modelDir: empty }), MissingResourceError);
     const evil = { ...conv, externalData: [{ key: 'location', value: '../secret' }] };
@@ -118,7 +153,12 @@ describe('tensor data access', () => {
     assert.deepEqual([...session.outputNames], ['tokens', 'logits']);
   });
   test('a model built in memory with these helpers runs: MatMul by a 2x2 initializer', async () => {
-    const bytes = buildModel([{ input: ['x', 'W'], output: ['y'], opType: 'MatMul', name: '/lin/MatMul' }], [rawFloatTensor('W', [2, 2], [1, 2, 3, 4])], [1, 2], [1, 2]);
+    const bytes = buildModel(
+      [{ input: ['x', 'W'], output: ['y'], opType: 'MatMul', name: '/lin/MatMul' }],
+      [rawFloatTensor('W', [2, 2], [1, 2, 3, 4])],
+      [1, 2],
+      [1, 2],
+    );
     const session = await ort.InferenceSession.create(bytes);
     const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([1, 1]), [1, 2]) });
     assert.deepEqual(Array.from(out.y.data as Float32Array), [4, 6]); // [1 1] @ [[1 2] [3 4]]

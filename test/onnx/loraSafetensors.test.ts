@@ -39,10 +39,15 @@ describe('safetensors reader', () => {
     const t = ref.targets['blocks.0.attn.to_q'];
     const a = file.tensors.get('unet.blocks.0.attn.to_q.lora_A.weight')!;
     assert.equal(a.dtype, 'F16');
-    t.A.forEach((v, i) => assert.ok(Math.abs(a.data[i] - v) <= Math.abs(v) * 2 ** -11 + 2 ** -25, `${a.data[i]} vs ${v}`));
+    t.A.forEach((v, i) =>
+      assert.ok(Math.abs(a.data[i] - v) <= Math.abs(v) * 2 ** -11 + 2 ** -25, `${a.data[i]} vs ${v}`),
+    );
   });
   test('encodeSafetensors output parses back to the same tensors', () => {
-    const bytes = encodeSafetensors({ w: { shape: [2, 1], data: [1.5, -3] }, h: { shape: [1], data: [0.5], dtype: 'F16' } }, { format: 'pt' });
+    const bytes = encodeSafetensors(
+      { w: { shape: [2, 1], data: [1.5, -3] }, h: { shape: [1], data: [0.5], dtype: 'F16' } },
+      { format: 'pt' },
+    );
     const parsed = parseSafetensors(bytes);
     assert.deepEqual(Array.from(parsed.tensors.get('w')!.data), [1.5, -3]);
     assert.equal(parsed.tensors.get('h')!.dtype, 'F16');
@@ -54,16 +59,48 @@ describe('safetensors reader', () => {
   });
   const bad: [string, Uint8Array, RegExp][] = [
     ['fewer than 8 bytes', new Uint8Array(4), /headerLength|8 bytes/],
-    ['a header length past the end of the file', (() => { const b = Buffer.alloc(16); b.writeBigUInt64LE(1000n); return new Uint8Array(b); })(), /headerLength/],
-    ['a header that is not JSON', (() => { const b = Buffer.alloc(12); b.writeBigUInt64LE(4n); b.write('{{{{', 8); return new Uint8Array(b); })(), /header/],
-    ['an unsupported dtype', fileWithHeader({ a: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /dtype/],
-    ['offsets past the data', fileWithHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)), /data_offsets/],
-    ['a byte range that does not match the shape', fileWithHeader({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)), /12 bytes/],
+    [
+      'a header length past the end of the file',
+      (() => {
+        const b = Buffer.alloc(16);
+        b.writeBigUInt64LE(1000n);
+        return new Uint8Array(b);
+      })(),
+      /headerLength/,
+    ],
+    [
+      'a header that is not JSON',
+      (() => {
+        const b = Buffer.alloc(12);
+        b.writeBigUInt64LE(4n);
+        b.write('{{{{', 8);
+        return new Uint8Array(b);
+      })(),
+      /header/,
+    ],
+    [
+      'an unsupported dtype',
+      fileWithHeader({ a: { dtype: 'I8', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)),
+      /dtype/,
+    ],
+    [
+      'offsets past the data',
+      fileWithHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(4)),
+      /data_offsets/,
+    ],
+    [
+      'a byte range that does not match the shape',
+      fileWithHeader({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      /12 bytes/,
+    ],
     ['a negative dimension', fileWithHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 0] } }), /shape/],
   ];
   for (const [what, bytes, message] of bad) {
     test(`a file with ${what} is refused with InvalidArgumentError`, () => {
-      assert.throws(() => parseSafetensors(bytes), (e: unknown) => e instanceof InvalidArgumentError && message.test(e.message));
+      assert.throws(
+        () => parseSafetensors(bytes),
+        (e: unknown) => e instanceof InvalidArgumentError && message.test(e.message),
+      );
     });
   }
 });

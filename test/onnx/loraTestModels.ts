@@ -6,10 +6,29 @@ import { encodeOnnxModel, OnnxDataType, type OnnxNodeProto, type OnnxTensorProto
 export function valueInfo(name: string, dims: number[]): Uint8Array {
   // TensorShapeProto.Dimension{dim_value=1}; TensorShapeProto{dim=1}; TypeProto.Tensor{elem_type=1, shape=2}; TypeProto{tensor_type=1}
   const shape = protobuf.Writer.create();
-  for (const d of dims) shape.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 0).int64(d).ldelim();
-  const tensorType = protobuf.Writer.create().uint32((1 << 3) | 0).int32(OnnxDataType.FLOAT).uint32((2 << 3) | 2).bytes(shape.finish()).finish();
-  const type = protobuf.Writer.create().uint32((1 << 3) | 2).bytes(tensorType).finish();
-  return protobuf.Writer.create().uint32((1 << 3) | 2).string(name).uint32((2 << 3) | 2).bytes(type).finish();
+  for (const d of dims)
+    shape
+      .uint32((1 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 0)
+      .int64(d)
+      .ldelim();
+  const tensorType = protobuf.Writer.create()
+    .uint32((1 << 3) | 0)
+    .int32(OnnxDataType.FLOAT)
+    .uint32((2 << 3) | 2)
+    .bytes(shape.finish())
+    .finish();
+  const type = protobuf.Writer.create()
+    .uint32((1 << 3) | 2)
+    .bytes(tensorType)
+    .finish();
+  return protobuf.Writer.create()
+    .uint32((1 << 3) | 2)
+    .string(name)
+    .uint32((2 << 3) | 2)
+    .bytes(type)
+    .finish();
 }
 
 /** A float32 initializer stored in raw_data. */
@@ -18,7 +37,12 @@ export function rawFloatTensor(name: string, dims: number[], values: number[]): 
 }
 
 /** A model with one graph: nodes, initializers, float input `x` and output `y`. */
-export function buildModel(nodes: OnnxNodeProto[], initializers: OnnxTensorProto[], xDims: number[], yDims: number[]): Uint8Array {
+export function buildModel(
+  nodes: OnnxNodeProto[],
+  initializers: OnnxTensorProto[],
+  xDims: number[],
+  yDims: number[],
+): Uint8Array {
   return encodeOnnxModel({
     irVersion: 8,
     producerName: 'fewstep-test',

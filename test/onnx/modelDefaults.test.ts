@@ -16,7 +16,13 @@ describe('modelDefaults', () => {
   test('a malformed _fewstep_defaults throws naming the field', () => {
     const field = (f: string) => (e: unknown) => e instanceof InvalidArgumentError && e.field === f;
     assert.throws(() => modelDefaults({ _fewstep_defaults: 3 }, 'sd'), field('model_index.json _fewstep_defaults'));
-    assert.throws(() => modelDefaults({ _fewstep_defaults: { steps: 0 } }, 'sd'), field('model_index.json _fewstep_defaults.steps'));
-    assert.throws(() => modelDefaults({ _fewstep_defaults: { guidance: '3' } }, 'sd'), field('model_index.json _fewstep_defaults.guidance'));
+    assert.throws(
+      () => modelDefaults({ _fewstep_defaults: { steps: 0 } }, 'sd'),
+      field('model_index.json _fewstep_defaults.steps'),
+    );
+    assert.throws(
+      () => modelDefaults({ _fewstep_defaults: { guidance: '3' } }, 'sd'),
+      field('model_index.json _fewstep_defaults.guidance'),
+    );
   });
 });

@@ -75,7 +75,10 @@ describe('text-to-image pipeline on the tiny fixtures', () => {
     }
     calls.length = 0;
     await pipe.generate({ prompts: ['a cat', 'a dog'], steps: 2, guidance: 1, seed: 1 });
-    assert.deepEqual(calls.map((f) => f.sample.dims[0]), [2, 2]);
+    assert.deepEqual(
+      calls.map((f) => f.sample.dims[0]),
+      [2, 2],
+    );
   });
 
   test('the guidance changes an SD image only through CFG (guidance 0 and 1 both mean no CFG, same image)', async () => {
@@ -128,20 +131,48 @@ describe('text-to-image pipeline on the tiny fixtures', () => {
     const pipe = pipes['tiny-lcm'];
     const seen: Array<{ step: number; timestep: number; n: number; previews: number }> = [];
     const r = await pipe.generate({
-      prompt: 'a cat', steps: 3, seed: 1, batchSize: 2, previews: true,
-      callback: (info) => { seen.push({ step: info.step, timestep: info.timestep, n: info.latents.length, previews: info.previews?.length ?? 0 }); assert.equal(info.denoised.length, 128); assert.ok(info.elapsedMs >= 0); },
+      prompt: 'a cat',
+      steps: 3,
+      seed: 1,
+      batchSize: 2,
+      previews: true,
+      callback: (info) => {
+        seen.push({
+          step: info.step,
+          timestep: info.timestep,
+          n: info.latents.length,
+          previews: info.previews?.length ?? 0,
+        });
+        assert.equal(info.denoised.length, 128);
+        assert.ok(info.elapsedMs >= 0);
+      },
     });
-    assert.deepEqual(seen.map((s) => s.step), [0, 1, 2]);
+    assert.deepEqual(
+      seen.map((s) => s.step),
+      [0, 1, 2],
+    );
     assert.ok(seen.every((s) => s.n === 2 * 4 * 4 * 4 && s.previews === 2));
     assert.ok(r.timings.previewMs > 0);
     // LCM's last step returns denoised itself, so the last preview is the final image.
   });
 
-  test('scheduler: a config override or a Scheduler object replaces the model\'s scheduler', async () => {
+  test("scheduler: a config override or a Scheduler object replaces the model's scheduler", async () => {
     const pipe = pipes['tiny-sd'];
     const ddim = await pipe.generate({ prompt: 'a cat', steps: 3, guidance: 0, seed: 2 });
-    const euler = await pipe.generate({ prompt: 'a cat', steps: 3, guidance: 0, seed: 2, scheduler: { _class_name: 'EulerDiscreteScheduler' } });
-    const eulerObj = await pipe.generate({ prompt: 'a cat', steps: 3, guidance: 0, seed: 2, scheduler: createScheduler({ ...pipe.schedulerConfig, _class_name: 'EulerDiscreteScheduler' }) });
+    const euler = await pipe.generate({
+      prompt: 'a cat',
+      steps: 3,
+      guidance: 0,
+      seed: 2,
+      scheduler: { _class_name: 'EulerDiscreteScheduler' },
+    });
+    const eulerObj = await pipe.generate({
+      prompt: 'a cat',
+      steps: 3,
+      guidance: 0,
+      seed: 2,
+      scheduler: createScheduler({ ...pipe.schedulerConfig, _class_name: 'EulerDiscreteScheduler' }),
+    });
     assert.ok(!ddim.images[0].equals(euler.images[0]));
     assert.ok(euler.images[0].equals(eulerObj.images[0]));
   });
@@ -175,7 +206,11 @@ describe('text-to-image pipeline on the tiny fixtures', () => {
       ['scheduler', { scheduler: 'DDIM' }],
     ];
     for (const [field, opts] of bad) {
-      await assert.rejects(pipe.generate({ prompt: 'a', steps: 1, seed: 0, ...opts }), (e: unknown) => e instanceof InvalidArgumentError && e.field === field, `${field} ${JSON.stringify(opts)}`);
+      await assert.rejects(
+        pipe.generate({ prompt: 'a', steps: 1, seed: 0, ...opts }),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+        `${field} ${JSON.stringify(opts)}`,
+      );
     }
   });
 
@@ -185,7 +220,10 @@ describe('text-to-image pipeline on the tiny fixtures', () => {
     const poisoned: Scheduler = Object.assign(Object.create(base) as Scheduler, {
       scaleModelInput: (sample: Float32Array) => sample.map(() => NaN),
     });
-    await assert.rejects(pipe.generate({ prompt: 'a', steps: 2, guidance: 0, seed: 0, scheduler: poisoned }), (e: unknown) => e instanceof NumericalError && e.component === 'unet' && /fp32/.test(e.message));
+    await assert.rejects(
+      pipe.generate({ prompt: 'a', steps: 2, guidance: 0, seed: 0, scheduler: poisoned }),
+      (e: unknown) => e instanceof NumericalError && e.component === 'unet' && /fp32/.test(e.message),
+    );
   });
 
   test('NaN reaching the VAE throws NumericalError naming the vae_decoder', async () => {
@@ -197,7 +235,10 @@ describe('text-to-image pipeline on the tiny fixtures', () => {
         return { ...out, prevSample: out.prevSample.map(() => Infinity) };
       },
     });
-    await assert.rejects(pipe.generate({ prompt: 'a', steps: 1, guidance: 0, seed: 0, scheduler: poisoned }), (e: unknown) => e instanceof NumericalError && e.component === 'vae_decoder');
+    await assert.rejects(
+      pipe.generate({ prompt: 'a', steps: 1, guidance: 0, seed: 0, scheduler: poisoned }),
+      (e: unknown) => e instanceof NumericalError && e.component === 'vae_decoder',
+    );
   });
 });
 
@@ -209,18 +250,37 @@ describe('loadPipeline on broken model folders', () => {
   }
 
   test('a missing folder throws MissingResourceError with the fetch-model hint', async () => {
-    await assert.rejects(loadPipeline(path.join(FIXTURES, 'no-such-model'), quiet), (e: unknown) => e instanceof MissingResourceError && /npm run fetch-model -- <repo>/.test(e.message));
+    await assert.rejects(
+      loadPipeline(path.join(FIXTURES, 'no-such-model'), quiet),
+      (e: unknown) => e instanceof MissingResourceError && /npm run fetch-model -- <repo>/.test(e.message),
+    );
   });
 
-  for (const rel of ['model_index.json', path.join('scheduler', 'scheduler_config.json'), path.join('unet', 'model.onnx'), path.join('text_encoder', 'model.onnx'), path.join('vae_decoder', 'model.onnx'), path.join('tokenizer', 'vocab.json')]) {
+  for (const rel of [
+    'model_index.json',
+    path.join('scheduler', 'scheduler_config.json'),
+    path.join('unet', 'model.onnx'),
+    path.join('text_encoder', 'model.onnx'),
+    path.join('vae_decoder', 'model.onnx'),
+    path.join('tokenizer', 'vocab.json'),
+  ]) {
     test(`a missing ${rel} throws MissingResourceError naming it`, async () => {
       const dir = copyFixture();
       fs.rmSync(path.join(dir, rel));
-      await assert.rejects(loadPipeline(dir, quiet), (e: unknown) => e instanceof MissingResourceError && e.path === path.join(dir, rel) && e.message.includes(rel.split(path.sep).pop()!));
+      await assert.rejects(
+        loadPipeline(dir, quiet),
+        (e: unknown) =>
+          e instanceof MissingResourceError &&
+          e.path === path.join(dir, rel) &&
+          e.message.includes(rel.split(path.sep).pop()!),
+      );
     });
   }
 
   test('family "lcm" on a UNet without timestep_cond is refused', async () => {
-    await assert.rejects(loadPipeline(path.join(FIXTURES, 'tiny-sd'), { ...quiet, family: 'lcm' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'family');
+    await assert.rejects(
+      loadPipeline(path.join(FIXTURES, 'tiny-sd'), { ...quiet, family: 'lcm' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'family',
+    );
   });
 });

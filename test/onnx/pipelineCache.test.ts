@@ -32,7 +32,10 @@ describe('pipeline caches (text embeddings, tokenizations, schedulers)', () => {
   });
 
   test('a repeated prompt list skips the text encoder and gives the same PNG bytes as with the cache off', async () => {
-    for (const [cached, uncached] of [[pipes.sdCached, pipes.sdUncached], [pipes.lcmCached, pipes.lcmUncached]]) {
+    for (const [cached, uncached] of [
+      [pipes.sdCached, pipes.sdUncached],
+      [pipes.lcmCached, pipes.lcmUncached],
+    ]) {
       const runs = countTextEncoderRuns(cached);
       const opts = { prompts: ['a cat', 'a dog'], negativePrompt: 'blurry', steps: 3, guidance: 4, seed: 21 };
       const first = await cached.generate(opts);
@@ -99,7 +102,10 @@ describe('pipeline caches (text embeddings, tokenizations, schedulers)', () => {
     const pipe = pipes.sdCached;
     const solo2 = await pipes.sdUncached.generate({ prompt: 'a cat', steps: 2, guidance: 0, seed: 4 });
     const solo5 = await pipes.sdUncached.generate({ prompt: 'a cat', steps: 5, guidance: 0, seed: 4 });
-    const [c2, c5] = await Promise.all([pipe.generate({ prompt: 'a cat', steps: 2, guidance: 0, seed: 4 }), pipe.generate({ prompt: 'a cat', steps: 5, guidance: 0, seed: 4 })]);
+    const [c2, c5] = await Promise.all([
+      pipe.generate({ prompt: 'a cat', steps: 2, guidance: 0, seed: 4 }),
+      pipe.generate({ prompt: 'a cat', steps: 5, guidance: 0, seed: 4 }),
+    ]);
     assert.ok(c2.images[0].equals(solo2.images[0]));
     assert.ok(c5.images[0].equals(solo5.images[0]));
     assert.equal(c5.timings.unetMs.length, 5);
@@ -120,8 +126,16 @@ describe('pipeline caches (text embeddings, tokenizations, schedulers)', () => {
 
   test('textEmbeddingCache must be an integer in [0, 1024]', async () => {
     for (const bad of [-1, 1.5, 2000, NaN]) {
-      await assert.rejects(loadPipeline(path.join(FIXTURES, 'tiny-lcm'), { ...quiet, textEmbeddingCache: bad }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'textEmbeddingCache');
-      assert.throws(() => { pipes.lcmCached.textEmbeddingCacheSize = bad; }, (e: unknown) => e instanceof InvalidArgumentError && e.field === 'textEmbeddingCacheSize');
+      await assert.rejects(
+        loadPipeline(path.join(FIXTURES, 'tiny-lcm'), { ...quiet, textEmbeddingCache: bad }),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'textEmbeddingCache',
+      );
+      assert.throws(
+        () => {
+          pipes.lcmCached.textEmbeddingCacheSize = bad;
+        },
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'textEmbeddingCacheSize',
+      );
     }
     assert.equal(pipes.lcmCached.textEmbeddingCacheSize, 8);
   });
@@ -129,7 +143,11 @@ describe('pipeline caches (text embeddings, tokenizations, schedulers)', () => {
 
 describe('OnnxModel time accounting', () => {
   test('runMs counts the session.run calls alone; building tensors and fp16 conversions go to convertMs', async () => {
-    const vae = await OnnxModel.open(path.join(FIXTURES, 'tiny-sd-fp16', 'vae_decoder', 'model.onnx'), { device: 'cpu', component: 'vae_decoder', log: () => {} });
+    const vae = await OnnxModel.open(path.join(FIXTURES, 'tiny-sd-fp16', 'vae_decoder', 'model.onnx'), {
+      device: 'cpu',
+      component: 'vae_decoder',
+      log: () => {},
+    });
     try {
       const t0 = performance.now();
       await vae.run({ latent_sample: { data: new Float32Array(64).fill(0.25), dims: [1, 4, 4, 4] } });

@@ -4,7 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { chooseProvider, cudaProviderLibrary, cudaProviderLibraryName, onnxRuntimeBinDir, ProviderUnavailableError, type OnnxDevice } from '../../src/onnx/providers.js';
+import {
+  chooseProvider,
+  cudaProviderLibrary,
+  cudaProviderLibraryName,
+  onnxRuntimeBinDir,
+  ProviderUnavailableError,
+  type OnnxDevice,
+} from '../../src/onnx/providers.js';
 
 function binDir(withCudaLib: boolean): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fewstep-bin-'));
@@ -17,14 +24,15 @@ function opener(cudaWorks: boolean) {
   const calls: string[][] = [];
   const open = async (eps: string[]) => {
     calls.push(eps);
-    if (eps.includes('cuda') && !cudaWorks) throw new Error('libcudart.so.13: cannot open shared object file\nmore detail');
+    if (eps.includes('cuda') && !cudaWorks)
+      throw new Error('libcudart.so.13: cannot open shared object file\nmore detail');
     return eps.join('+');
   };
   return { calls, open };
 }
 
 describe('chooseProvider', () => {
-  test('looks for the CUDA library in onnxruntime-node\'s bin/napi-v6/<platform>/<arch>', () => {
+  test("looks for the CUDA library in onnxruntime-node's bin/napi-v6/<platform>/<arch>", () => {
     assert.match(onnxRuntimeBinDir(), /onnxruntime-node[\\/]bin[\\/]napi-v6[\\/]/);
     assert.equal(cudaProviderLibraryName('linux'), 'libonnxruntime_providers_cuda.so');
     assert.equal(cudaProviderLibrary(binDir(true)).present, true);
@@ -58,7 +66,13 @@ describe('chooseProvider', () => {
 
   test('cuda without the library throws ProviderUnavailableError naming it and npm run setup:cuda', async () => {
     const o = opener(true);
-    await assert.rejects(chooseProvider('cuda', o.open, binDir(false)), (e: unknown) => e instanceof ProviderUnavailableError && /libonnxruntime_providers_cuda\.so/.test(e.message) && /npm run setup:cuda/.test(e.message));
+    await assert.rejects(
+      chooseProvider('cuda', o.open, binDir(false)),
+      (e: unknown) =>
+        e instanceof ProviderUnavailableError &&
+        /libonnxruntime_providers_cuda\.so/.test(e.message) &&
+        /npm run setup:cuda/.test(e.message),
+    );
     assert.deepEqual(o.calls, []);
   });
 
@@ -74,6 +88,10 @@ describe('chooseProvider', () => {
   });
 
   test('an unknown device throws InvalidArgumentError listing auto, cpu, cuda', async () => {
-    await assert.rejects(chooseProvider('gpu' as OnnxDevice, opener(true).open, binDir(true)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'device' && /"auto", "cpu", "cuda"/.test(e.message));
+    await assert.rejects(
+      chooseProvider('gpu' as OnnxDevice, opener(true).open, binDir(true)),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && e.field === 'device' && /"auto", "cpu", "cuda"/.test(e.message),
+    );
   });
 });

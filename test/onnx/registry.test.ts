@@ -4,7 +4,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
-import { detectModelFamily, fetchCommandFor, findKnownModel, KNOWN_MODELS, resolveModel } from '../../src/onnx/registry.js';
+import {
+  detectModelFamily,
+  fetchCommandFor,
+  findKnownModel,
+  KNOWN_MODELS,
+  resolveModel,
+} from '../../src/onnx/registry.js';
 
 function modelsDir(): string {
   return mkdtempSync(join(tmpdir(), 'fewstep-models-'));
@@ -33,7 +39,10 @@ describe('known-model registry', () => {
     assert.equal(findKnownModel('sd-turbo')?.repo, 'onnxruntime/sd-turbo');
     assert.equal(findKnownModel('onnxruntime/SD-Turbo')?.name, 'sd-turbo');
     assert.equal(findKnownModel('nope'), undefined);
-    assert.equal(fetchCommandFor(findKnownModel('sd15')!), 'npm run fetch-model -- runwayml/stable-diffusion-v1-5 --revision onnx --name sd15');
+    assert.equal(
+      fetchCommandFor(findKnownModel('sd15')!),
+      'npm run fetch-model -- runwayml/stable-diffusion-v1-5 --revision onnx --name sd15',
+    );
   });
 });
 
@@ -44,8 +53,12 @@ describe('resolveModel', () => {
     assert.equal(resolveModel('sd-turbo', { modelsDir: dir }), join(dir, 'sd-turbo'));
   });
   test('a registry model not downloaded is a MissingResourceError with the fetch command', () => {
-    assert.throws(() => resolveModel('lcm-dreamshaper-v7', { modelsDir: modelsDir() }), (e: unknown) =>
-      e instanceof MissingResourceError && e.message.includes('npm run fetch-model -- TheyCallMeHex/LCM-Dreamshaper-V7-ONNX --name lcm-dreamshaper-v7'));
+    assert.throws(
+      () => resolveModel('lcm-dreamshaper-v7', { modelsDir: modelsDir() }),
+      (e: unknown) =>
+        e instanceof MissingResourceError &&
+        e.message.includes('npm run fetch-model -- TheyCallMeHex/LCM-Dreamshaper-V7-ONNX --name lcm-dreamshaper-v7'),
+    );
   });
   test('folder names under models/ and models/fixtures/, and explicit paths, resolve', () => {
     const dir = modelsDir();
@@ -74,10 +87,16 @@ describe('detectModelFamily', () => {
   test('from the files: LCM pipeline class or time_cond_proj_dim, else SD; nothing -> undefined', () => {
     const dir = modelsDir();
     makeModel(join(dir, 'a'), { 'model_index.json': { _class_name: 'LatentConsistencyModelPipeline' } });
-    makeModel(join(dir, 'b'), { 'model_index.json': { _class_name: 'StableDiffusionPipeline' }, 'unet/config.json': { time_cond_proj_dim: 256 } });
+    makeModel(join(dir, 'b'), {
+      'model_index.json': { _class_name: 'StableDiffusionPipeline' },
+      'unet/config.json': { time_cond_proj_dim: 256 },
+    });
     makeModel(join(dir, 'c'), { 'model_index.json': { _class_name: 'ORTStableDiffusionPipeline' } });
     makeModel(join(dir, 'my-turbo'), { 'model_index.json': { _class_name: 'StableDiffusionPipeline' } });
-    assert.deepEqual(['a', 'b', 'c', 'my-turbo'].map((n) => detectModelFamily(join(dir, n))), ['lcm', 'lcm', 'sd', 'turbo']);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'my-turbo'].map((n) => detectModelFamily(join(dir, n))),
+      ['lcm', 'lcm', 'sd', 'turbo'],
+    );
     assert.equal(detectModelFamily(join(dir, 'none')), undefined);
   });
 });

@@ -6,7 +6,8 @@ import { OnnxModel, resetCudaHint, type OnnxFeed } from '../../src/onnx/session.
 import { cudaProviderLibrary } from '../../src/onnx/providers.js';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'models', 'fixtures');
-const open = (variant: string, part: string) => OnnxModel.open(path.join(FIXTURES, variant, part, 'model.onnx'), { device: 'cpu', component: part, log: () => {} });
+const open = (variant: string, part: string) =>
+  OnnxModel.open(path.join(FIXTURES, variant, part, 'model.onnx'), { device: 'cpu', component: part, log: () => {} });
 
 function unetFeeds(batch: number, ehsBatch = batch): Record<string, OnnxFeed> {
   return {
@@ -19,12 +20,18 @@ function unetFeeds(batch: number, ehsBatch = batch): Record<string, OnnxFeed> {
 describe('OnnxModel', () => {
   test('reads input and output names, dtypes and shapes from the session metadata', async () => {
     const unet = await open('tiny-sd', 'unet');
-    assert.deepEqual(unet.inputs.map((s) => [s.name, s.type, s.shape]), [
-      ['sample', 'float32', ['batch', 4, 'height', 'width']],
-      ['timestep', 'float32', ['steps']],
-      ['encoder_hidden_states', 'float32', ['batch', 77, 16]],
-    ]);
-    assert.deepEqual(unet.outputs.map((s) => s.name), ['out_sample']);
+    assert.deepEqual(
+      unet.inputs.map((s) => [s.name, s.type, s.shape]),
+      [
+        ['sample', 'float32', ['batch', 4, 'height', 'width']],
+        ['timestep', 'float32', ['steps']],
+        ['encoder_hidden_states', 'float32', ['batch', 77, 16]],
+      ],
+    );
+    assert.deepEqual(
+      unet.outputs.map((s) => s.name),
+      ['out_sample'],
+    );
     assert.equal(unet.provider, 'cpu');
     const lcm = await open('tiny-lcm', 'unet');
     assert.equal(lcm.input('timestep').type, 'int64');
@@ -44,17 +51,36 @@ describe('OnnxModel', () => {
     const unet = await open('tiny-sd', 'unet');
     const feeds = unetFeeds(1);
     delete feeds.timestep;
-    await assert.rejects(unet.run(feeds), (e: unknown) =>
-      e instanceof InvalidArgumentError && e.field === 'unet.timestep' && /sample: float32 \[batch, 4, height, width\]; timestep: float32 \[steps\]; encoder_hidden_states: float32 \[batch, 77, 16\]/.test(e.message));
+    await assert.rejects(
+      unet.run(feeds),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError &&
+        e.field === 'unet.timestep' &&
+        /sample: float32 \[batch, 4, height, width\]; timestep: float32 \[steps\]; encoder_hidden_states: float32 \[batch, 77, 16\]/.test(
+          e.message,
+        ),
+    );
   });
 
   test('an unexpected input name, a wrong dtype, a wrong fixed dimension or an inconsistent batch is rejected', async () => {
     const unet = await open('tiny-sd', 'unet');
-    await assert.rejects(unet.run({ ...unetFeeds(1), timestep_cond: { data: new Float32Array(256), dims: [1, 256] } }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'unet.timestep_cond');
-    await assert.rejects(unet.run({ ...unetFeeds(1), sample: { data: new Int32Array(64), dims: [1, 4, 4, 4] } }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'unet.sample' && /int32/.test(e.message));
-    await assert.rejects(unet.run({ ...unetFeeds(1), sample: { data: new Float32Array(48), dims: [1, 3, 4, 4] } }), /dimension 1 must be 4/);
+    await assert.rejects(
+      unet.run({ ...unetFeeds(1), timestep_cond: { data: new Float32Array(256), dims: [1, 256] } }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'unet.timestep_cond',
+    );
+    await assert.rejects(
+      unet.run({ ...unetFeeds(1), sample: { data: new Int32Array(64), dims: [1, 4, 4, 4] } }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'unet.sample' && /int32/.test(e.message),
+    );
+    await assert.rejects(
+      unet.run({ ...unetFeeds(1), sample: { data: new Float32Array(48), dims: [1, 3, 4, 4] } }),
+      /dimension 1 must be 4/,
+    );
     await assert.rejects(unet.run(unetFeeds(2, 1)), /"batch" = 2 elsewhere/);
-    await assert.rejects(unet.run({ ...unetFeeds(1), sample: { data: new Float32Array(10), dims: [1, 4, 4, 4] } }), InvalidArgumentError);
+    await assert.rejects(
+      unet.run({ ...unetFeeds(1), sample: { data: new Float32Array(10), dims: [1, 4, 4, 4] } }),
+      InvalidArgumentError,
+    );
   });
 
   test('int64 inputs accept Int32Array ids and fp16 models take and give float32', async () => {
@@ -71,21 +97,35 @@ describe('OnnxModel', () => {
   });
 
   test('a missing model file throws MissingResourceError with the fetch-model hint', async () => {
-    await assert.rejects(OnnxModel.open(path.join(FIXTURES, 'nope', 'model.onnx'), { device: 'cpu' }), (e: unknown) => e instanceof MissingResourceError && /npm run fetch-model/.test(e.message));
+    await assert.rejects(
+      OnnxModel.open(path.join(FIXTURES, 'nope', 'model.onnx'), { device: 'cpu' }),
+      (e: unknown) => e instanceof MissingResourceError && /npm run fetch-model/.test(e.message),
+    );
   });
 });
 
 describe('the CUDA hint on a CPU-only machine (issue 11 item 15)', () => {
-  test('is said once per process, as information; each model then says only where it runs', { skip: cudaProviderLibrary().present ? 'the CUDA provider is installed here' : false }, async () => {
-    resetCudaHint();
-    const lines: string[] = [];
-    for (const part of ['unet', 'vae_decoder', 'unet']) {
-      await OnnxModel.open(path.join(FIXTURES, 'tiny-sd', part, 'model.onnx'), { device: 'auto', component: part, log: (l) => lines.push(l) });
-    }
-    assert.deepEqual(lines.filter((l) => !l.includes('(info)')), ['onnx: unet on cpu', 'onnx: vae_decoder on cpu', 'onnx: unet on cpu']);
-    const info = lines.filter((l) => l.includes('(info)'));
-    assert.equal(info.length, 1);
-    assert.match(info[0], /npm run setup:cuda/);
-    assert.doesNotMatch(lines.join('\n'), /not in|error|failed/i);
-  });
+  test(
+    'is said once per process, as information; each model then says only where it runs',
+    { skip: cudaProviderLibrary().present ? 'the CUDA provider is installed here' : false },
+    async () => {
+      resetCudaHint();
+      const lines: string[] = [];
+      for (const part of ['unet', 'vae_decoder', 'unet']) {
+        await OnnxModel.open(path.join(FIXTURES, 'tiny-sd', part, 'model.onnx'), {
+          device: 'auto',
+          component: part,
+          log: (l) => lines.push(l),
+        });
+      }
+      assert.deepEqual(
+        lines.filter((l) => !l.includes('(info)')),
+        ['onnx: unet on cpu', 'onnx: vae_decoder on cpu', 'onnx: unet on cpu'],
+      );
+      const info = lines.filter((l) => l.includes('(info)'));
+      assert.equal(info.length, 1);
+      assert.match(info[0], /npm run setup:cuda/);
+      assert.doesNotMatch(lines.join('\n'), /not in|error|failed/i);
+    },
+  );
 });

@@ -12,7 +12,17 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BASE = ['!', "'", 'a', 'c', 'e', 'h', 'r', 's', 't'];
 const MERGES = ['c a', 'ca t</w>', 'ca t', 't h', 'th e</w>'];
 function handVocab(): Record<string, number> {
-  const tokens = [...BASE, ...BASE.map((s) => s + '</w>'), 'ca', 'cat</w>', 'cat', 'th', 'the</w>', '<|startoftext|>', '<|endoftext|>'];
+  const tokens = [
+    ...BASE,
+    ...BASE.map((s) => s + '</w>'),
+    'ca',
+    'cat</w>',
+    'cat',
+    'th',
+    'the</w>',
+    '<|startoftext|>',
+    '<|endoftext|>',
+  ];
   return Object.fromEntries(tokens.map((t, i) => [t, i]));
 }
 
@@ -20,7 +30,16 @@ function writeSlowTokenizer(config: Record<string, unknown>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fewstep-tok-'));
   fs.writeFileSync(path.join(dir, 'vocab.json'), JSON.stringify(handVocab()));
   fs.writeFileSync(path.join(dir, 'merges.txt'), ['#version: 0.2', ...MERGES].join('\n') + '\n');
-  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', model_max_length: 77, ...config }));
+  fs.writeFileSync(
+    path.join(dir, 'tokenizer_config.json'),
+    JSON.stringify({
+      bos_token: '<|startoftext|>',
+      eos_token: '<|endoftext|>',
+      unk_token: '<|endoftext|>',
+      model_max_length: 77,
+      ...config,
+    }),
+  );
   return dir;
 }
 
@@ -93,7 +112,11 @@ describe('CLIP tokenizer built from vocab.json + merges.txt', () => {
 
   test('a tokenizer.json in the folder is used as is', () => {
     const dir = writeSlowTokenizer({ pad_token: '<|endoftext|>' });
-    const json = buildClipTokenizerJson(handVocab(), MERGES, { bos: '<|startoftext|>', eos: '<|endoftext|>', unk: '<|endoftext|>' });
+    const json = buildClipTokenizerJson(handVocab(), MERGES, {
+      bos: '<|startoftext|>',
+      eos: '<|endoftext|>',
+      unk: '<|endoftext|>',
+    });
     // Drop the merge "th e</w>" in tokenizer.json only: "the" then stays two tokens.
     (json.model as { merges: string[] }).merges = MERGES.slice(0, 4);
     fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
@@ -103,7 +126,11 @@ describe('CLIP tokenizer built from vocab.json + merges.txt', () => {
   test('a missing merges.txt or folder throws MissingResourceError naming it', () => {
     const dir = writeSlowTokenizer({});
     fs.rmSync(path.join(dir, 'merges.txt'));
-    assert.throws(() => loadClipTokenizer(dir), (e: unknown) => e instanceof MissingResourceError && e.path.endsWith('merges.txt') && /fetch-model/.test(e.message));
+    assert.throws(
+      () => loadClipTokenizer(dir),
+      (e: unknown) =>
+        e instanceof MissingResourceError && e.path.endsWith('merges.txt') && /fetch-model/.test(e.message),
+    );
     assert.throws(() => loadClipTokenizer(path.join(dir, 'nope')), MissingResourceError);
   });
 });
@@ -111,7 +138,18 @@ describe('CLIP tokenizer built from vocab.json + merges.txt', () => {
 describe('the fixture tokenizer (models/fixtures/*/tokenizer)', () => {
   test('every word of the recipe word list is one token; "!" is id 0 as in CLIP', () => {
     const tok = loadClipTokenizer(path.join(ROOT, 'models', 'fixtures', 'tiny-sd', 'tokenizer'));
-    assert.deepEqual(tok.encode('A photo of an astronaut riding a horse').tokens, ['<|startoftext|>', 'a</w>', 'photo</w>', 'of</w>', 'an</w>', 'astronaut</w>', 'riding</w>', 'a</w>', 'horse</w>', '<|endoftext|>']);
+    assert.deepEqual(tok.encode('A photo of an astronaut riding a horse').tokens, [
+      '<|startoftext|>',
+      'a</w>',
+      'photo</w>',
+      'of</w>',
+      'an</w>',
+      'astronaut</w>',
+      'riding</w>',
+      'a</w>',
+      'horse</w>',
+      '<|endoftext|>',
+    ]);
     assert.equal(tok.tokenToId('!'), 0);
     assert.equal(tok.padId, tok.eosId);
     assert.equal(loadClipTokenizer(path.join(ROOT, 'models', 'fixtures', 'tiny-sd-int64', 'tokenizer')).padId, 0);

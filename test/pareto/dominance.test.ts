@@ -26,13 +26,28 @@ describe('dominates(a, b, senses)', () => {
   });
 
   test('mismatched lengths throw InvalidArgumentError naming the argument', () => {
-    assert.throws(() => dominates([1, 2], [1, 2, 3], s3), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a.length');
-    assert.throws(() => dominates([1, 2, 3], [1, 2], s3), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'b.length');
+    assert.throws(
+      () => dominates([1, 2], [1, 2, 3], s3),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a.length',
+    );
+    assert.throws(
+      () => dominates([1, 2, 3], [1, 2], s3),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'b.length',
+    );
   });
 
   test('an unknown sense, empty senses or a NaN value throw InvalidArgumentError', () => {
-    assert.throws(() => dominates([1], [2], ['minimize' as ObjectiveSense]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'senses[0]');
-    assert.throws(() => dominates([], [], []), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'senses');
-    assert.throws(() => dominates([Number.NaN], [2], ['min']), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a[0]');
+    assert.throws(
+      () => dominates([1], [2], ['minimize' as ObjectiveSense]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'senses[0]',
+    );
+    assert.throws(
+      () => dominates([], [], []),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'senses',
+    );
+    assert.throws(
+      () => dominates([Number.NaN], [2], ['min']),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'a[0]',
+    );
   });
 });

@@ -54,12 +54,18 @@ describe('paretoFront (minimise cost, maximise quality)', () => {
   ] as const) {
     test(`a ${label} throws InvalidArgumentError naming ${field}`, () => {
       const points = [{ cost: 0, quality: 0 }, { cost, quality } as unknown as ParetoPoint];
-      assert.throws(() => paretoFront(points), (e: unknown) => e instanceof InvalidArgumentError && e.field === field);
+      assert.throws(
+        () => paretoFront(points),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+      );
     });
   }
 
   test('a non-array throws InvalidArgumentError naming points', () => {
-    assert.throws(() => paretoFront({} as unknown as ParetoPoint[]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'points');
+    assert.throws(
+      () => paretoFront({} as unknown as ParetoPoint[]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'points',
+    );
   });
 });
 
@@ -73,10 +79,14 @@ describe('paretoFront agrees with the O(n^2) oracle on random sets (seeded)', ()
     for (let i = 0; i < n; i++) {
       const c = rng.uniform1();
       const q = rng.uniform1();
-      points.push(grid ? { cost: Math.floor(c * grid), quality: Math.floor(q * grid) } : { cost: c, quality: -Math.log(c) * q });
+      points.push(
+        grid ? { cost: Math.floor(c * grid), quality: Math.floor(q * grid) } : { cost: c, quality: -Math.log(c) * q },
+      );
     }
     test(`trial ${trial}: n = ${n}${grid ? ' on an 8x8 grid' : ''}`, () => {
-      const fast = paretoFrontIndices(points).slice().sort((a, b) => a - b);
+      const fast = paretoFrontIndices(points)
+        .slice()
+        .sort((a, b) => a - b);
       assert.deepEqual(fast, paretoFrontNaiveIndices(points));
     });
   }
@@ -85,26 +95,47 @@ describe('paretoFront agrees with the O(n^2) oracle on random sets (seeded)', ()
 describe('paretoFront above the prefilter threshold (pivot thinning) still agrees with the oracle', () => {
   const rng = new Rng(77);
   const cases: [string, () => ParetoPoint[]][] = [
-    ['3000 points on a 20x20 grid (many duplicates)', () => Array.from({ length: 3000 }, () => ({ cost: Math.floor(rng.uniform1() * 20), quality: Math.floor(rng.uniform1() * 20) }))],
-    ['2000 points all on the front, shuffled (nothing can be thinned)', () => {
-      const pts = Array.from({ length: 2000 }, (_, i) => ({ cost: i, quality: Math.sqrt(i) }));
-      for (let i = pts.length - 1; i > 0; i--) {
-        const j = Math.floor(rng.uniform1() * (i + 1));
-        [pts[i], pts[j]] = [pts[j], pts[i]];
-      }
-      return pts;
-    }],
-    ['2000 front points each duplicated, plus 2000 dominated ones', () => {
-      const front = Array.from({ length: 1000 }, (_, i) => ({ cost: i, quality: i }));
-      const dominated = Array.from({ length: 2000 }, () => ({ cost: 1 + rng.uniform1() * 999, quality: -1 + rng.uniform1() }));
-      return [...dominated, ...front, ...front.map((p) => ({ ...p }))];
-    }],
-    ['5000 continuous points with a heavy tail in quality', () => Array.from({ length: 5000 }, () => ({ cost: rng.uniform1(), quality: rng.normal1() / rng.uniform1() }))],
+    [
+      '3000 points on a 20x20 grid (many duplicates)',
+      () =>
+        Array.from({ length: 3000 }, () => ({
+          cost: Math.floor(rng.uniform1() * 20),
+          quality: Math.floor(rng.uniform1() * 20),
+        })),
+    ],
+    [
+      '2000 points all on the front, shuffled (nothing can be thinned)',
+      () => {
+        const pts = Array.from({ length: 2000 }, (_, i) => ({ cost: i, quality: Math.sqrt(i) }));
+        for (let i = pts.length - 1; i > 0; i--) {
+          const j = Math.floor(rng.uniform1() * (i + 1));
+          [pts[i], pts[j]] = [pts[j], pts[i]];
+        }
+        return pts;
+      },
+    ],
+    [
+      '2000 front points each duplicated, plus 2000 dominated ones',
+      () => {
+        const front = Array.from({ length: 1000 }, (_, i) => ({ cost: i, quality: i }));
+        const dominated = Array.from({ length: 2000 }, () => ({
+          cost: 1 + rng.uniform1() * 999,
+          quality: -1 + rng.uniform1(),
+        }));
+        return [...dominated, ...front, ...front.map((p) => ({ ...p }))];
+      },
+    ],
+    [
+      '5000 continuous points with a heavy tail in quality',
+      () => Array.from({ length: 5000 }, () => ({ cost: rng.uniform1(), quality: rng.normal1() / rng.uniform1() })),
+    ],
   ];
   for (const [label, make] of cases) {
     test(label, () => {
       const points = make();
-      const fast = paretoFrontIndices(points).slice().sort((a, b) => a - b);
+      const fast = paretoFrontIndices(points)
+        .slice()
+        .sort((a, b) => a - b);
       assert.deepEqual(fast, paretoFrontNaiveIndices(points));
     });
   }

@@ -25,7 +25,16 @@ describe('hypervolume2d(points, reference)', () => {
   });
 
   test('a point on the reference boundary contributes zero area', () => {
-    assert.equal(hypervolume2d([{ cost: 5, quality: 7 }, { cost: 1, quality: 0 }], ref), 0);
+    assert.equal(
+      hypervolume2d(
+        [
+          { cost: 5, quality: 7 },
+          { cost: 1, quality: 0 },
+        ],
+        ref,
+      ),
+      0,
+    );
   });
 
   test('an empty set has hypervolume 0', () => {
@@ -33,9 +42,18 @@ describe('hypervolume2d(points, reference)', () => {
   });
 
   test('a reference that some point does not dominate throws InvalidArgumentError naming reference', () => {
-    assert.throws(() => hypervolume2d(front, { cost: 3, quality: 0 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'reference');
-    assert.throws(() => hypervolume2d(front, { cost: 5, quality: 4 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'reference');
-    assert.throws(() => hypervolume2d(front, { cost: Number.NaN, quality: 0 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'reference');
+    assert.throws(
+      () => hypervolume2d(front, { cost: 3, quality: 0 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'reference',
+    );
+    assert.throws(
+      () => hypervolume2d(front, { cost: 5, quality: 4 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'reference',
+    );
+    assert.throws(
+      () => hypervolume2d(front, { cost: Number.NaN, quality: 0 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'reference',
+    );
   });
 
   test('a NaN cost among the points throws InvalidArgumentError naming it', () => {

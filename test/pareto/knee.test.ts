@@ -48,7 +48,10 @@ describe('kneePoint (max distance above the chord of the normalised front)', () 
   });
 
   test('an empty set throws InvalidArgumentError naming points', () => {
-    assert.throws(() => kneePoint([]), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'points');
+    assert.throws(
+      () => kneePoint([]),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'points',
+    );
   });
 
   test('a NaN quality throws InvalidArgumentError naming it', () => {

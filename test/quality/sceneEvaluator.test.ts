@@ -20,8 +20,24 @@ const HEADS: EvaluatorHead[] = [
   { name: 'stars', values: [false, true], offset: 18 },
 ];
 
-const SUNSET: SceneAttributes = { timeOfDay: 'sunset', terrain: 'mountains', palette: 'warm', style: 'oil painting', celestial: false, clouds: false, stars: false };
-const NIGHT: SceneAttributes = { timeOfDay: 'night', terrain: 'ocean', palette: 'purple', style: 'flat', celestial: true, clouds: false, stars: true };
+const SUNSET: SceneAttributes = {
+  timeOfDay: 'sunset',
+  terrain: 'mountains',
+  palette: 'warm',
+  style: 'oil painting',
+  celestial: false,
+  clouds: false,
+  stars: false,
+};
+const NIGHT: SceneAttributes = {
+  timeOfDay: 'night',
+  terrain: 'ocean',
+  palette: 'purple',
+  style: 'flat',
+  celestial: true,
+  clouds: false,
+  stars: true,
+};
 
 /** One row of 20 logits with a 1 at each chosen index. */
 function oneHot(indices: number[]): number[] {
@@ -35,13 +51,22 @@ describe('promptAttributes', () => {
     assert.deepEqual(promptAttributes('a beautiful sunset over mountains, oil painting style, warm colors'), SUNSET);
   });
   test('reads the moon and stars of a night caption', () => {
-    assert.deepEqual(promptAttributes('a beautiful night sky over ocean with the moon and stars, flat style, purple colors'), NIGHT);
+    assert.deepEqual(
+      promptAttributes('a beautiful night sky over ocean with the moon and stars, flat style, purple colors'),
+      NIGHT,
+    );
   });
   test('throws naming the prompt when a main attribute is missing', () => {
-    assert.throws(() => promptAttributes('a beautiful sunset over mountains, warm colors'), (e: unknown) => e instanceof InvalidArgumentError && /style/.test(e.message));
+    assert.throws(
+      () => promptAttributes('a beautiful sunset over mountains, warm colors'),
+      (e: unknown) => e instanceof InvalidArgumentError && /style/.test(e.message),
+    );
   });
   test('throws on words outside the scene language instead of dropping them', () => {
-    assert.throws(() => promptAttributes('a beautiful sunset over mountains with a zebra, flat style, warm colors'), (e: unknown) => e instanceof InvalidArgumentError && /zebra/.test(e.message));
+    assert.throws(
+      () => promptAttributes('a beautiful sunset over mountains with a zebra, flat style, warm colors'),
+      (e: unknown) => e instanceof InvalidArgumentError && /zebra/.test(e.message),
+    );
   });
 });
 

@@ -10,11 +10,17 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const hasOnnx = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import onnx, numpy'], { encoding: 'utf8' }).status === 0;
 
 describe('count_flops.py (multiply-accumulates of an ONNX graph)', () => {
-  test('counts hand-worked Conv, grouped/strided Conv, ConvTranspose, MatMul (linear and attention), Gemm and a Where-computed shape exactly', { skip: !hasOnnx && 'needs /usr/bin/python3 with onnx' }, () => {
-    const r = spawnSync(PY, [path.join(ROOT, 'models', 'recipes', 'count_flops.py'), '--self-test'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stdout + r.stderr);
-    assert.equal((r.stdout.match(/^ok /gm) ?? []).length, 9, r.stdout);
-  });
+  test(
+    'counts hand-worked Conv, grouped/strided Conv, ConvTranspose, MatMul (linear and attention), Gemm and a Where-computed shape exactly',
+    { skip: !hasOnnx && 'needs /usr/bin/python3 with onnx' },
+    () => {
+      const r = spawnSync(PY, [path.join(ROOT, 'models', 'recipes', 'count_flops.py'), '--self-test'], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal((r.stdout.match(/^ok /gm) ?? []).length, 9, r.stdout);
+    },
+  );
 
   test('the recorded SD 1.5 check agrees with the published 0.80 TFLOP and between its two counting routes', () => {
     const rec = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'recipes', 'count_flops_sd15.json'), 'utf8'));

@@ -14,26 +14,52 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const hasTorch = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch, onnx'], { stdio: 'ignore' }).status === 0;
 const inCi = process.env.CI === 'true';
 
-test('the scenes recipe runs every stage in smoke mode and its exports generate through our pipeline', { skip: !hasTorch && !inCi ? `${PY} lacks torch/onnx (apt-get install python3-torch python3-onnx)` : false, timeout: 600_000 }, async () => {
-  assert.ok(hasTorch, `CI=true but ${PY} cannot import torch and onnx`);
-  const r = spawnSync(PY, [path.join(ROOT, 'models', 'recipes', 'scenes', 'train.py'), '--smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 580_000 });
-  assert.equal(r.status, 0, `train.py --smoke exited ${r.status}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`);
-  const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{"smoke_out"'));
-  assert.ok(line, `no smoke_out line in:\n${r.stdout.slice(-2000)}`);
-  const out = (JSON.parse(line) as { smoke_out: string }).smoke_out;
-  try {
-    for (const [name, family] of [['scenes-teacher', 'sd'], ['scenes-lcm', 'lcm']] as const) {
-      const pipe = await loadPipeline(path.join(out, name), { device: 'cpu', log: () => {}, warn: () => {} });
-      try {
-        assert.equal(pipe.family, family);
-        const result = await pipe.generate({ prompt: 'a beautiful sunset over mountains, oil painting style, warm colors', steps: 2, seed: 1 });
-        assert.equal(result.images.length, 1);
-        assert.deepEqual([...result.images[0].subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
-      } finally {
-        await pipe.release();
+test(
+  'the scenes recipe runs every stage in smoke mode and its exports generate through our pipeline',
+  {
+    skip: !hasTorch && !inCi ? `${PY} lacks torch/onnx (apt-get install python3-torch python3-onnx)` : false,
+    timeout: 600_000,
+  },
+  async () => {
+    assert.ok(hasTorch, `CI=true but ${PY} cannot import torch and onnx`);
+    const r = spawnSync(PY, [path.join(ROOT, 'models', 'recipes', 'scenes', 'train.py'), '--smoke'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 580_000,
+    });
+    assert.equal(
+      r.status,
+      0,
+      `train.py --smoke exited ${r.status}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`,
+    );
+    const line = r.stdout
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('{"smoke_out"'));
+    assert.ok(line, `no smoke_out line in:\n${r.stdout.slice(-2000)}`);
+    const out = (JSON.parse(line) as { smoke_out: string }).smoke_out;
+    try {
+      for (const [name, family] of [
+        ['scenes-teacher', 'sd'],
+        ['scenes-lcm', 'lcm'],
+      ] as const) {
+        const pipe = await loadPipeline(path.join(out, name), { device: 'cpu', log: () => {}, warn: () => {} });
+        try {
+          assert.equal(pipe.family, family);
+          const result = await pipe.generate({
+            prompt: 'a beautiful sunset over mountains, oil painting style, warm colors',
+            steps: 2,
+            seed: 1,
+          });
+          assert.equal(result.images.length, 1);
+          assert.deepEqual([...result.images[0].subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+        } finally {
+          await pipe.release();
+        }
       }
+    } finally {
+      fs.rmSync(path.dirname(out), { recursive: true, force: true });
     }
-  } finally {
-    fs.rmSync(path.dirname(out), { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -2,9 +2,19 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { DEFAULT_PYTHON, findJupyterPython, kernelInstallCommand, kernelspecLocationCommand, parseKernelArgs, type PythonLookup } from '../../src/cli/kernel.js';
+import {
+  DEFAULT_PYTHON,
+  findJupyterPython,
+  kernelInstallCommand,
+  kernelspecLocationCommand,
+  parseKernelArgs,
+  type PythonLookup,
+} from '../../src/cli/kernel.js';
 
-function fakeLookup(files: Record<string, string>, pathEnv = ['/opt/bin', '/usr/bin'].join(path.delimiter)): PythonLookup {
+function fakeLookup(
+  files: Record<string, string>,
+  pathEnv = ['/opt/bin', '/usr/bin'].join(path.delimiter),
+): PythonLookup {
   return { pathEnv, readHead: (f) => files[f] };
 }
 
@@ -13,15 +23,25 @@ describe('npm run kernel', () => {
     const cmd = kernelInstallCommand('/proj', '/usr/bin/python3');
     const tslab = path.resolve('/proj/node_modules/.bin/tslab');
     const binary = path.resolve('/proj/bin/fewstep-tslab');
-    assert.deepEqual(cmd, { command: tslab, args: ['install', `--binary=${binary}`, '--python=/usr/bin/python3', '--user'] });
+    assert.deepEqual(cmd, {
+      command: tslab,
+      args: ['install', `--binary=${binary}`, '--python=/usr/bin/python3', '--user'],
+    });
   });
 
   test("uses the python in jupyter's #! line", () => {
-    assert.equal(findJupyterPython(fakeLookup({ '/usr/bin/jupyter': '#!/usr/bin/python3.11\nimport sys\n' })), '/usr/bin/python3.11');
+    assert.equal(
+      findJupyterPython(fakeLookup({ '/usr/bin/jupyter': '#!/usr/bin/python3.11\nimport sys\n' })),
+      '/usr/bin/python3.11',
+    );
   });
 
   test('resolves #!/usr/bin/env python3 on PATH, first match wins', () => {
-    const files = { '/opt/bin/jupyter': '#!/usr/bin/env python3\n', '/opt/bin/python3': '\x7fELF', '/usr/bin/python3': '\x7fELF' };
+    const files = {
+      '/opt/bin/jupyter': '#!/usr/bin/env python3\n',
+      '/opt/bin/python3': '\x7fELF',
+      '/usr/bin/python3': '\x7fELF',
+    };
     assert.equal(findJupyterPython(fakeLookup(files)), '/opt/bin/python3');
   });
 

@@ -49,7 +49,11 @@ const HOLDER = `
   })();`;
 
 /** Starts `command` (a holder), resolves with it and the kernel's pid and connection folder. */
-async function startHolder(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ holder: ChildProcess; pid: number; dir: string }> {
+async function startHolder(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ holder: ChildProcess; pid: number; dir: string }> {
   const holder = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
@@ -72,7 +76,10 @@ describe('kernels die with the process that started them and leave no connection
       const { holder, pid, dir } = await startHolder(process.execPath, ['-e', HOLDER]);
       await new Promise((r) => setTimeout(r, 500)); // the cell is running
       holder.kill(signal);
-      assert.ok(await waitUntil(() => !processExists(pid), 5_000), `kernel ${pid} still running after ${signal} to its runner`);
+      assert.ok(
+        await waitUntil(() => !processExists(pid), 5_000),
+        `kernel ${pid} still running after ${signal} to its runner`,
+      );
       assert.ok(await waitUntil(() => !existsSync(dir), 2_000), `${dir} still there after ${signal}`);
       if (processExists(pid)) process.kill(pid, 'SIGKILL');
     });
@@ -80,9 +87,16 @@ describe('kernels die with the process that started them and leave no connection
 
   test('a runner under a killed parent (npm run, SIGKILL to npm) exits, and its kernel with it', async () => {
     // sh stands for npm: "; true" keeps sh as the parent (no exec), as npm is for `exec node ...`.
-    const { holder, pid, dir } = await startHolder('sh', ['-c', `"${process.execPath}" -e '${HOLDER.replace(/'/g, `'\\''`)}'; true`], { ...process.env, WATCH_PARENT: '1' });
+    const { holder, pid, dir } = await startHolder(
+      'sh',
+      ['-c', `"${process.execPath}" -e '${HOLDER.replace(/'/g, `'\\''`)}'; true`],
+      { ...process.env, WATCH_PARENT: '1' },
+    );
     holder.kill('SIGKILL');
-    assert.ok(await waitUntil(() => !processExists(pid), 5_000), `kernel ${pid} still running after its runner's parent was killed`);
+    assert.ok(
+      await waitUntil(() => !processExists(pid), 5_000),
+      `kernel ${pid} still running after its runner's parent was killed`,
+    );
     assert.ok(await waitUntil(() => !existsSync(dir), 2_000), `${dir} still there`);
   });
 
@@ -100,7 +114,13 @@ async function notebookFile(cells: string[]): Promise<string> {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {},
-    cells: cells.map((source) => ({ cell_type: 'code' as const, source, metadata: {}, outputs: [], execution_count: null })),
+    cells: cells.map((source) => ({
+      cell_type: 'code' as const,
+      source,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    })),
   };
   const file = path.join(dir, 'async.ipynb');
   await fsp.writeFile(file, JSON.stringify(nb));
@@ -109,7 +129,10 @@ async function notebookFile(cells: string[]): Promise<string> {
 
 describe('asynchronous errors in cells fail the notebook', { timeout: 240_000 }, () => {
   test('a throw inside setTimeout in the last cell is reported against that cell', async () => {
-    const file = await notebookFile(['console.log("fine");', 'setTimeout(() => { throw new Error("late boom"); }, 10);']);
+    const file = await notebookFile([
+      'console.log("fine");',
+      'setTimeout(() => { throw new Error("late boom"); }, 10);',
+    ]);
     await assert.rejects(runNotebook(file, { cellTimeoutS: 60 }), (e: unknown) => {
       assert.ok(e instanceof NotebookCellError, String(e));
       assert.equal(e.kind, 'async-error');

@@ -4,7 +4,13 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { executedNotebookPath, globToRegExp, listLectureNotebooks, parseLectureArgs, runLecture } from '../../src/cli/lecture.js';
+import {
+  executedNotebookPath,
+  globToRegExp,
+  listLectureNotebooks,
+  parseLectureArgs,
+  runLecture,
+} from '../../src/cli/lecture.js';
 import { NotebookCellError } from '../../src/runner/index.js';
 
 async function notebooksFolder(names: string[]): Promise<string> {
@@ -18,17 +24,31 @@ async function notebooksFolder(names: string[]): Promise<string> {
 
 describe('npm run lecture: arguments', () => {
   test('defaults: all notebooks, 120 s per cell, out/lecture under the project root, no solutions', () => {
-    assert.deepEqual(parseLectureArgs([], '/proj'), { only: [], timeoutS: 120, outDir: path.resolve('/proj/out/lecture'), solutions: false });
+    assert.deepEqual(parseLectureArgs([], '/proj'), {
+      only: [],
+      timeoutS: 120,
+      outDir: path.resolve('/proj/out/lecture'),
+      solutions: false,
+    });
   });
 
   test('--only may repeat, --timeout takes seconds, --out is relative to the project root', () => {
-    const o = parseLectureArgs(['--only', '01-*', '--only', '03*', '--timeout', '30', '--out', 'tmp/x', '--solutions'], '/proj');
+    const o = parseLectureArgs(
+      ['--only', '01-*', '--only', '03*', '--timeout', '30', '--out', 'tmp/x', '--solutions'],
+      '/proj',
+    );
     assert.deepEqual(o, { only: ['01-*', '03*'], timeoutS: 30, outDir: path.resolve('/proj/tmp/x'), solutions: true });
   });
 
   test('a non-numeric or non-positive --timeout is rejected naming the option', () => {
-    assert.throws(() => parseLectureArgs(['--timeout', 'soon']), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--timeout');
-    assert.throws(() => parseLectureArgs(['--timeout', '0']), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--timeout');
+    assert.throws(
+      () => parseLectureArgs(['--timeout', 'soon']),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === '--timeout',
+    );
+    assert.throws(
+      () => parseLectureArgs(['--timeout', '0']),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === '--timeout',
+    );
   });
 
   test('unknown options and stray arguments are rejected with the usage', () => {
@@ -47,29 +67,59 @@ describe('npm run lecture: which notebooks', () => {
   });
 
   test('lists *.ipynb in name order and leaves out solutions/ unless asked', async () => {
-    const dir = await notebooksFolder(['02-b.ipynb', '00-smoke.ipynb', '01-a.ipynb', 'notes.md', 'solutions/01-a.ipynb']);
+    const dir = await notebooksFolder([
+      '02-b.ipynb',
+      '00-smoke.ipynb',
+      '01-a.ipynb',
+      'notes.md',
+      'solutions/01-a.ipynb',
+    ]);
     const plain = await listLectureNotebooks(dir);
-    assert.deepEqual(plain.map((n) => n.relative), ['00-smoke.ipynb', '01-a.ipynb', '02-b.ipynb']);
+    assert.deepEqual(
+      plain.map((n) => n.relative),
+      ['00-smoke.ipynb', '01-a.ipynb', '02-b.ipynb'],
+    );
     assert.equal(plain[0].file, path.join(dir, '00-smoke.ipynb'));
     const all = await listLectureNotebooks(dir, [], true);
-    assert.deepEqual(all.map((n) => n.relative), ['00-smoke.ipynb', '01-a.ipynb', '02-b.ipynb', 'solutions/01-a.ipynb']);
+    assert.deepEqual(
+      all.map((n) => n.relative),
+      ['00-smoke.ipynb', '01-a.ipynb', '02-b.ipynb', 'solutions/01-a.ipynb'],
+    );
   });
 
   test('--only matches the file name with or without .ipynb, and the relative path', async () => {
     const dir = await notebooksFolder(['00-smoke.ipynb', '01-a.ipynb', '02-b.ipynb', 'solutions/01-a.ipynb']);
-    assert.deepEqual((await listLectureNotebooks(dir, ['01-*'])).map((n) => n.relative), ['01-a.ipynb']);
-    assert.deepEqual((await listLectureNotebooks(dir, ['02-b'])).map((n) => n.relative), ['02-b.ipynb']);
-    assert.deepEqual((await listLectureNotebooks(dir, ['01-*'], true)).map((n) => n.relative), ['01-a.ipynb', 'solutions/01-a.ipynb']);
-    assert.deepEqual((await listLectureNotebooks(dir, ['solutions/*'], true)).map((n) => n.relative), ['solutions/01-a.ipynb']);
+    assert.deepEqual(
+      (await listLectureNotebooks(dir, ['01-*'])).map((n) => n.relative),
+      ['01-a.ipynb'],
+    );
+    assert.deepEqual(
+      (await listLectureNotebooks(dir, ['02-b'])).map((n) => n.relative),
+      ['02-b.ipynb'],
+    );
+    assert.deepEqual(
+      (await listLectureNotebooks(dir, ['01-*'], true)).map((n) => n.relative),
+      ['01-a.ipynb', 'solutions/01-a.ipynb'],
+    );
+    assert.deepEqual(
+      (await listLectureNotebooks(dir, ['solutions/*'], true)).map((n) => n.relative),
+      ['solutions/01-a.ipynb'],
+    );
   });
 
   test('an --only pattern that matches nothing is an error listing the notebooks', async () => {
     const dir = await notebooksFolder(['00-smoke.ipynb']);
-    await assert.rejects(listLectureNotebooks(dir, ['09-*']), (e: unknown) => e instanceof InvalidArgumentError && e.field === '--only' && e.message.includes('00-smoke.ipynb'));
+    await assert.rejects(
+      listLectureNotebooks(dir, ['09-*']),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === '--only' && e.message.includes('00-smoke.ipynb'),
+    );
   });
 
   test('executed notebooks keep their relative path under the output folder', () => {
-    assert.equal(executedNotebookPath('/o', { file: '/n/solutions/a.ipynb', relative: 'solutions/a.ipynb' }), path.join('/o', 'solutions', 'a.ipynb'));
+    assert.equal(
+      executedNotebookPath('/o', { file: '/n/solutions/a.ipynb', relative: 'solutions/a.ipynb' }),
+      path.join('/o', 'solutions', 'a.ipynb'),
+    );
   });
 });
 
@@ -77,7 +127,12 @@ describe('npm run lecture: running', { timeout: 60_000 }, () => {
   test('runs notebooks in name order, writes each executed notebook, and stops at the first failing one', async () => {
     const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'fewstep-lecture-run-'));
     const nb = (source: string) =>
-      JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null }] });
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null }],
+      });
     await fsp.writeFile(path.join(dir, '01-good.ipynb'), nb('console.log("good");'));
     await fsp.writeFile(path.join(dir, '02-bad.ipynb'), nb('const x: number = "no";'));
     await fsp.writeFile(path.join(dir, '03-never.ipynb'), nb('console.log("never");'));
@@ -86,8 +141,14 @@ describe('npm run lecture: running', { timeout: 60_000 }, () => {
     const sunk: string[] = [];
     const options = { only: [], timeoutS: 60, outDir, solutions: false };
     await assert.rejects(
-      runLecture(options, dir, [(r, n) => void sunk.push(`${n.relative}:${r.notebook.cells[0].outputs?.length}`)], (l) => lines.push(l)),
-      (e: unknown) => e instanceof NotebookCellError && e.notebookPath === path.join(dir, '02-bad.ipynb') && e.cellIndex === 0,
+      runLecture(
+        options,
+        dir,
+        [(r, n) => void sunk.push(`${n.relative}:${r.notebook.cells[0].outputs?.length}`)],
+        (l) => lines.push(l),
+      ),
+      (e: unknown) =>
+        e instanceof NotebookCellError && e.notebookPath === path.join(dir, '02-bad.ipynb') && e.cellIndex === 0,
     );
     const good = JSON.parse(await fsp.readFile(path.join(outDir, '01-good.ipynb'), 'utf8'));
     assert.deepEqual(good.cells[0].outputs, [{ output_type: 'stream', name: 'stdout', text: 'good\n' }]);

@@ -26,7 +26,9 @@ describe('CellOutputCollector', () => {
   test('execute_result carries its execution_count', () => {
     const c = new CellOutputCollector();
     c.handle('execute_result', { data: { 'text/plain': '2' }, metadata: {}, execution_count: 7 });
-    assert.deepEqual(c.outputs, [{ output_type: 'execute_result', data: { 'text/plain': '2' }, metadata: {}, execution_count: 7 }]);
+    assert.deepEqual(c.outputs, [
+      { output_type: 'execute_result', data: { 'text/plain': '2' }, metadata: {}, execution_count: 7 },
+    ]);
   });
 
   test('update_display_data replaces the output with the same display id, also in an earlier cell', () => {
@@ -34,15 +36,30 @@ describe('CellOutputCollector', () => {
     const first = new CellOutputCollector(displays);
     first.handle('display_data', { data: { 'text/plain': 'old' }, metadata: {}, transient: { display_id: 'd1' } });
     const second = new CellOutputCollector(displays);
-    second.handle('update_display_data', { data: { 'text/plain': 'new' }, metadata: {}, transient: { display_id: 'd1' } });
+    second.handle('update_display_data', {
+      data: { 'text/plain': 'new' },
+      metadata: {},
+      transient: { display_id: 'd1' },
+    });
     assert.deepEqual(first.outputs, [{ output_type: 'display_data', data: { 'text/plain': 'new' }, metadata: {} }]);
     assert.deepEqual(second.outputs, []);
   });
 
   test('error messages become error outputs and count as stderr text', () => {
     const c = new CellOutputCollector();
-    c.handle('error', { ename: 'TypeError', evalue: 'x is undefined', traceback: ['TypeError: x is undefined', '    at cell'] });
-    assert.deepEqual(c.outputs, [{ output_type: 'error', ename: 'TypeError', evalue: 'x is undefined', traceback: ['TypeError: x is undefined', '    at cell'] }]);
+    c.handle('error', {
+      ename: 'TypeError',
+      evalue: 'x is undefined',
+      traceback: ['TypeError: x is undefined', '    at cell'],
+    });
+    assert.deepEqual(c.outputs, [
+      {
+        output_type: 'error',
+        ename: 'TypeError',
+        evalue: 'x is undefined',
+        traceback: ['TypeError: x is undefined', '    at cell'],
+      },
+    ]);
     assert.match(c.stderr, /TypeError: x is undefined/);
   });
 

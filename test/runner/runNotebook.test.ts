@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KernelError, NotebookCellError, NotebookFileError, TslabKernel, runNotebook, type Notebook } from '../../src/runner/index.js';
+import {
+  KernelError,
+  NotebookCellError,
+  NotebookFileError,
+  TslabKernel,
+  runNotebook,
+  type Notebook,
+} from '../../src/runner/index.js';
 
 // Compiled to .build/test/runner/: the repository root is three levels up.
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -18,7 +25,13 @@ async function writeNotebook(cells: string[]): Promise<{ dir: string; file: stri
     metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
     cells: [
       { cell_type: 'markdown', source: '# test', metadata: {} },
-      ...cells.map((source) => ({ cell_type: 'code' as const, source, metadata: {}, outputs: [], execution_count: null })),
+      ...cells.map((source) => ({
+        cell_type: 'code' as const,
+        source,
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+      })),
     ],
   };
   const file = path.join(dir, 'test.ipynb');
@@ -57,11 +70,15 @@ describe('runNotebook on the tslab kernel', { timeout: 120_000 }, () => {
     );
     const outputs = code.flatMap((c) => c.outputs ?? []);
     const mimes = new Set(outputs.flatMap((o) => ('data' in o ? Object.keys(o.data) : [])));
-    for (const mime of ['application/vnd.plotly.v1+json', 'text/html', 'image/png']) assert.ok(mimes.has(mime), `${mime} not in ${[...mimes].join(', ')}`);
+    for (const mime of ['application/vnd.plotly.v1+json', 'text/html', 'image/png'])
+      assert.ok(mimes.has(mime), `${mime} not in ${[...mimes].join(', ')}`);
     const stdout = outputs.map((o) => (o.output_type === 'stream' && o.name === 'stdout' ? o.text : '')).join('');
     assert.match(stdout, /tslab 1\.0\.22, TypeScript 5\.0\.4/);
     assert.match(stdout, /DDIMScheduler, 4 steps: 999, 749, 499, 249/);
-    assert.equal(outputs.some((o) => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr')), false);
+    assert.equal(
+      outputs.some((o) => o.output_type === 'error' || (o.output_type === 'stream' && o.name === 'stderr')),
+      false,
+    );
     const written = JSON.parse(await fsp.readFile(outFile, 'utf8'));
     assert.deepEqual(written, JSON.parse(JSON.stringify(result.notebook)));
   });
@@ -75,7 +92,10 @@ describe('runNotebook on the tslab kernel', { timeout: 120_000 }, () => {
       assert.equal(e.cellIndex, 2);
       assert.equal(e.firstLine, "const n: number = 'text';");
       assert.match(e.stderr, /Type 'string' is not assignable to type 'number'/);
-      assert.ok(e.message.includes(file) && e.message.includes('cell 2') && e.message.includes('not assignable'), e.message);
+      assert.ok(
+        e.message.includes(file) && e.message.includes('cell 2') && e.message.includes('not assignable'),
+        e.message,
+      );
       return true;
     });
     assert.ok(existsSync(path.join(dir, 'first.txt')), 'the first cell ran');
@@ -84,23 +104,38 @@ describe('runNotebook on the tslab kernel', { timeout: 120_000 }, () => {
   });
 
   test('warning lines a cell writes to stderr reach the terminal (onWarning) and stay in the notebook', async () => {
-    const { file } = await writeNotebook(["console.error('fewstep warning: cache file x.json holds an invalid value; recomputing it'); console.error('other noise');"]);
+    const { file } = await writeNotebook([
+      "console.error('fewstep warning: cache file x.json holds an invalid value; recomputing it'); console.error('other noise');",
+    ]);
     const seen: string[] = [];
     const result = await runNotebook(file, { onWarning: (line, cell) => seen.push(`${cell}: ${line}`) });
     assert.deepEqual(seen, ['1: fewstep warning: cache file x.json holds an invalid value; recomputing it']);
-    const stderr = result.notebook.cells.flatMap((c) => (c.cell_type === 'code' ? c.outputs ?? [] : []))
-      .map((o) => (o.output_type === 'stream' && o.name === 'stderr' ? [o.text].flat().join('') : '')).join('');
+    const stderr = result.notebook.cells
+      .flatMap((c) => (c.cell_type === 'code' ? (c.outputs ?? []) : []))
+      .map((o) => (o.output_type === 'stream' && o.name === 'stderr' ? [o.text].flat().join('') : ''))
+      .join('');
     assert.match(stderr, /fewstep warning: cache file x\.json/);
   });
 
   test('a cell that throws stops the run and the error names the exception from stderr', async () => {
     const { dir, file } = await writeNotebook(["throw new Error('boom in cell');", marker('second.txt')]);
-    await assert.rejects(runNotebook(file), (e: unknown) => e instanceof NotebookCellError && e.cellIndex === 1 && /Error: boom in cell/.test(e.stderr) && /boom in cell/.test(e.message));
+    await assert.rejects(
+      runNotebook(file),
+      (e: unknown) =>
+        e instanceof NotebookCellError &&
+        e.cellIndex === 1 &&
+        /Error: boom in cell/.test(e.stderr) &&
+        /boom in cell/.test(e.message),
+    );
     assert.ok(!existsSync(path.join(dir, 'second.txt')));
   });
 
   test('a cell that never finishes times out, is reported as such, and the run stops', async () => {
-    const { dir, file } = await writeNotebook(['console.log("before");', 'await new Promise(() => {});', marker('after.txt')]);
+    const { dir, file } = await writeNotebook([
+      'console.log("before");',
+      'await new Promise(() => {});',
+      marker('after.txt'),
+    ]);
     await assert.rejects(runNotebook(file, { cellTimeoutS: 1.5 }), (e: unknown) => {
       assert.ok(e instanceof NotebookCellError, String(e));
       assert.equal(e.kind, 'timeout');
@@ -112,18 +147,22 @@ describe('runNotebook on the tslab kernel', { timeout: 120_000 }, () => {
     assert.ok(!existsSync(path.join(dir, 'after.txt')));
   });
 
-  test('a cell that exits the kernel process is reported as a dead kernel, not as a hang', { timeout: 30_000 }, async () => {
-    const { file } = await writeNotebook(['console.log("alive");', 'process.exit(1);', 'console.log("never");']);
-    // The cell limit is far above the test's own timeout: only prompt death detection passes.
-    await assert.rejects(runNotebook(file, { cellTimeoutS: 600 }), (e: unknown) => {
-      assert.ok(e instanceof NotebookCellError, String(e));
-      assert.equal(e.kind, 'kernel-died');
-      assert.equal(e.code, 'E_KERNEL_DIED');
-      assert.equal(e.cellIndex, 2);
-      assert.match(e.message, /killed the kernel: the kernel process exited with code 1/);
-      return true;
-    });
-  });
+  test(
+    'a cell that exits the kernel process is reported as a dead kernel, not as a hang',
+    { timeout: 30_000 },
+    async () => {
+      const { file } = await writeNotebook(['console.log("alive");', 'process.exit(1);', 'console.log("never");']);
+      // The cell limit is far above the test's own timeout: only prompt death detection passes.
+      await assert.rejects(runNotebook(file, { cellTimeoutS: 600 }), (e: unknown) => {
+        assert.ok(e instanceof NotebookCellError, String(e));
+        assert.equal(e.kind, 'kernel-died');
+        assert.equal(e.code, 'E_KERNEL_DIED');
+        assert.equal(e.cellIndex, 2);
+        assert.match(e.message, /killed the kernel: the kernel process exited with code 1/);
+        return true;
+      });
+    },
+  );
 
   test('a missing notebook and a malformed one fail with NotebookFileError naming the path', async () => {
     const { dir } = await writeNotebook([]);
@@ -131,7 +170,10 @@ describe('runNotebook on the tslab kernel', { timeout: 120_000 }, () => {
     await assert.rejects(runNotebook(missing), (e: unknown) => e instanceof NotebookFileError && e.path === missing);
     const malformed = path.join(dir, 'malformed.ipynb');
     await fsp.writeFile(malformed, '{"nbformat": 4, "cells": [}');
-    await assert.rejects(runNotebook(malformed), (e: unknown) => e instanceof NotebookFileError && e.path === malformed && /not valid JSON/.test(e.message));
+    await assert.rejects(
+      runNotebook(malformed),
+      (e: unknown) => e instanceof NotebookFileError && e.path === malformed && /not valid JSON/.test(e.message),
+    );
   });
 
   test('a bad cell timeout is rejected before a kernel starts', async () => {
@@ -141,7 +183,7 @@ describe('runNotebook on the tslab kernel', { timeout: 120_000 }, () => {
 });
 
 describe('TslabKernel', { timeout: 60_000 }, () => {
-  test("runs in the given folder and leaves no process behind after shutdown", async () => {
+  test('runs in the given folder and leaves no process behind after shutdown', async () => {
     const { dir } = await writeNotebook([]);
     const kernel = await TslabKernel.start({ cwd: dir });
     const pid = kernel.pid as number;
@@ -149,7 +191,9 @@ describe('TslabKernel', { timeout: 60_000 }, () => {
       const out = await kernel.execute('console.log(process.cwd());', { timeoutMs: 30_000 });
       assert.equal(out.status, 'ok');
       assert.equal(out.executionCount, 1);
-      assert.deepEqual(out.outputs, [{ output_type: 'stream', name: 'stdout', text: (await fsp.realpath(dir)) + '\n' }]);
+      assert.deepEqual(out.outputs, [
+        { output_type: 'stream', name: 'stdout', text: (await fsp.realpath(dir)) + '\n' },
+      ]);
     } finally {
       await kernel.shutdown();
     }
@@ -189,7 +233,12 @@ describe('kernel start-up failures', () => {
 
 describe('NotebookCellError', () => {
   test('its message leaves out stack frames inside tslab and Node but keeps the cell frames', () => {
-    const stderr = ['Error: boom', '    at evalmachine.<anonymous>:2:7', '    at Script.runInThisContext (node:vm:135:14)', '    at Object.execute (/p/node_modules/tslab/dist/executor.js:160:38)'].join('\n');
+    const stderr = [
+      'Error: boom',
+      '    at evalmachine.<anonymous>:2:7',
+      '    at Script.runInThisContext (node:vm:135:14)',
+      '    at Object.execute (/p/node_modules/tslab/dist/executor.js:160:38)',
+    ].join('\n');
     const e = new NotebookCellError('a.ipynb', 3, "throw new Error('boom')", 'error', '', stderr);
     assert.match(e.message, /^a\.ipynb: cell 3 failed/);
     assert.match(e.message, /evalmachine.<anonymous>:2:7/);

@@ -1,11 +1,21 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { DELIMITER, decodeMessage, encodeMessage, newHeader, newSigningKey, signFrames } from '../../src/runner/index.js';
+import {
+  DELIMITER,
+  decodeMessage,
+  encodeMessage,
+  newHeader,
+  newSigningKey,
+  signFrames,
+} from '../../src/runner/index.js';
 
 describe('Jupyter wire format', () => {
   test('signFrames is HMAC-SHA256 over the concatenated frames (RFC 4231 test case 2)', () => {
     // RFC 4231 section 4.3: key "Jefe", data "what do ya want for nothing?".
-    assert.equal(signFrames('Jefe', ['what do ya ', 'want for nothing?']), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    assert.equal(
+      signFrames('Jefe', ['what do ya ', 'want for nothing?']),
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
   });
 
   test('an encoded message starts with the delimiter and decodes to the same header and content', () => {

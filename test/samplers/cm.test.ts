@@ -5,7 +5,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, NumericalError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { CM_STOCHASTIC_ITERATIVE_DEFAULTS, cmBoundaryScalings, createCMStochasticIterativeScheduler } from '../../src/samplers/cm.js';
+import {
+  CM_STOCHASTIC_ITERATIVE_DEFAULTS,
+  cmBoundaryScalings,
+  createCMStochasticIterativeScheduler,
+} from '../../src/samplers/cm.js';
 import { runSampler } from '../../src/samplers/loop.js';
 
 /**
@@ -14,24 +18,41 @@ import { runSampler } from '../../src/samplers/loop.js';
  * 1e-9 relative; sigmas 1e-6 relative (float32); samples 1e-5 of the tensor's scale max(1, max|expected|).
  */
 
-interface Loop { config: Record<string, unknown>; steps: number; a: number; b: number; noise_draws: number; timesteps: number[]; samples: number[][]; denoised: number[][] }
+interface Loop {
+  config: Record<string, unknown>;
+  steps: number;
+  a: number;
+  b: number;
+  noise_draws: number;
+  timesteps: number[];
+  samples: number[][];
+  denoised: number[][];
+}
 const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/cm.json'), 'utf8')) as {
   n: number;
   noise: number[][];
-  grids: { config: Record<string, unknown>; steps: number; timesteps: number[]; sigmas: number[]; init_noise_sigma: number }[];
+  grids: {
+    config: Record<string, unknown>;
+    steps: number;
+    timesteps: number[];
+    sigmas: number[];
+    init_noise_sigma: number;
+  }[];
   loops: Loop[];
 };
-
 
 function assertRelClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= rtol * Math.abs(expected[i]), `${what}[${i}]: ${actual[i]} vs diffusers ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= rtol * Math.abs(expected[i]),
+      `${what}[${i}]: ${actual[i]} vs diffusers ${expected[i]}`,
+    );
   }
 }
 
-
-const fakeModel = (a: number, b: number) => (x: Float32Array, t: number) => x.map((v, i) => a * v + b * Math.cos(0.7 * i + 0.001 * t));
+const fakeModel = (a: number, b: number) => (x: Float32Array, t: number) =>
+  x.map((v, i) => a * v + b * Math.cos(0.7 * i + 0.001 * t));
 const initialNoise = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i));
 
 describe('CMStochasticIterativeScheduler timesteps and Karras sigmas match diffusers', () => {
@@ -70,7 +91,7 @@ describe('CMStochasticIterativeScheduler sampling loops match diffusers step by 
 });
 
 describe('CMStochasticIterativeScheduler: configuration and step semantics', () => {
-  test('defaults are diffusers\' (40 training steps, sigma 0.002..80, rho 7, sigma_data 0.5, clip_denoised)', () => {
+  test("defaults are diffusers' (40 training steps, sigma 0.002..80, rho 7, sigma_data 0.5, clip_denoised)", () => {
     const s = createCMStochasticIterativeScheduler({ _class_name: 'CMStochasticIterativeScheduler' });
     assert.equal(s.className, 'CMStochasticIterativeScheduler');
     for (const [k, v] of Object.entries(CM_STOCHASTIC_ITERATIVE_DEFAULTS)) assert.deepEqual(s.config[k], v, k);
@@ -99,9 +120,16 @@ describe('CMStochasticIterativeScheduler: configuration and step semantics', () 
     const s = createCMStochasticIterativeScheduler({});
     s.setTimesteps(1);
     const x = initialNoise(8).map((v) => 80 * v);
-    const out = s.step(x.map((v) => 0.5 * v), 0, x);
+    const out = s.step(
+      x.map((v) => 0.5 * v),
+      0,
+      x,
+    );
     out.denoised.forEach((v) => assert.ok(v >= -1 && v <= 1));
-    assert.ok(out.denoised.some((v) => Math.abs(v) === 1), 'this input does get clipped');
+    assert.ok(
+      out.denoised.some((v) => Math.abs(v) === 1),
+      'this input does get clipped',
+    );
     assert.deepEqual(out.prevSample, out.denoised);
   });
 
@@ -110,35 +138,63 @@ describe('CMStochasticIterativeScheduler: configuration and step semantics', () 
     s.setTimesteps(4);
     const x = initialNoise(8);
     const z = new Rng(9).normal(8);
-    const out = s.step(x.map((v) => 0.5 * v), 0, x, { noise: { normal: () => z.slice() } });
+    const out = s.step(
+      x.map((v) => 0.5 * v),
+      0,
+      x,
+      { noise: { normal: () => z.slice() } },
+    );
     const k = Math.sqrt(s.sigmas[1] ** 2 - 0.002 ** 2);
-    out.prevSample.forEach((v, i) => assert.ok(Math.abs(v - (out.denoised[i] + k * z[i])) < 1e-5 * Math.max(1, Math.abs(v))));
+    out.prevSample.forEach((v, i) =>
+      assert.ok(Math.abs(v - (out.denoised[i] + k * z[i])) < 1e-5 * Math.max(1, Math.abs(v))),
+    );
   });
 });
 
 describe('CMStochasticIterativeScheduler: bad input', () => {
   for (const steps of [0, -1, 2.5, Number.NaN, 41]) {
     test(`setTimesteps(${steps}) throws InvalidArgumentError naming numInferenceSteps (40 training steps)`, () => {
-      assert.throws(() => createCMStochasticIterativeScheduler({}).setTimesteps(steps), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps');
+      assert.throws(
+        () => createCMStochasticIterativeScheduler({}).setTimesteps(steps),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+      );
     });
   }
 
   test('a multistep run without a noise source throws InvalidArgumentError naming noise', () => {
     const s = createCMStochasticIterativeScheduler({});
     s.setTimesteps(2);
-    assert.throws(() => s.step(new Float32Array(4), 0, new Float32Array(4)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise');
+    assert.throws(
+      () => s.step(new Float32Array(4), 0, new Float32Array(4)),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise',
+    );
   });
 
   test('NaN in the model output throws NumericalError', () => {
     const s = createCMStochasticIterativeScheduler({});
     s.setTimesteps(2);
-    assert.throws(() => s.step(Float32Array.from([Number.NaN, 0]), 0, new Float32Array(2), { noise: new Rng(1) }), NumericalError);
+    assert.throws(
+      () => s.step(Float32Array.from([Number.NaN, 0]), 0, new Float32Array(2), { noise: new Rng(1) }),
+      NumericalError,
+    );
   });
 
   test('sigma_max not above sigma_min, a non-positive sigma_data or a non-boolean clip_denoised are rejected by name', () => {
-    assert.throws(() => createCMStochasticIterativeScheduler({ sigma_max: 0.001 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'sigma_max');
-    assert.throws(() => createCMStochasticIterativeScheduler({ sigma_data: 0 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'sigma_data');
-    assert.throws(() => createCMStochasticIterativeScheduler({ clip_denoised: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'clip_denoised');
-    assert.throws(() => createCMStochasticIterativeScheduler({ num_train_timesteps: 1 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'num_train_timesteps');
+    assert.throws(
+      () => createCMStochasticIterativeScheduler({ sigma_max: 0.001 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'sigma_max',
+    );
+    assert.throws(
+      () => createCMStochasticIterativeScheduler({ sigma_data: 0 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'sigma_data',
+    );
+    assert.throws(
+      () => createCMStochasticIterativeScheduler({ clip_denoised: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'clip_denoised',
+    );
+    assert.throws(
+      () => createCMStochasticIterativeScheduler({ num_train_timesteps: 1 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'num_train_timesteps',
+    );
   });
 });

@@ -12,7 +12,11 @@ const steps = loadGolden<StepCase>('diffusers_steps.json').filter((c) => c.class
 describe('DDIMScheduler matches diffusers step for step', () => {
   test('the golden file covers every prediction type, eta 0 and eta 1', () => {
     for (const p of ['epsilon', 'v_prediction', 'sample']) {
-      for (const eta of [0, 1]) assert.ok(steps.some((c) => c.config.prediction_type === p && c.eta === eta), `${p} eta ${eta}`);
+      for (const eta of [0, 1])
+        assert.ok(
+          steps.some((c) => c.config.prediction_type === p && c.eta === eta),
+          `${p} eta ${eta}`,
+        );
     }
   });
   for (const c of steps) test(`one step: ${describeCase(c)}`, () => checkStepCase(c));
@@ -22,8 +26,18 @@ describe('DDIMScheduler matches diffusers step for step', () => {
 describe('DDIMScheduler behaviour', () => {
   test('a Stable Diffusion scheduler_config.json builds through createScheduler, unknown keys ignored', () => {
     const s = createScheduler({
-      _class_name: 'DDIMScheduler', _diffusers_version: '0.8.0', beta_end: 0.012, beta_schedule: 'scaled_linear', beta_start: 0.00085,
-      clip_sample: false, num_train_timesteps: 1000, prediction_type: 'epsilon', set_alpha_to_one: false, skip_prk_steps: true, steps_offset: 1, trained_betas: null,
+      _class_name: 'DDIMScheduler',
+      _diffusers_version: '0.8.0',
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      beta_start: 0.00085,
+      clip_sample: false,
+      num_train_timesteps: 1000,
+      prediction_type: 'epsilon',
+      set_alpha_to_one: false,
+      skip_prk_steps: true,
+      steps_offset: 1,
+      trained_betas: null,
     });
     assert.equal(s.className, 'DDIMScheduler');
     s.setTimesteps(50);
@@ -31,7 +45,7 @@ describe('DDIMScheduler behaviour', () => {
     assert.equal(s.timesteps[49], 1);
   });
 
-  test('defaults are diffusers\' (leading spacing, clip_sample on, set_alpha_to_one on, eta 0)', () => {
+  test("defaults are diffusers' (leading spacing, clip_sample on, set_alpha_to_one on, eta 0)", () => {
     const s = createDDIMScheduler();
     assert.equal(s.className, 'DDIMScheduler');
     assert.equal(s.config.timestep_spacing, 'leading');
@@ -64,15 +78,24 @@ describe('DDIMScheduler behaviour', () => {
   test('eta > 0 without options.noise throws InvalidArgumentError naming noise', () => {
     const s = createDDIMScheduler({ eta: 1 });
     s.setTimesteps(4);
-    assert.throws(() => s.step(EPS, 0, X), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise');
+    assert.throws(
+      () => s.step(EPS, 0, X),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise',
+    );
     assert.doesNotThrow(() => s.step(EPS, 0, X, { noise: new Rng(1) }));
   });
 
   test('the same seed gives the same stochastic step', () => {
     const s = createDDIMScheduler({ eta: 1 });
     s.setTimesteps(4);
-    assert.deepEqual(s.step(EPS, 1, X, { noise: new Rng(7) }).prevSample, s.step(EPS, 1, X, { noise: new Rng(7) }).prevSample);
-    assert.notDeepEqual(s.step(EPS, 1, X, { noise: new Rng(7) }).prevSample, s.step(EPS, 1, X, { noise: new Rng(8) }).prevSample);
+    assert.deepEqual(
+      s.step(EPS, 1, X, { noise: new Rng(7) }).prevSample,
+      s.step(EPS, 1, X, { noise: new Rng(7) }).prevSample,
+    );
+    assert.notDeepEqual(
+      s.step(EPS, 1, X, { noise: new Rng(7) }).prevSample,
+      s.step(EPS, 1, X, { noise: new Rng(8) }).prevSample,
+    );
   });
 
   test('clip_sample clamps the denoised estimate to clip_sample_range', () => {
@@ -88,7 +111,10 @@ describe('DDIMScheduler behaviour', () => {
     s.setTimesteps(4);
     const bad = EPS.slice();
     bad[3] = NaN;
-    assert.throws(() => s.step(bad, 0, X), (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput');
+    assert.throws(
+      () => s.step(bad, 0, X),
+      (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput',
+    );
   });
 
   test('a model output of the wrong length throws InvalidArgumentError', () => {
@@ -99,17 +125,28 @@ describe('DDIMScheduler behaviour', () => {
 
   test('step before setTimesteps and step indices outside the grid throw InvalidArgumentError naming stepIndex', () => {
     const s = createDDIMScheduler();
-    assert.throws(() => s.step(EPS, 0, X), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex');
+    assert.throws(
+      () => s.step(EPS, 0, X),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex',
+    );
     s.setTimesteps(4);
     for (const bad of [-1, 4, 1.5, NaN]) {
-      assert.throws(() => s.step(EPS, bad, X), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex', String(bad));
+      assert.throws(
+        () => s.step(EPS, bad, X),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex',
+        String(bad),
+      );
     }
   });
 
   test('numInferenceSteps must be an integer in [1, num_train_timesteps]', () => {
     const s = createDDIMScheduler();
     for (const bad of [0, -3, 2.5, NaN, 1001, Infinity]) {
-      assert.throws(() => s.setTimesteps(bad), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps', String(bad));
+      assert.throws(
+        () => s.setTimesteps(bad),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+        String(bad),
+      );
     }
     s.setTimesteps(1000);
     assert.equal(s.timesteps.length, 1000);
@@ -126,12 +163,19 @@ describe('DDIMScheduler behaviour', () => {
       [{ clip_sample: 'yes' }, 'clip_sample'],
     ];
     for (const [cfg, field] of cases) {
-      assert.throws(() => createDDIMScheduler(cfg), (e: unknown) => e instanceof InvalidArgumentError && e.field === field, field);
+      assert.throws(
+        () => createDDIMScheduler(cfg),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+        field,
+      );
     }
   });
 
   test('a steps_offset that pushes leading timesteps past the schedule throws naming steps_offset', () => {
     const s = createDDIMScheduler({ steps_offset: 1 });
-    assert.throws(() => s.setTimesteps(1000), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps_offset');
+    assert.throws(
+      () => s.setTimesteps(1000),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps_offset',
+    );
   });
 });

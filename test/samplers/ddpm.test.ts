@@ -11,7 +11,11 @@ const steps = loadGolden<StepCase>('diffusers_steps.json').filter((c) => c.class
 describe('DDPMScheduler matches diffusers step for step', () => {
   test('the golden file covers every prediction type with and without clip_sample', () => {
     for (const p of ['epsilon', 'v_prediction', 'sample']) {
-      for (const clip of [true, false]) assert.ok(steps.some((c) => c.config.prediction_type === p && c.config.clip_sample === clip), `${p} ${clip}`);
+      for (const clip of [true, false])
+        assert.ok(
+          steps.some((c) => c.config.prediction_type === p && c.config.clip_sample === clip),
+          `${p} ${clip}`,
+        );
     }
   });
   for (const c of steps) test(`one step: ${describeCase(c)}`, () => checkStepCase(c));
@@ -19,7 +23,7 @@ describe('DDPMScheduler matches diffusers step for step', () => {
 });
 
 describe('DDPMScheduler behaviour', () => {
-  test('defaults are diffusers\' (linear betas, fixed_small variance, clip_sample on, leading spacing)', () => {
+  test("defaults are diffusers' (linear betas, fixed_small variance, clip_sample on, leading spacing)", () => {
     const s = createDDPMScheduler();
     assert.equal(s.className, 'DDPMScheduler');
     assert.equal(s.config.variance_type, 'fixed_small');
@@ -43,7 +47,10 @@ describe('DDPMScheduler behaviour', () => {
   test('a stochastic step without options.noise throws InvalidArgumentError naming noise', () => {
     const s = createDDPMScheduler();
     s.setTimesteps(4);
-    assert.throws(() => s.step(EPS, 0, X), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise');
+    assert.throws(
+      () => s.step(EPS, 0, X),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise',
+    );
   });
 
   test('fixed_large uses beta_t as the variance, so it adds more noise than fixed_small', () => {
@@ -63,23 +70,46 @@ describe('DDPMScheduler behaviour', () => {
   test('the same seed gives the same sample', () => {
     const s = createDDPMScheduler();
     s.setTimesteps(10);
-    assert.deepEqual(s.step(EPS, 4, X, { noise: new Rng(3) }).prevSample, s.step(EPS, 4, X, { noise: new Rng(3) }).prevSample);
+    assert.deepEqual(
+      s.step(EPS, 4, X, { noise: new Rng(3) }).prevSample,
+      s.step(EPS, 4, X, { noise: new Rng(3) }).prevSample,
+    );
   });
 
   test('learned variances are rejected by name (they need a split model output)', () => {
     for (const v of ['learned', 'learned_range', 'fixed_small_log', 'huge']) {
-      assert.throws(() => createDDPMScheduler({ variance_type: v }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'variance_type', v);
+      assert.throws(
+        () => createDDPMScheduler({ variance_type: v }),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'variance_type',
+        v,
+      );
     }
   });
 
   test('bad configs and step counts throw InvalidArgumentError naming the field', () => {
-    assert.throws(() => createDDPMScheduler({ beta_schedule: 'sigmoid' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'beta_schedule');
-    assert.throws(() => createDDPMScheduler({ prediction_type: 'x0' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'prediction_type');
-    assert.throws(() => createDDPMScheduler({ num_train_timesteps: 0 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'num_train_timesteps');
-    assert.throws(() => createDDPMScheduler({ trained_betas: [0.1, 0.2] }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'trained_betas');
+    assert.throws(
+      () => createDDPMScheduler({ beta_schedule: 'sigmoid' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'beta_schedule',
+    );
+    assert.throws(
+      () => createDDPMScheduler({ prediction_type: 'x0' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'prediction_type',
+    );
+    assert.throws(
+      () => createDDPMScheduler({ num_train_timesteps: 0 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'num_train_timesteps',
+    );
+    assert.throws(
+      () => createDDPMScheduler({ trained_betas: [0.1, 0.2] }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'trained_betas',
+    );
     const s = createDDPMScheduler();
     for (const bad of [0, -1, 0.5, NaN, 1001]) {
-      assert.throws(() => s.setTimesteps(bad), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps', String(bad));
+      assert.throws(
+        () => s.setTimesteps(bad),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+        String(bad),
+      );
     }
   });
 
@@ -88,6 +118,9 @@ describe('DDPMScheduler behaviour', () => {
     s.setTimesteps(4);
     const bad = EPS.slice();
     bad[0] = Infinity;
-    assert.throws(() => s.step(bad, 3, X), (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput');
+    assert.throws(
+      () => s.step(bad, 3, X),
+      (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput',
+    );
   });
 });

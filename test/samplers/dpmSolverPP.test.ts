@@ -17,10 +17,25 @@ import { EMPTY_STATE, type SamplerState } from '../../src/samplers/types.js';
  */
 const RTOL = 1e-5;
 
-interface Grid { config: Record<string, unknown>; steps: number; timesteps: number[]; sigmas: number[] }
-interface Loop { config: Record<string, unknown>; steps: number; a: number; b: number; timesteps: number[]; samples: number[][]; denoised: number[][] }
+interface Grid {
+  config: Record<string, unknown>;
+  steps: number;
+  timesteps: number[];
+  sigmas: number[];
+}
+interface Loop {
+  config: Record<string, unknown>;
+  steps: number;
+  a: number;
+  b: number;
+  timesteps: number[];
+  samples: number[][];
+  denoised: number[][];
+}
 const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/dpmSolverPP.json'), 'utf8')) as {
-  n: number; grids: Grid[]; loops: Loop[];
+  n: number;
+  grids: Grid[];
+  loops: Loop[];
 };
 
 /** Scale-relative closeness of a tensor (see the tolerance above). */
@@ -54,7 +69,7 @@ describe('DPMSolverMultistepScheduler timesteps and sigmas match diffusers', () 
     });
   }
 
-  test('known divergence: where diffusers\' trailing grid gets an extra timestep -1 (61 steps of 1000), the grid keeps the 61 valid ones', () => {
+  test("known divergence: where diffusers' trailing grid gets an extra timestep -1 (61 steps of 1000), the grid keeps the 61 valid ones", () => {
     const g = golden.grids.find((x) => x.config.timestep_spacing === 'trailing' && x.steps === 61)!;
     assert.deepEqual(g.timesteps.slice(-2), [15, -1], 'the golden run shows the extra -1');
     const s = createDPMSolverMultistepScheduler(g.config);
@@ -87,8 +102,11 @@ describe('DPMSolverMultistepScheduler sampling loops match diffusers step by ste
 });
 
 describe('DPMSolverMultistepScheduler: configuration', () => {
-  test('defaults are diffusers\' (dpmsolver++, order 2, midpoint, linspace, final sigma zero) and keys given win', () => {
-    const s = createDPMSolverMultistepScheduler({ _class_name: 'DPMSolverMultistepScheduler', beta_schedule: 'scaled_linear' });
+  test("defaults are diffusers' (dpmsolver++, order 2, midpoint, linspace, final sigma zero) and keys given win", () => {
+    const s = createDPMSolverMultistepScheduler({
+      _class_name: 'DPMSolverMultistepScheduler',
+      beta_schedule: 'scaled_linear',
+    });
     assert.equal(s.className, 'DPMSolverMultistepScheduler');
     for (const [k, v] of Object.entries(DPM_SOLVER_MULTISTEP_DEFAULTS)) {
       if (k !== 'beta_schedule') assert.deepEqual(s.config[k], v, k);
@@ -130,7 +148,10 @@ describe('DPMSolverMultistepScheduler: configuration', () => {
   ];
   for (const [field, config] of rejected) {
     test(`rejects ${JSON.stringify(config)} with an InvalidArgumentError naming ${field}`, () => {
-      assert.throws(() => createDPMSolverMultistepScheduler(config), (e: unknown) => e instanceof InvalidArgumentError && e.field === field);
+      assert.throws(
+        () => createDPMSolverMultistepScheduler(config),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+      );
     });
   }
 });
@@ -183,7 +204,9 @@ describe('DPMSolverMultistepScheduler: step semantics', () => {
         return xt.map((v, k) => (v - alpha * target[k]) / (sig * alpha));
       };
       const { sample } = runSampler(s, model, new Rng(3).normal(n), { steps: 12 });
-      sample.forEach((v, k) => assert.ok(Math.abs(v - target[k]) < 1e-5, `${JSON.stringify(config)} [${k}]: ${v} vs ${target[k]}`));
+      sample.forEach((v, k) =>
+        assert.ok(Math.abs(v - target[k]) < 1e-5, `${JSON.stringify(config)} [${k}]: ${v} vs ${target[k]}`),
+      );
     }
   });
 
@@ -198,30 +221,45 @@ describe('DPMSolverMultistepScheduler: bad input', () => {
   for (const steps of [0, -1, 2.5, Number.NaN, 1001]) {
     test(`setTimesteps(${steps}) throws InvalidArgumentError naming numInferenceSteps`, () => {
       const s = createDPMSolverMultistepScheduler({});
-      assert.throws(() => s.setTimesteps(steps), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps');
+      assert.throws(
+        () => s.setTimesteps(steps),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+      );
     });
   }
 
   test('"leading" spacing at so many steps that timesteps repeat (step ratio 0) throws InvalidArgumentError naming numInferenceSteps', () => {
     const s = createDPMSolverMultistepScheduler({ timestep_spacing: 'leading' });
     s.setTimesteps(999);
-    assert.throws(() => s.setTimesteps(1000), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps');
+    assert.throws(
+      () => s.setTimesteps(1000),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+    );
   });
 
   test('a steps_offset that pushes "leading" timesteps past the training range throws InvalidArgumentError naming steps_offset', () => {
     const s = createDPMSolverMultistepScheduler({ timestep_spacing: 'leading', steps_offset: 500 });
-    assert.throws(() => s.setTimesteps(4), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps_offset');
+    assert.throws(
+      () => s.setTimesteps(4),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps_offset',
+    );
   });
 
   test('step before setTimesteps throws InvalidArgumentError naming stepIndex', () => {
     const s = createDPMSolverMultistepScheduler({});
-    assert.throws(() => s.step(new Float32Array(2), 0, new Float32Array(2)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex');
+    assert.throws(
+      () => s.step(new Float32Array(2), 0, new Float32Array(2)),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex',
+    );
   });
 
   test('a step index outside the grid throws InvalidArgumentError naming stepIndex', () => {
     const s = createDPMSolverMultistepScheduler({});
     s.setTimesteps(4);
-    assert.throws(() => s.step(new Float32Array(2), 4, new Float32Array(2)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex');
+    assert.throws(
+      () => s.step(new Float32Array(2), 4, new Float32Array(2)),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'stepIndex',
+    );
   });
 
   test('NaN in the model output throws NumericalError', () => {
@@ -233,20 +271,29 @@ describe('DPMSolverMultistepScheduler: bad input', () => {
   test('a model output of the wrong length throws InvalidArgumentError', () => {
     const s = createDPMSolverMultistepScheduler({});
     s.setTimesteps(4);
-    assert.throws(() => s.step(new Float32Array(3), 0, new Float32Array(2)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'modelOutput.length');
+    assert.throws(
+      () => s.step(new Float32Array(3), 0, new Float32Array(2)),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'modelOutput.length',
+    );
   });
 
   test('a state with more history than steps taken (stale state at step 0) throws InvalidArgumentError', () => {
     const s = createDPMSolverMultistepScheduler({});
     s.setTimesteps(4);
     const stale: SamplerState = { modelOutputs: [new Float32Array(2)], lowerOrderNums: 1 };
-    assert.throws(() => s.step(new Float32Array(2), 0, new Float32Array(2), { state: stale }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'state.lowerOrderNums');
+    assert.throws(
+      () => s.step(new Float32Array(2), 0, new Float32Array(2), { state: stale }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'state.lowerOrderNums',
+    );
   });
 
   test('a state claiming history it does not hold throws InvalidArgumentError', () => {
     const s = createDPMSolverMultistepScheduler({});
     s.setTimesteps(4);
     const broken: SamplerState = { modelOutputs: [], lowerOrderNums: 1 };
-    assert.throws(() => s.step(new Float32Array(2), 1, new Float32Array(2), { state: broken }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'state.modelOutputs.length');
+    assert.throws(
+      () => s.step(new Float32Array(2), 1, new Float32Array(2), { state: broken }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'state.modelOutputs.length',
+    );
   });
 });

@@ -10,7 +10,11 @@ const steps = loadGolden<StepCase>('diffusers_steps.json').filter((c) => c.class
 
 describe('EulerDiscreteScheduler matches diffusers step for step', () => {
   test('the golden file covers every prediction type', () => {
-    for (const p of ['epsilon', 'v_prediction', 'sample']) assert.ok(steps.some((c) => c.config.prediction_type === p), p);
+    for (const p of ['epsilon', 'v_prediction', 'sample'])
+      assert.ok(
+        steps.some((c) => c.config.prediction_type === p),
+        p,
+      );
   });
   for (const c of steps) test(`one step: ${describeCase(c)}`, () => checkStepCase(c));
   for (const l of goldenLoops('EulerDiscreteScheduler')) test(l.name, l.check);
@@ -19,8 +23,18 @@ describe('EulerDiscreteScheduler matches diffusers step for step', () => {
 describe('EulerDiscreteScheduler behaviour', () => {
   test('an SDXL-style scheduler_config.json builds through createScheduler (leading + offset: init sigma sqrt(sigma_max^2 + 1))', () => {
     const s = createScheduler({
-      _class_name: 'EulerDiscreteScheduler', beta_end: 0.012, beta_schedule: 'scaled_linear', beta_start: 0.00085, interpolation_type: 'linear',
-      num_train_timesteps: 1000, prediction_type: 'epsilon', sample_max_value: 1.0, steps_offset: 1, timestep_spacing: 'leading', trained_betas: null, use_karras_sigmas: false,
+      _class_name: 'EulerDiscreteScheduler',
+      beta_end: 0.012,
+      beta_schedule: 'scaled_linear',
+      beta_start: 0.00085,
+      interpolation_type: 'linear',
+      num_train_timesteps: 1000,
+      prediction_type: 'epsilon',
+      sample_max_value: 1.0,
+      steps_offset: 1,
+      timestep_spacing: 'leading',
+      trained_betas: null,
+      use_karras_sigmas: false,
     });
     assert.equal(s.className, 'EulerDiscreteScheduler');
     s.setTimesteps(4);
@@ -28,7 +42,7 @@ describe('EulerDiscreteScheduler behaviour', () => {
     assert.ok(Math.abs(s.initNoiseSigma - Math.sqrt(s.sigmas[0] ** 2 + 1)) < 1e-5);
   });
 
-  test('defaults are diffusers\' (linspace spacing, final sigma 0, fractional timesteps)', () => {
+  test("defaults are diffusers' (linspace spacing, final sigma 0, fractional timesteps)", () => {
     const s = createEulerDiscreteScheduler();
     assert.equal(s.config.timestep_spacing, 'linspace');
     assert.equal(s.config.final_sigmas_type, 'zero');
@@ -78,18 +92,29 @@ describe('EulerDiscreteScheduler behaviour', () => {
       [{ beta_schedule: 'quadratic' }, 'beta_schedule'],
     ];
     for (const [cfg, field] of cases) {
-      assert.throws(() => createEulerDiscreteScheduler(cfg), (e: unknown) => e instanceof InvalidArgumentError && e.field === field, field);
+      assert.throws(
+        () => createEulerDiscreteScheduler(cfg),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+        field,
+      );
     }
   });
 
   test('bad step counts and NaN model outputs throw typed errors', () => {
     const s = createEulerDiscreteScheduler();
     for (const bad of [0, -2, 3.5, NaN, 1001]) {
-      assert.throws(() => s.setTimesteps(bad), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps', String(bad));
+      assert.throws(
+        () => s.setTimesteps(bad),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+        String(bad),
+      );
     }
     s.setTimesteps(3);
     const bad = EPS.slice();
     bad[15] = NaN;
-    assert.throws(() => s.step(bad, 0, X), (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput');
+    assert.throws(
+      () => s.step(bad, 0, X),
+      (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput',
+    );
   });
 });

@@ -10,7 +10,11 @@ const steps = loadGolden<StepCase>('diffusers_steps.json').filter((c) => c.class
 
 describe('EulerAncestralDiscreteScheduler matches diffusers step for step', () => {
   test('the golden file covers epsilon and v_prediction', () => {
-    for (const p of ['epsilon', 'v_prediction']) assert.ok(steps.some((c) => c.config.prediction_type === p), p);
+    for (const p of ['epsilon', 'v_prediction'])
+      assert.ok(
+        steps.some((c) => c.config.prediction_type === p),
+        p,
+      );
   });
   for (const c of steps) test(`one step: ${describeCase(c)}`, () => checkStepCase(c));
   for (const l of goldenLoops('EulerAncestralDiscreteScheduler')) test(l.name, l.check);
@@ -18,7 +22,11 @@ describe('EulerAncestralDiscreteScheduler matches diffusers step for step', () =
 
 describe('EulerAncestralDiscreteScheduler behaviour', () => {
   test('sigma_down^2 + sigma_up^2 = sigma_to^2, and sigma_up = 0 when stepping to 0', () => {
-    for (const [from, to] of [[14.6, 7.3], [3, 2.9], [1, 0.01]]) {
+    for (const [from, to] of [
+      [14.6, 7.3],
+      [3, 2.9],
+      [1, 0.01],
+    ]) {
       const { sigmaUp, sigmaDown } = ancestralStepSigmas(from, to);
       assert.ok(Math.abs(sigmaUp ** 2 + sigmaDown ** 2 - to ** 2) < 1e-12 * Math.max(1, to ** 2));
       assert.ok(sigmaDown <= to && sigmaUp > 0);
@@ -37,7 +45,10 @@ describe('EulerAncestralDiscreteScheduler behaviour', () => {
   test('a step without options.noise throws InvalidArgumentError naming noise', () => {
     const s = createEulerAncestralDiscreteScheduler();
     s.setTimesteps(3);
-    assert.throws(() => s.step(EPS, 0, X), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise');
+    assert.throws(
+      () => s.step(EPS, 0, X),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise',
+    );
   });
 
   test('the same seed gives the same step, another seed a different one', () => {
@@ -49,18 +60,31 @@ describe('EulerAncestralDiscreteScheduler behaviour', () => {
   });
 
   test('prediction_type "sample" is rejected, as diffusers does', () => {
-    assert.throws(() => createEulerAncestralDiscreteScheduler({ prediction_type: 'sample' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'prediction_type');
+    assert.throws(
+      () => createEulerAncestralDiscreteScheduler({ prediction_type: 'sample' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'prediction_type',
+    );
   });
 
   test('bad step counts, spacings and NaN outputs throw typed errors', () => {
-    assert.throws(() => createEulerAncestralDiscreteScheduler({ timestep_spacing: 'even' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'timestep_spacing');
+    assert.throws(
+      () => createEulerAncestralDiscreteScheduler({ timestep_spacing: 'even' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'timestep_spacing',
+    );
     const s = createEulerAncestralDiscreteScheduler();
     for (const bad of [0, -1, 1.25, NaN, 5000]) {
-      assert.throws(() => s.setTimesteps(bad), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps', String(bad));
+      assert.throws(
+        () => s.setTimesteps(bad),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+        String(bad),
+      );
     }
     s.setTimesteps(2);
     const bad = EPS.slice();
     bad[1] = NaN;
-    assert.throws(() => s.step(bad, 0, X, { noise: new Rng(1) }), (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput');
+    assert.throws(
+      () => s.step(bad, 0, X, { noise: new Rng(1) }),
+      (e: unknown) => e instanceof NumericalError && e.component === 'modelOutput',
+    );
   });
 });

@@ -47,13 +47,22 @@ export function fakeModel(scaled: Float32Array, t: number): Float32Array {
   return Float32Array.from(scaled, (v) => 0.1 * v + c);
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string, rtol = RTOL, atol = ATOL): void {
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  label: string,
+  rtol = RTOL,
+  atol = ATOL,
+): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i];
     const e = expected[i];
     const ok = Math.abs(a - e) <= rtol * Math.abs(e) + atol;
-    if (!ok) assert.fail(`${label}[${i}]: got ${a}, diffusers ${e} (|diff| ${Math.abs(a - e)}, allowed ${rtol * Math.abs(e) + atol})`);
+    if (!ok)
+      assert.fail(
+        `${label}[${i}]: got ${a}, diffusers ${e} (|diff| ${Math.abs(a - e)}, allowed ${rtol * Math.abs(e) + atol})`,
+      );
   }
 }
 
@@ -87,7 +96,13 @@ export interface LoopCase {
   final_denoised: number[];
 }
 
-export function describeCase(c: { class: string; config: SchedulerConfig; eta?: number | null; steps: number; step_index?: number }): string {
+export function describeCase(c: {
+  class: string;
+  config: SchedulerConfig;
+  eta?: number | null;
+  steps: number;
+  step_index?: number;
+}): string {
   const eta = c.eta == null ? '' : ` eta=${c.eta}`;
   const idx = c.step_index === undefined ? '' : ` step ${c.step_index}`;
   return `${c.class} ${JSON.stringify(c.config)}${eta} ${c.steps} steps${idx}`;
@@ -108,7 +123,10 @@ export function checkStepCase(c: StepCase): void {
 }
 
 /** Runs a golden multi-step loop (runSampler-style, fake model) and compares the trajectory. */
-export function checkLoopCase(c: LoopCase, run: (s: Scheduler, noise: FixedNoise) => { trace: Float32Array[]; sample: Float32Array; denoised: Float32Array }): void {
+export function checkLoopCase(
+  c: LoopCase,
+  run: (s: Scheduler, noise: FixedNoise) => { trace: Float32Array[]; sample: Float32Array; denoised: Float32Array },
+): void {
   const label = describeCase(c);
   const s = FACTORIES[c.class](configOf(c));
   const noise = new FixedNoise();
@@ -130,7 +148,10 @@ export function assertCloseToScale(actual: ArrayLike<number>, expected: ArrayLik
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) {
     const err = Math.abs(actual[i] - expected[i]);
-    assert.ok(err <= RTOL * scale, `${what}[${i}]: ${actual[i]} vs diffusers ${expected[i]} (error ${err}, scale ${scale})`);
+    assert.ok(
+      err <= RTOL * scale,
+      `${what}[${i}]: ${actual[i]} vs diffusers ${expected[i]} (error ${err}, scale ${scale})`,
+    );
   }
 }
 

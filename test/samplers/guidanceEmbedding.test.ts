@@ -15,7 +15,7 @@ const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/
   cases: { w: number[]; embedding_dim: number; embedding: number[] }[];
 };
 
-describe('guidanceScaleEmbedding matches diffusers\' get_guidance_scale_embedding', () => {
+describe("guidanceScaleEmbedding matches diffusers' get_guidance_scale_embedding", () => {
   for (const c of golden.cases) {
     test(`w = ${JSON.stringify(c.w)}, embedding_dim ${c.embedding_dim}`, () => {
       const actual = guidanceScaleEmbedding(c.w.length === 1 ? c.w[0] : c.w, c.embedding_dim);

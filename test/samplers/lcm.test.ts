@@ -14,7 +14,16 @@ import { runSampler } from '../../src/samplers/loop.js';
  * Tolerance, float32-style: |actual - expected| <= 1e-5 * max(1, max_k |expected_k|) per tensor.
  */
 
-interface Loop { config: Record<string, unknown>; steps: number; a: number; b: number; noise_draws: number; timesteps: number[]; samples: number[][]; denoised: number[][] }
+interface Loop {
+  config: Record<string, unknown>;
+  steps: number;
+  a: number;
+  b: number;
+  noise_draws: number;
+  timesteps: number[];
+  samples: number[][];
+  denoised: number[][];
+}
 const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/lcm.json'), 'utf8')) as {
   n: number;
   noise: number[][];
@@ -23,9 +32,8 @@ const golden = JSON.parse(readFileSync(resolve(__dirname, '../../../test/golden/
   loops: Loop[];
 };
 
-
-
-const fakeModel = (a: number, b: number) => (x: Float32Array, t: number) => x.map((v, i) => a * v + b * Math.cos(0.7 * i + 0.001 * t));
+const fakeModel = (a: number, b: number) => (x: Float32Array, t: number) =>
+  x.map((v, i) => a * v + b * Math.cos(0.7 * i + 0.001 * t));
 const initialNoise = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i));
 
 describe('LCMScheduler timesteps match diffusers', () => {
@@ -50,7 +58,10 @@ describe('LCMScheduler boundary condition and sampling match diffusers', () => {
   test('c_skip and c_out (sigma_data 0.5, timestep_scaling 10) agree with diffusers to float32 precision', () => {
     for (const c of golden.scalings) {
       const { cSkip, cOut } = lcmBoundaryScalings(c.timestep, 10);
-      assert.ok(Math.abs(cSkip - c.c_skip) <= 1e-6 * Math.max(Math.abs(c.c_skip), 1e-30) + 1e-12, `c_skip(${c.timestep}): ${cSkip} vs ${c.c_skip}`);
+      assert.ok(
+        Math.abs(cSkip - c.c_skip) <= 1e-6 * Math.max(Math.abs(c.c_skip), 1e-30) + 1e-12,
+        `c_skip(${c.timestep}): ${cSkip} vs ${c.c_skip}`,
+      );
       assert.ok(Math.abs(cOut - c.c_out) <= 1e-6, `c_out(${c.timestep}): ${cOut} vs ${c.c_out}`);
     }
   });
@@ -78,7 +89,7 @@ describe('LCMScheduler boundary condition and sampling match diffusers', () => {
 });
 
 describe('LCMScheduler: configuration and step semantics', () => {
-  test('defaults are diffusers\' (scaled_linear 0.00085..0.012, original_inference_steps 50, timestep_scaling 10)', () => {
+  test("defaults are diffusers' (scaled_linear 0.00085..0.012, original_inference_steps 50, timestep_scaling 10)", () => {
     const s = createLCMScheduler({ _class_name: 'LCMScheduler' });
     assert.equal(s.className, 'LCMScheduler');
     for (const [k, v] of Object.entries(LCM_DEFAULTS)) assert.deepEqual(s.config[k], v, k);
@@ -97,7 +108,11 @@ describe('LCMScheduler: configuration and step semantics', () => {
     const s = createLCMScheduler({});
     s.setTimesteps(1);
     const x = initialNoise(8);
-    const out = s.step(x.map((v) => 0.3 * v), 0, x);
+    const out = s.step(
+      x.map((v) => 0.3 * v),
+      0,
+      x,
+    );
     assert.deepEqual(out.prevSample, out.denoised);
   });
 
@@ -106,13 +121,24 @@ describe('LCMScheduler: configuration and step semantics', () => {
     s.setTimesteps(4);
     const x = initialNoise(8);
     const z = new Rng(5).normal(8);
-    const out = s.step(x.map((v) => 0.3 * v), 0, x, { noise: { normal: () => z.slice() } });
+    const out = s.step(
+      x.map((v) => 0.3 * v),
+      0,
+      x,
+      { noise: { normal: () => z.slice() } },
+    );
     const abar = s.alphasCumprod[759];
-    out.prevSample.forEach((v, k) => assert.ok(Math.abs(v - (Math.sqrt(abar) * out.denoised[k] + Math.sqrt(1 - abar) * z[k])) < 1e-6));
+    out.prevSample.forEach((v, k) =>
+      assert.ok(Math.abs(v - (Math.sqrt(abar) * out.denoised[k] + Math.sqrt(1 - abar) * z[k])) < 1e-6),
+    );
   });
 
   test('the same seed gives the same image; another seed another one', () => {
-    const run = (seed: number) => runSampler(createLCMScheduler({}), (v) => v.map((u) => 0.2 * u), initialNoise(8), { steps: 4, noise: new Rng(seed) }).sample;
+    const run = (seed: number) =>
+      runSampler(createLCMScheduler({}), (v) => v.map((u) => 0.2 * u), initialNoise(8), {
+        steps: 4,
+        noise: new Rng(seed),
+      }).sample;
     assert.deepEqual(run(1), run(1));
     assert.notDeepEqual(run(1), run(2));
   });
@@ -121,35 +147,56 @@ describe('LCMScheduler: configuration and step semantics', () => {
 describe('LCMScheduler: bad input', () => {
   for (const steps of [0, -1, 2.5, Number.NaN, 1001]) {
     test(`setTimesteps(${steps}) throws InvalidArgumentError naming numInferenceSteps`, () => {
-      assert.throws(() => createLCMScheduler({}).setTimesteps(steps), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps');
+      assert.throws(
+        () => createLCMScheduler({}).setTimesteps(steps),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps',
+      );
     });
   }
 
   test('more steps than original_inference_steps throws InvalidArgumentError naming numInferenceSteps and original_inference_steps', () => {
     assert.throws(
       () => createLCMScheduler({}).setTimesteps(51),
-      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'numInferenceSteps' && e.message.includes('original_inference_steps = 50'),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError &&
+        e.field === 'numInferenceSteps' &&
+        e.message.includes('original_inference_steps = 50'),
     );
   });
 
   test('original_inference_steps above num_train_timesteps is rejected', () => {
-    assert.throws(() => createLCMScheduler({ original_inference_steps: 1001 }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'original_inference_steps');
+    assert.throws(
+      () => createLCMScheduler({ original_inference_steps: 1001 }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'original_inference_steps',
+    );
   });
 
   test('a multistep run without a noise source throws InvalidArgumentError naming noise', () => {
     const s = createLCMScheduler({});
     s.setTimesteps(4);
-    assert.throws(() => s.step(new Float32Array(4), 0, new Float32Array(4)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise');
+    assert.throws(
+      () => s.step(new Float32Array(4), 0, new Float32Array(4)),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'noise',
+    );
   });
 
   test('NaN in the model output throws NumericalError', () => {
     const s = createLCMScheduler({});
     s.setTimesteps(4);
-    assert.throws(() => s.step(Float32Array.from([1, Number.NaN]), 0, new Float32Array(2), { noise: new Rng(1) }), NumericalError);
+    assert.throws(
+      () => s.step(Float32Array.from([1, Number.NaN]), 0, new Float32Array(2), { noise: new Rng(1) }),
+      NumericalError,
+    );
   });
 
   test('thresholding and unknown prediction types are rejected by name', () => {
-    assert.throws(() => createLCMScheduler({ thresholding: true }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'thresholding');
-    assert.throws(() => createLCMScheduler({ prediction_type: 'x0' }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'prediction_type');
+    assert.throws(
+      () => createLCMScheduler({ thresholding: true }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'thresholding',
+    );
+    assert.throws(
+      () => createLCMScheduler({ prediction_type: 'x0' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'prediction_type',
+    );
   });
 });

@@ -9,8 +9,20 @@ const EXPECTED_DEFAULTS: Record<string, Record<string, unknown>> = {
   DDIMScheduler: { num_train_timesteps: 1000, beta_schedule: 'linear', prediction_type: 'epsilon' },
   EulerDiscreteScheduler: { num_train_timesteps: 1000, beta_schedule: 'linear', prediction_type: 'epsilon' },
   EulerAncestralDiscreteScheduler: { num_train_timesteps: 1000, beta_schedule: 'linear', prediction_type: 'epsilon' },
-  DPMSolverMultistepScheduler: { solver_order: 2, algorithm_type: 'dpmsolver++', solver_type: 'midpoint', final_sigmas_type: 'zero', timestep_spacing: 'linspace' },
-  LCMScheduler: { beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, original_inference_steps: 50, timestep_scaling: 10 },
+  DPMSolverMultistepScheduler: {
+    solver_order: 2,
+    algorithm_type: 'dpmsolver++',
+    solver_type: 'midpoint',
+    final_sigmas_type: 'zero',
+    timestep_spacing: 'linspace',
+  },
+  LCMScheduler: {
+    beta_schedule: 'scaled_linear',
+    beta_start: 0.00085,
+    beta_end: 0.012,
+    original_inference_steps: 50,
+    timestep_scaling: 10,
+  },
   CMStochasticIterativeScheduler: { num_train_timesteps: 40, sigma_min: 0.002, sigma_max: 80, rho: 7, sigma_data: 0.5 },
 };
 
@@ -31,7 +43,12 @@ describe('createScheduler picks the sampler by _class_name', () => {
   }
 
   test('config keys override defaults and unknown keys (e.g. _diffusers_version) are kept but ignored', () => {
-    const s = createScheduler({ _class_name: 'DPMSolverMultistepScheduler', _diffusers_version: '0.27.0', solver_order: 1, clip_sample: false });
+    const s = createScheduler({
+      _class_name: 'DPMSolverMultistepScheduler',
+      _diffusers_version: '0.27.0',
+      solver_order: 1,
+      clip_sample: false,
+    });
     assert.equal(s.config.solver_order, 1);
     assert.equal(s.config._diffusers_version, '0.27.0');
   });
@@ -60,7 +77,8 @@ describe('createScheduler picks the sampler by _class_name', () => {
     test(`_class_name ${JSON.stringify(name)} throws InvalidArgumentError naming _class_name`, () => {
       assert.throws(
         () => createScheduler({ _class_name: name as string }),
-        (e: unknown) => e instanceof InvalidArgumentError && e.field === '_class_name' && e.message.includes('LCMScheduler'),
+        (e: unknown) =>
+          e instanceof InvalidArgumentError && e.field === '_class_name' && e.message.includes('LCMScheduler'),
       );
     });
   }

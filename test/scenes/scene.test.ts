@@ -2,10 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { parseScenePrompt, randomSceneSpec, renderScene, sceneCaption, sceneDataset, type SceneSpec } from '../../src/scenes/scene.js';
+import {
+  parseScenePrompt,
+  randomSceneSpec,
+  renderScene,
+  sceneCaption,
+  sceneDataset,
+  type SceneSpec,
+} from '../../src/scenes/scene.js';
 
 const coursePromptSpec: SceneSpec = {
-  timeOfDay: 'sunset', terrain: 'mountains', palette: 'warm', style: 'oil painting', celestial: false, clouds: false, stars: false,
+  timeOfDay: 'sunset',
+  terrain: 'mountains',
+  palette: 'warm',
+  style: 'oil painting',
+  celestial: false,
+  clouds: false,
+  stars: false,
 };
 
 describe('procedural scenes', () => {
@@ -58,16 +71,31 @@ describe('procedural scenes', () => {
   test('the data set is deterministic by seed and covers every attribute value', () => {
     const a = sceneDataset(64, 11, 32);
     const b = sceneDataset(64, 11, 32);
-    assert.deepEqual(a.map((s) => s.caption), b.map((s) => s.caption));
+    assert.deepEqual(
+      a.map((s) => s.caption),
+      b.map((s) => s.caption),
+    );
     assert.equal(a[0].width, 32);
     assert.equal(new Set(a.map((s) => s.spec.terrain)).size, 4);
     assert.equal(new Set(a.map((s) => s.spec.timeOfDay)).size, 4);
   });
 
   test('bad specs and sizes are refused, naming the field', () => {
-    assert.throws(() => renderScene({ ...coursePromptSpec, terrain: 'jungle' as never }, 0), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'spec.terrain');
-    assert.throws(() => renderScene({ ...coursePromptSpec, stars: true }, 0), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'spec.stars');
-    assert.throws(() => renderScene(coursePromptSpec, 0, 8), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'size');
-    assert.throws(() => sceneDataset(-1, 0), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'count');
+    assert.throws(
+      () => renderScene({ ...coursePromptSpec, terrain: 'jungle' as never }, 0),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'spec.terrain',
+    );
+    assert.throws(
+      () => renderScene({ ...coursePromptSpec, stars: true }, 0),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'spec.stars',
+    );
+    assert.throws(
+      () => renderScene(coursePromptSpec, 0, 8),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'size',
+    );
+    assert.throws(
+      () => sceneDataset(-1, 0),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'count',
+    );
   });
 });

@@ -12,9 +12,13 @@ describe('exportScenes', () => {
     for (let i = 0; i < 3; i++) {
       assert.equal(sidecar.captions[i], scenes[i].caption);
       assert.deepEqual(sidecar.attributes[i], scenes[i].spec);
-      for (const k of [0, 100, 3 * 16 * 16 - 1]) assert.equal(pixels[i * 768 + k], Math.round(255 * scenes[i].pixels[k]));
+      for (const k of [0, 100, 3 * 16 * 16 - 1])
+        assert.equal(pixels[i * 768 + k], Math.round(255 * scenes[i].pixels[k]));
     }
-    assert.deepEqual({ count: sidecar.count, seed: sidecar.seed, size: sidecar.size }, { count: 3, seed: 17, size: 16 });
+    assert.deepEqual(
+      { count: sidecar.count, seed: sidecar.seed, size: sidecar.size },
+      { count: 3, seed: 17, size: 16 },
+    );
   });
   test('is the same set whether it is rendered in one go or past a chunk boundary', () => {
     const a = exportScenes(1002, 5, 16);

@@ -33,7 +33,11 @@ describe('the shipped scenes models', () => {
 
   test('draw the same PNG bytes for the same seed and different ones for another seed', async () => {
     for (const [name, p] of pipes) {
-      const opts = { prompt: PROMPT, steps: name === 'scenes-teacher' ? 4 : 1, guidance: name === 'scenes-pd-1' || name.startsWith('scenes-pd') ? 0 : 3 };
+      const opts = {
+        prompt: PROMPT,
+        steps: name === 'scenes-teacher' ? 4 : 1,
+        guidance: name === 'scenes-pd-1' || name.startsWith('scenes-pd') ? 0 : 3,
+      };
       const a = await p.generate({ ...opts, seeds: [5, 6] });
       const b = await p.generate({ ...opts, seeds: [5] });
       assert.deepEqual(Buffer.from(a.images[0]), Buffer.from(b.images[0]), name);
@@ -51,11 +55,16 @@ describe('the shipped scenes models', () => {
     assert.deepEqual(caption.unknownWords, []);
     const r = await p.generate({ prompts: [PROMPT, 'a beautiful sunset over the château'], steps: 1, seed: 1 });
     assert.deepEqual(r.unknownWords[0], []);
-    assert.ok(r.unknownWords[1].some((w) => w.includes('ch')), JSON.stringify(r.unknownWords[1]));
+    assert.ok(
+      r.unknownWords[1].some((w) => w.includes('ch')),
+      JSON.stringify(r.unknownWords[1]),
+    );
   });
 
   test('run the fully convolutional UNet at another resolution (96 x 64)', async () => {
-    const r = await pipes.get('scenes-teacher')!.generate({ prompt: PROMPT, steps: 2, guidance: 3, seed: 1, width: 96, height: 64 });
+    const r = await pipes
+      .get('scenes-teacher')!
+      .generate({ prompt: PROMPT, steps: 2, guidance: 3, seed: 1, width: 96, height: 64 });
     const meta = await sharp(r.images[0]).metadata();
     assert.deepEqual([meta.width, meta.height], [96, 64]);
   });
@@ -63,7 +72,11 @@ describe('the shipped scenes models', () => {
   test('the LCM-LoRA file fuses into every adapted teacher layer and the fused model draws deterministically', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcm-lora-'));
     try {
-      const report = fuseLcmLoraFolder(path.join(MODELS, 'scenes-teacher'), path.join(MODELS, 'scenes-lcm-lora', 'lora.safetensors'), dir);
+      const report = fuseLcmLoraFolder(
+        path.join(MODELS, 'scenes-teacher'),
+        path.join(MODELS, 'scenes-lcm-lora', 'lora.safetensors'),
+        dir,
+      );
       assert.ok(report.matched > 20, `matched ${report.matched}`);
       assert.equal(report.unmatched, 0);
       const p = await loadPipeline(dir, quiet);
@@ -86,7 +99,10 @@ describe('the scene evaluator', () => {
     const out = await ev.run(pixels, 3, 64);
     assert.equal(out.logits.length, 3 * 20);
     assert.equal(out.features.length, 3 * 128);
-    assert.deepEqual(ev.heads.map((h) => h.name), ['timeOfDay', 'terrain', 'palette', 'style', 'celestial', 'clouds', 'stars']);
+    assert.deepEqual(
+      ev.heads.map((h) => h.name),
+      ['timeOfDay', 'terrain', 'palette', 'style', 'celestial', 'clouds', 'stars'],
+    );
     assert.equal(out.attributes.length, 3);
     await ev.release();
   });
@@ -115,7 +131,11 @@ describe('the shipped tokenizer', () => {
   test('reports words the scenes vocabulary does not hold, and none for the course prompt', async () => {
     const pipe = await loadPipeline(path.join(MODELS, 'scenes-lcm'), quiet);
     try {
-      const r = await pipe.generate({ prompts: [PROMPT, 'a sunset over mountains with a dragon, watercolor'], steps: 1, seeds: [1, 2] });
+      const r = await pipe.generate({
+        prompts: [PROMPT, 'a sunset over mountains with a dragon, watercolor'],
+        steps: 1,
+        seeds: [1, 2],
+      });
       assert.deepEqual(r.splitWords, [[], ['dragon', 'watercolor']]);
       assert.deepEqual(r.unknownWords, [[], []]);
     } finally {

@@ -29,8 +29,18 @@ describe('beta schedules match diffusers (test/golden/diffusers_schedules.json)'
     test(`betas, alphas_cumprod and sigma for ${JSON.stringify(c.config)} agree to float32 precision`, () => {
       const schedule = trainingScheduleFromConfig({ ...DDIM_DEFAULTS, ...c.config });
       const sigmas = vpSigmaTable(schedule.alphasCumprod);
-      assertClose(c.t.map((t) => schedule.betas[t]), c.betas, 'betas');
-      assertClose(c.t.map((t) => schedule.alphasCumprod[t]), c.alphas_cumprod, 'alphas_cumprod', 1e-5, 1e-9);
+      assertClose(
+        c.t.map((t) => schedule.betas[t]),
+        c.betas,
+        'betas',
+      );
+      assertClose(
+        c.t.map((t) => schedule.alphasCumprod[t]),
+        c.alphas_cumprod,
+        'alphas_cumprod',
+        1e-5,
+        1e-9,
+      );
       c.t.forEach((t, i) => {
         const expected = c.sigma[i];
         if (expected === null) assert.equal(sigmas[t], Infinity, `sigma[${t}]`);
@@ -45,7 +55,9 @@ describe('timesteps, sigmas and init noise sigma match diffusers (test/golden/di
   test('the golden file covers every class, spacing and 1, 2, 3, 4, 8 and 50 steps', () => {
     for (const cls of Object.keys(FACTORIES)) {
       for (const spacing of ['leading', 'trailing', 'linspace']) {
-        const steps = new Set(cases.filter((c) => c.class === cls && c.config.timestep_spacing === spacing).map((c) => c.steps));
+        const steps = new Set(
+          cases.filter((c) => c.class === cls && c.config.timestep_spacing === spacing).map((c) => c.steps),
+        );
         for (const n of [1, 2, 3, 4, 8, 50]) assert.ok(steps.has(n), `${cls} ${spacing} ${n}`);
       }
     }
@@ -53,7 +65,9 @@ describe('timesteps, sigmas and init noise sigma match diffusers (test/golden/di
   for (const c of cases) {
     // diffusers' numpy.arange quirk: some "trailing" grids get an extra, invalid timestep -1 (see spacedTimesteps).
     const spurious = c.timesteps.length === c.steps + 1;
-    const name = spurious ? `${describeCase(c)}: the first ${c.steps} timesteps, without diffusers' spurious trailing -1` : describeCase(c);
+    const name = spurious
+      ? `${describeCase(c)}: the first ${c.steps} timesteps, without diffusers' spurious trailing -1`
+      : describeCase(c);
     test(name, () => {
       const expectedTimesteps = spurious ? c.timesteps.slice(0, c.steps) : c.timesteps;
       if (spurious) assert.equal(c.timesteps[c.steps], -1);

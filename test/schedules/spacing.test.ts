@@ -8,7 +8,10 @@ import { configFlag } from '../../src/schedules/trainingSchedule.js';
 
 describe('roundHalfEven (numpy.round)', () => {
   test('rounds halves to the even neighbour and everything else to the nearest integer', () => {
-    assert.deepEqual([0.5, 1.5, 2.5, 166.5, 832.5, -0.5, -1.5, 2.4, 2.6, 7].map(roundHalfEven), [0, 2, 2, 166, 832, -0, -2, 2, 3, 7]);
+    assert.deepEqual(
+      [0.5, 1.5, 2.5, 166.5, 832.5, -0.5, -1.5, 2.4, 2.6, 7].map(roundHalfEven),
+      [0, 2, 2, 166, 832, -0, -2, 2, 3, 7],
+    );
   });
 });
 
@@ -34,12 +37,17 @@ describe('spacedTimesteps', () => {
     assert.equal(spacedTimesteps('linspace', 1000, 8, { integer: false })[1], Math.fround((999 * 6) / 7));
   });
   test('an unknown spacing throws InvalidArgumentError naming timestep_spacing', () => {
-    assert.throws(() => spacedTimesteps('karras', 1000, 4, { integer: true }), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'timestep_spacing');
+    assert.throws(
+      () => spacedTimesteps('karras', 1000, 4, { integer: true }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'timestep_spacing',
+    );
   });
 });
 
 describe('sigma helpers', () => {
-  const alphasCumprod = alphasCumprodFrom(betasFor({ numTrainTimesteps: 1000, betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' }));
+  const alphasCumprod = alphasCumprodFrom(
+    betasFor({ numTrainTimesteps: 1000, betaStart: 0.00085, betaEnd: 0.012, betaSchedule: 'scaled_linear' }),
+  );
   const table = vpSigmaTable(alphasCumprod);
   test('the sigma table rises with t, from about 0.029 to about 14.6 for Stable Diffusion betas', () => {
     assert.ok(table.every((s, i) => i === 0 || s > table[i - 1]));
@@ -53,7 +61,8 @@ describe('sigma helpers', () => {
   });
   test('sigmaToTimestep inverts the table at integer timesteps and clamps outside it', () => {
     const logSigmas = table.map(Math.log);
-    for (const t of [0, 1, 250, 998, 999]) assert.ok(Math.abs(sigmaToTimestep(table[t], logSigmas) - t) < 1e-9, String(t));
+    for (const t of [0, 1, 250, 998, 999])
+      assert.ok(Math.abs(sigmaToTimestep(table[t], logSigmas) - t) < 1e-9, String(t));
     assert.equal(sigmaToTimestep(1e-6, logSigmas), 0);
     assert.equal(sigmaToTimestep(1e6, logSigmas), 999);
   });
@@ -70,6 +79,9 @@ describe('zero terminal SNR and config flags', () => {
   test('configFlag reads booleans, treats absent as false and rejects anything else by key', () => {
     assert.equal(configFlag({}, 'clip_sample'), false);
     assert.equal(configFlag({ clip_sample: true }, 'clip_sample'), true);
-    assert.throws(() => configFlag({ clip_sample: 1 }, 'clip_sample'), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'clip_sample');
+    assert.throws(
+      () => configFlag({ clip_sample: 1 }, 'clip_sample'),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'clip_sample',
+    );
   });
 });

@@ -10,7 +10,12 @@ import { betasFor } from '../../src/schedules/betas.js';
 import { karrasSigmas } from '../../src/schedules/sigmas.js';
 
 const invalid = (field: string) => (e: unknown) => e instanceof InvalidArgumentError && e.field === field;
-const linear = (betaStart: number, betaEnd: number, betaSchedule = 'linear') => ({ numTrainTimesteps: 1000, betaStart, betaEnd, betaSchedule });
+const linear = (betaStart: number, betaEnd: number, betaSchedule = 'linear') => ({
+  numTrainTimesteps: 1000,
+  betaStart,
+  betaEnd,
+  betaSchedule,
+});
 const SD = { beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear' };
 
 describe('beta schedules: every beta strictly inside (0, 1), beta_start <= beta_end', () => {
@@ -22,8 +27,14 @@ describe('beta schedules: every beta strictly inside (0, 1), beta_start <= beta_
   test('beta_start = 0, negative or >= 1 betas, and beta_start > beta_end are rejected by name', () => {
     assert.throws(() => betasFor(linear(0, 0.02)), invalid('beta_start'));
     assert.throws(() => betasFor(linear(-0.1, 0.02)), invalid('beta_start'));
-    assert.throws(() => betasFor(linear(0.02, 0.0001)), (e: unknown) => invalid('beta_start')(e) && /beta_start <= beta_end/.test((e as Error).message));
-    assert.throws(() => betasFor({ ...linear(0, 0), trainedBetas: [0.5, 1] , numTrainTimesteps: 2 }), invalid('trained_betas[1]'));
+    assert.throws(
+      () => betasFor(linear(0.02, 0.0001)),
+      (e: unknown) => invalid('beta_start')(e) && /beta_start <= beta_end/.test((e as Error).message),
+    );
+    assert.throws(
+      () => betasFor({ ...linear(0, 0), trainedBetas: [0.5, 1], numTrainTimesteps: 2 }),
+      invalid('trained_betas[1]'),
+    );
   });
 
   test('Stable Diffusion betas and beta_start = beta_end still build', () => {
@@ -33,7 +44,14 @@ describe('beta schedules: every beta strictly inside (0, 1), beta_start <= beta_
   });
 
   test('every scheduler class rejects beta_end = 1 from its config instead of sampling with NaN', () => {
-    for (const cls of ['DDPMScheduler', 'DDIMScheduler', 'EulerDiscreteScheduler', 'EulerAncestralDiscreteScheduler', 'DPMSolverMultistepScheduler', 'LCMScheduler']) {
+    for (const cls of [
+      'DDPMScheduler',
+      'DDIMScheduler',
+      'EulerDiscreteScheduler',
+      'EulerAncestralDiscreteScheduler',
+      'DPMSolverMultistepScheduler',
+      'LCMScheduler',
+    ]) {
       assert.throws(() => createScheduler({ _class_name: cls, ...SD, beta_end: 1 }), invalid('beta_end'), cls);
     }
   });
@@ -51,8 +69,13 @@ describe('Karras sigmas: 0 <= sigma_min <= sigma_max', () => {
     assert.throws(() => createScheduler(cfg), invalid('sigma_min'));
   });
 
-  test('an explicit sigma_min above the schedule\'s own sigma_max is rejected at setTimesteps', () => {
-    const s = createScheduler({ _class_name: 'EulerDiscreteScheduler', ...SD, use_karras_sigmas: true, sigma_min: 100 });
+  test("an explicit sigma_min above the schedule's own sigma_max is rejected at setTimesteps", () => {
+    const s = createScheduler({
+      _class_name: 'EulerDiscreteScheduler',
+      ...SD,
+      use_karras_sigmas: true,
+      sigma_min: 100,
+    });
     assert.throws(() => s.setTimesteps(4), invalid('sigma_min'));
   });
 });
@@ -67,7 +90,12 @@ describe('Euler: timesteps stay inside the training range', () => {
   });
 
   test('the largest offset that fits is accepted: 750 + 249 = 999', () => {
-    const s = createScheduler({ _class_name: 'EulerDiscreteScheduler', ...SD, timestep_spacing: 'leading', steps_offset: 249 });
+    const s = createScheduler({
+      _class_name: 'EulerDiscreteScheduler',
+      ...SD,
+      timestep_spacing: 'leading',
+      steps_offset: 249,
+    });
     s.setTimesteps(4);
     assert.equal(s.timesteps[0], 999);
   });
@@ -85,7 +113,10 @@ describe('a model folder whose scheduler_config.json is bad', () => {
     await assert.rejects(pipe.generate({ prompt: 'a red circle', steps: 2, seed: 0 }), (e: unknown) => {
       assert.ok(e instanceof InvalidArgumentError, String(e));
       assert.equal(e.field, `${file} beta_end`);
-      assert.match(e.message, /scheduler_config\.json beta_end = 1 is not allowed: expected a number strictly between 0 and 1/);
+      assert.match(
+        e.message,
+        /scheduler_config\.json beta_end = 1 is not allowed: expected a number strictly between 0 and 1/,
+      );
       return true;
     });
     await fsp.rm(dir, { recursive: true, force: true });

@@ -43,7 +43,13 @@ function bench(mixture: GaussianMixture, seed: number): Bench {
   return { mixture, fresh, nullDistances, bound: 2.5 * meanNull, distance };
 }
 
-function sample(b: Bench, className: string, steps: number, config: Record<string, unknown> = {}, target?: ToyModelTarget): number {
+function sample(
+  b: Bench,
+  className: string,
+  steps: number,
+  config: Record<string, unknown> = {},
+  target?: ToyModelTarget,
+): number {
   const scheduler = createScheduler({ _class_name: className, ...config });
   const model = createToyModel(scheduler, b.mixture, target ? { target } : {});
   const initialNoise = new Rng(7).normal(N * b.mixture.dim);
@@ -65,9 +71,17 @@ const GOOD: [string, number, Record<string, unknown>?][] = [
   ['CMStochasticIterativeScheduler', 4],
 ];
 
-function checkGood(t: TestContext, b: Bench, className: string, steps: number, config: Record<string, unknown> = {}): void {
+function checkGood(
+  t: TestContext,
+  b: Bench,
+  className: string,
+  steps: number,
+  config: Record<string, unknown> = {},
+): void {
   const dist = sample(b, className, steps, config);
-  t.diagnostic(`${className} ${steps} steps: distance ${dist.toFixed(4)} (bound ${b.bound.toFixed(4)}, null ${b.nullDistances.map((v) => v.toFixed(3)).join(' ')})`);
+  t.diagnostic(
+    `${className} ${steps} steps: distance ${dist.toFixed(4)} (bound ${b.bound.toFixed(4)}, null ${b.nullDistances.map((v) => v.toFixed(3)).join(' ')})`,
+  );
   assert.ok(dist < b.bound, `${className} ${steps} steps: SW2 ${dist} >= bound ${b.bound}`);
 }
 
@@ -124,8 +138,16 @@ describe('deterministic samplers follow the exact probability-flow ODE (pointwis
     const out = runSampler(s, createToyModel(s, m), z, { steps }).sample;
     // x_T = z is the VP sample at the first timestep (Euler: z * initNoiseSigma in VE coordinates,
     // the same point); in VE coordinates it is z * sqrt(1 + sigma_T^2).
-    const sigmaT = s.sigmas.length > 0 && s.className.startsWith('Euler') ? s.sigmas[0] : Math.sqrt((1 - s.alphasCumprod[s.timesteps[0]]) / s.alphasCumprod[s.timesteps[0]]);
-    const exact = consistencyMap(m, z.map((v) => v * Math.sqrt(1 + sigmaT * sigmaT)), sigmaT, { steps: 256, sigmaMin: 1e-3 });
+    const sigmaT =
+      s.sigmas.length > 0 && s.className.startsWith('Euler')
+        ? s.sigmas[0]
+        : Math.sqrt((1 - s.alphasCumprod[s.timesteps[0]]) / s.alphasCumprod[s.timesteps[0]]);
+    const exact = consistencyMap(
+      m,
+      z.map((v) => v * Math.sqrt(1 + sigmaT * sigmaT)),
+      sigmaT,
+      { steps: 256, sigmaMin: 1e-3 },
+    );
     let se = 0;
     for (let k = 0; k < out.length; k++) se += (out[k] - exact[k]) ** 2;
     return Math.sqrt(se / n);
@@ -134,7 +156,9 @@ describe('deterministic samplers follow the exact probability-flow ODE (pointwis
   test('DDIM and Euler errors shrink as steps grow, and are below 0.06 RMS at 50 steps', (t) => {
     for (const cls of ['DDIMScheduler', 'EulerDiscreteScheduler']) {
       const [e10, e50, e100] = [10, 50, 100].map((k) => odeError(cls, k));
-      t.diagnostic(`${cls}: RMS to exact PF-ODE end point ${e10.toFixed(4)} (10) ${e50.toFixed(4)} (50) ${e100.toFixed(4)} (100)`);
+      t.diagnostic(
+        `${cls}: RMS to exact PF-ODE end point ${e10.toFixed(4)} (10) ${e50.toFixed(4)} (50) ${e100.toFixed(4)} (100)`,
+      );
       assert.ok(e10 > e50 && e50 > e100, `${cls}: ${e10} ${e50} ${e100}`);
       assert.ok(e50 < 0.06, `${cls} 50 steps: ${e50}`);
     }
@@ -146,7 +170,9 @@ describe('deterministic samplers follow the exact probability-flow ODE (pointwis
     // With the default linspace spacing its last model call is at t = 50 (sigma ~ 0.17) followed by a
     // first-order jump to sigma = 0, which dominates the error on this sharp (std 0.05-0.15) mixture;
     // Karras sigmas end at t = 0 instead.
-    t.diagnostic(`DPM-Solver++: RMS ${e10.toFixed(4)} (10) ${e20.toFixed(4)} (20) ${e50.toFixed(4)} (50); Karras sigmas, 20 steps: ${karras.toFixed(4)}`);
+    t.diagnostic(
+      `DPM-Solver++: RMS ${e10.toFixed(4)} (10) ${e20.toFixed(4)} (20) ${e50.toFixed(4)} (50); Karras sigmas, 20 steps: ${karras.toFixed(4)}`,
+    );
     assert.ok(e10 > e20 && e20 > e50);
     assert.ok(e20 < 0.1, `20 steps: ${e20}`);
     assert.ok(karras < e20, `Karras sigmas ${karras} vs ${e20}`);

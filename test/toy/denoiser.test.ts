@@ -10,7 +10,13 @@ import { GaussianMixture, exampleMixture1d, exampleMixture2d } from '../../src/t
  * draw x0_i ~ p_data, weight w_i = N(x; a x0_i, b^2 I) (a = 1, b = sigma for VE; a = sqrt(abar),
  * b = sqrt(1 - abar) for VP), return sum w_i x0_i / sum w_i and a standard error from the effective sample size.
  */
-function posteriorMeanMonteCarlo(m: GaussianMixture, x: number[], a: number, b: number, prior: Float32Array): { mean: number[]; se: number[] } {
+function posteriorMeanMonteCarlo(
+  m: GaussianMixture,
+  x: number[],
+  a: number,
+  b: number,
+  prior: Float32Array,
+): { mean: number[]; se: number[] } {
   const d = m.dim;
   const n = prior.length / d;
   const logw = new Float64Array(n);
@@ -49,29 +55,63 @@ describe('exact mixture denoiser', () => {
     // Points in the data's support for the small sigma (elsewhere the posterior lives in the prior's far
     // tails and importance sampling from the prior has too few effective samples); anywhere for larger sigma.
     for (const [sigma, points] of [
-      [0.05, [[0.45, 0.5], [-0.55, -0.4], [-0.3, 0.55], [0.6, -0.45]]],
-      [0.3, [[0, 0], [0.4, 0.3], [-0.9, 0.1], [0.2, -0.6]]],
-      [1, [[0, 0], [1.4, 0.3], [-0.9, 0.1], [0.2, -1.6]]],
+      [
+        0.05,
+        [
+          [0.45, 0.5],
+          [-0.55, -0.4],
+          [-0.3, 0.55],
+          [0.6, -0.45],
+        ],
+      ],
+      [
+        0.3,
+        [
+          [0, 0],
+          [0.4, 0.3],
+          [-0.9, 0.1],
+          [0.2, -0.6],
+        ],
+      ],
+      [
+        1,
+        [
+          [0, 0],
+          [1.4, 0.3],
+          [-0.9, 0.1],
+          [0.2, -1.6],
+        ],
+      ],
     ] as const) {
       const got = mixtureDenoiseVE(m2, Float32Array.from(points.flat()), sigma);
       points.forEach((x, p) => {
         const mc = posteriorMeanMonteCarlo(m2, [...x], 1, sigma, prior2);
         for (let j = 0; j < 2; j++) {
           const tol = 5 * mc.se[j] + 1e-6;
-          assert.ok(Math.abs(got[p * 2 + j] - mc.mean[j]) < tol, `sigma ${sigma} x ${x}: ${got[p * 2 + j]} vs MC ${mc.mean[j]} +- ${mc.se[j]}`);
+          assert.ok(
+            Math.abs(got[p * 2 + j] - mc.mean[j]) < tol,
+            `sigma ${sigma} x ${x}: ${got[p * 2 + j]} vs MC ${mc.mean[j]} +- ${mc.se[j]}`,
+          );
         }
       });
     }
   });
 
   test('mixtureDenoiseVP matches a Monte Carlo posterior mean under x_t = sqrt(abar) x0 + sqrt(1 - abar) eps', () => {
-    const points = [[0.1, -0.2], [0.5, 0.45], [-0.3, 0.4]];
+    const points = [
+      [0.1, -0.2],
+      [0.5, 0.45],
+      [-0.3, 0.4],
+    ];
     for (const alphaBar of [0.9, 0.3, 0.02]) {
       const got = mixtureDenoiseVP(m2, Float32Array.from(points.flat()), alphaBar);
       points.forEach((x, p) => {
         const mc = posteriorMeanMonteCarlo(m2, x, Math.sqrt(alphaBar), Math.sqrt(1 - alphaBar), prior2);
         for (let j = 0; j < 2; j++) {
-          assert.ok(Math.abs(got[p * 2 + j] - mc.mean[j]) < 5 * mc.se[j] + 1e-6, `abar ${alphaBar}: ${got[p * 2 + j]} vs MC ${mc.mean[j]}`);
+          assert.ok(
+            Math.abs(got[p * 2 + j] - mc.mean[j]) < 5 * mc.se[j] + 1e-6,
+            `abar ${alphaBar}: ${got[p * 2 + j]} vs MC ${mc.mean[j]}`,
+          );
         }
       });
     }
@@ -97,7 +137,12 @@ describe('exact mixture denoiser', () => {
 
   test('Tweedie: (D(x, sigma) - x) / sigma^2 equals the finite-difference gradient of log p_sigma', () => {
     const m1 = exampleMixture1d();
-    for (const [m, x] of [[m2, [0.1, 0.35]], [m2, [-0.7, -0.2]], [m1, [0.35]], [m1, [-1.2]]] as const) {
+    for (const [m, x] of [
+      [m2, [0.1, 0.35]],
+      [m2, [-0.7, -0.2]],
+      [m1, [0.35]],
+      [m1, [-1.2]],
+    ] as const) {
       for (const sigma of [0.1, 0.5, 2]) {
         const score = mixtureScoreVE(m, Float64Array.from(x), sigma);
         for (let j = 0; j < x.length; j++) {
@@ -107,7 +152,10 @@ describe('exact mixture denoiser', () => {
           plus[j] += h;
           minus[j] -= h;
           const fd = (m.logDensity(plus, sigma)[0] - m.logDensity(minus, sigma)[0]) / (2 * h);
-          assert.ok(Math.abs(score[j] - fd) < 1e-5 * Math.max(1, Math.abs(fd)), `sigma ${sigma} x ${x} axis ${j}: ${score[j]} vs ${fd}`);
+          assert.ok(
+            Math.abs(score[j] - fd) < 1e-5 * Math.max(1, Math.abs(fd)),
+            `sigma ${sigma} x ${x} axis ${j}: ${score[j]} vs ${fd}`,
+          );
         }
       }
     }

@@ -24,7 +24,11 @@ describe('wasserstein2Empirical1d', () => {
 
   test('between two 1-D Gaussians approaches sqrt((m1 - m2)^2 + (s1 - s2)^2) (closed form; 20k samples each, tolerance 0.03)', () => {
     // sampling error of the empirical W2 here is about 0.01 (a few 1/sqrt(n) units); 0.03 is 3x that
-    for (const [m1, s1, m2, s2] of [[0, 1, 1, 2], [0.5, 0.3, -0.5, 0.3], [2, 1, 2, 0.25]]) {
+    for (const [m1, s1, m2, s2] of [
+      [0, 1, 1, 2],
+      [0.5, 0.3, -0.5, 0.3],
+      [2, 1, 2, 0.25],
+    ]) {
       const a = gaussian(20000, [m1], s1, 1);
       const b = gaussian(20000, [m2], s2, 2);
       const exact = Math.hypot(m1 - m2, s1 - s2);
@@ -43,7 +47,11 @@ describe('slicedWasserstein2', () => {
   test('between isotropic 2-D Gaussians approaches sqrt(|m1 - m2|^2 / d + (s1 - s2)^2) (closed form; 4000 samples, 128 directions, tolerance 0.05)', () => {
     // theta.X ~ N(theta.m1, s1^2) and E_theta (theta.dm)^2 = |dm|^2 / d for theta uniform on the sphere.
     // Over 10 seeds of this set-up the error stayed within 0.03 (sampling error ~ 1/sqrt(n) units).
-    for (const [m1, s1, m2, s2] of [[[0, 0], 1, [1, 1], 1], [[0, 0], 0.5, [0, 0], 1.5], [[1, -1], 1, [-1, 0], 0.5]] as const) {
+    for (const [m1, s1, m2, s2] of [
+      [[0, 0], 1, [1, 1], 1],
+      [[0, 0], 0.5, [0, 0], 1.5],
+      [[1, -1], 1, [-1, 0], 0.5],
+    ] as const) {
       const a = gaussian(4000, [...m1], s1, 3);
       const b = gaussian(4000, [...m2], s2, 4);
       const exact = Math.sqrt(((m1[0] - m2[0]) ** 2 + (m1[1] - m2[1]) ** 2) / 2 + (s1 - s2) ** 2);
@@ -65,7 +73,10 @@ describe('slicedWasserstein2', () => {
 
   test('rejects a length that is not a multiple of dim and a bad projection count', () => {
     assert.throws(() => slicedWasserstein2(new Float32Array(3), new Float32Array(4), 2), isErr('x.length'));
-    assert.throws(() => slicedWasserstein2(new Float32Array(4), new Float32Array(4), 2, { projections: 0 }), isErr('projections'));
+    assert.throws(
+      () => slicedWasserstein2(new Float32Array(4), new Float32Array(4), 2, { projections: 0 }),
+      isErr('projections'),
+    );
     assert.throws(() => slicedWasserstein2(new Float32Array(4), new Float32Array(4), 0), isErr('dim'));
   });
 });
@@ -73,12 +84,19 @@ describe('slicedWasserstein2', () => {
 describe('mmdSquaredRbf', () => {
   // For k(x, y) = exp(-|x - y|^2 / (2 l^2)) and X ~ N(m1, s1^2 I_d), Y ~ N(m2, s2^2 I_d) independent:
   // E k(X, Y) = (l^2 / (l^2 + s1^2 + s2^2))^(d/2) exp(-|m1 - m2|^2 / (2 (l^2 + s1^2 + s2^2)))  (Gaussian integral).
-  const ek = (l: number, s1: number, s2: number, dm2: number, d: number) => (l * l / (l * l + s1 * s1 + s2 * s2)) ** (d / 2) * Math.exp(-dm2 / (2 * (l * l + s1 * s1 + s2 * s2)));
-  const exactMmd2 = (l: number, s1: number, s2: number, dm2: number, d: number) => ek(l, s1, s1, 0, d) + ek(l, s2, s2, 0, d) - 2 * ek(l, s1, s2, dm2, d);
+  const ek = (l: number, s1: number, s2: number, dm2: number, d: number) =>
+    ((l * l) / (l * l + s1 * s1 + s2 * s2)) ** (d / 2) * Math.exp(-dm2 / (2 * (l * l + s1 * s1 + s2 * s2)));
+  const exactMmd2 = (l: number, s1: number, s2: number, dm2: number, d: number) =>
+    ek(l, s1, s1, 0, d) + ek(l, s2, s2, 0, d) - 2 * ek(l, s1, s2, dm2, d);
 
   test('matches the closed-form MMD^2 between Gaussians (1-D and 2-D; 1500 samples each, tolerance 0.01)', () => {
     // the unbiased estimator's standard deviation here is below 0.003
-    for (const [d, m2, s1, s2, l] of [[1, [1], 1, 1, 1], [1, [0], 1, 2, 0.7], [2, [0.5, 0.5], 0.5, 0.5, 0.5], [2, [0, 0], 0.3, 0.6, 0.4]] as const) {
+    for (const [d, m2, s1, s2, l] of [
+      [1, [1], 1, 1, 1],
+      [1, [0], 1, 2, 0.7],
+      [2, [0.5, 0.5], 0.5, 0.5, 0.5],
+      [2, [0, 0], 0.3, 0.6, 0.4],
+    ] as const) {
       const a = gaussian(1500, new Array(d).fill(0), s1, 10);
       const b = gaussian(1500, [...m2], s2, 11);
       let dm2 = 0;

@@ -6,7 +6,14 @@ import { GaussianMixture, exampleMixture1d, exampleMixture2d } from '../../src/t
 
 describe('GaussianMixture', () => {
   test('normalises weights and expands isotropic variances to every axis', () => {
-    const m = new GaussianMixture({ weights: [1, 3], means: [[0, 1], [2, 3]], variances: [0.5, [0.1, 0.2]] });
+    const m = new GaussianMixture({
+      weights: [1, 3],
+      means: [
+        [0, 1],
+        [2, 3],
+      ],
+      variances: [0.5, [0.1, 0.2]],
+    });
     assert.equal(m.dim, 2);
     assert.equal(m.numComponents, 2);
     assert.deepEqual(Array.from(m.weights), [0.25, 0.75]);
@@ -29,7 +36,11 @@ describe('GaussianMixture', () => {
       [{ weights: [1], means: [[0, 0]], variances: [[1, -2]] }, 'variances[0][1]'],
     ];
     for (const [spec, field] of cases) {
-      assert.throws(() => new GaussianMixture(spec as never), (e: unknown) => e instanceof InvalidArgumentError && e.field === field, field);
+      assert.throws(
+        () => new GaussianMixture(spec as never),
+        (e: unknown) => e instanceof InvalidArgumentError && e.field === field,
+        field,
+      );
     }
   });
 
@@ -41,8 +52,18 @@ describe('GaussianMixture', () => {
     assert.deepEqual(m.sample(5, new Rng(3)), m.sample(5, new Rng(3)));
     // Analytic moments, derived here from the spec (not from the class's helpers).
     const w = [0.35, 0.3, 0.2, 0.15];
-    const mu = [[-0.5, -0.45], [0.5, 0.5], [-0.45, 0.55], [0.55, -0.5]];
-    const v = [[0.01, 0.01], [0.0064, 0.0064], [0.0225, 0.0025], [0.01, 0.01]];
+    const mu = [
+      [-0.5, -0.45],
+      [0.5, 0.5],
+      [-0.45, 0.55],
+      [0.55, -0.5],
+    ];
+    const v = [
+      [0.01, 0.01],
+      [0.0064, 0.0064],
+      [0.0225, 0.0025],
+      [0.01, 0.01],
+    ];
     for (let j = 0; j < 2; j++) {
       const mean = w.reduce((s, wk, k) => s + wk * mu[k][j], 0);
       const variance = w.reduce((s, wk, k) => s + wk * (v[k][j] + mu[k][j] ** 2), 0) - mean ** 2;
@@ -54,7 +75,10 @@ describe('GaussianMixture', () => {
       sv /= n - 1;
       // 4 standard errors: SE(mean) = sqrt(var / n); SE(var) <= var * sqrt(2 / n) * 1.5 (bimodal kurtosis < 3.5)
       assert.ok(Math.abs(sm - mean) < 4 * Math.sqrt(variance / n), `axis ${j} mean ${sm} vs ${mean}`);
-      assert.ok(Math.abs(sv - variance) < 4 * 1.5 * variance * Math.sqrt(2 / n), `axis ${j} variance ${sv} vs ${variance}`);
+      assert.ok(
+        Math.abs(sv - variance) < 4 * 1.5 * variance * Math.sqrt(2 / n),
+        `axis ${j} variance ${sv} vs ${variance}`,
+      );
       assert.ok(Math.abs(m.mean()[j] - mean) < 1e-12);
       assert.ok(Math.abs(m.axisVariance()[j] - variance) < 1e-12);
     }
@@ -74,7 +98,7 @@ describe('GaussianMixture', () => {
   test('logDensity of one Gaussian is the closed-form normal log-density, at sigma = 0 and convolved with noise', () => {
     const m = new GaussianMixture({ weights: [1], means: [[0.3, -1]], variances: [[0.25, 4]] });
     const x = new Float64Array([0.3, -1, 1.3, 1]);
-    const logN = (v: number, mu: number, s2: number) => -0.5 * Math.log(2 * Math.PI * s2) - ((v - mu) ** 2) / (2 * s2);
+    const logN = (v: number, mu: number, s2: number) => -0.5 * Math.log(2 * Math.PI * s2) - (v - mu) ** 2 / (2 * s2);
     const expected0 = [logN(0.3, 0.3, 0.25) + logN(-1, -1, 4), logN(1.3, 0.3, 0.25) + logN(1, -1, 4)];
     const expected1 = [logN(0.3, 0.3, 1.25) + logN(-1, -1, 5), logN(1.3, 0.3, 1.25) + logN(1, -1, 5)];
     const got0 = m.logDensity(x);
@@ -97,18 +121,28 @@ describe('GaussianMixture', () => {
     const h = 0.01;
     const side = 400;
     const grid = new Float64Array(side * side * 2);
-    for (let a = 0; a < side; a++) for (let b = 0; b < side; b++) {
-      grid[(a * side + b) * 2] = -2 + (a + 0.5) * h;
-      grid[(a * side + b) * 2 + 1] = -2 + (b + 0.5) * h;
-    }
+    for (let a = 0; a < side; a++)
+      for (let b = 0; b < side; b++) {
+        grid[(a * side + b) * 2] = -2 + (a + 0.5) * h;
+        grid[(a * side + b) * 2 + 1] = -2 + (b + 0.5) * h;
+      }
     const total2 = m2.logDensity(grid).reduce((s, l) => s + Math.exp(l) * h * h, 0);
     assert.ok(Math.abs(total2 - 1) < 1e-4, `2-D: ${total2}`);
   });
 
   test('logDensity rejects a point array whose length is not a multiple of d, and a negative sigma', () => {
     const m = exampleMixture2d();
-    assert.throws(() => m.logDensity(new Float32Array(3)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'points.length');
-    assert.throws(() => m.logDensity(new Float32Array(2), -1), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'sigma');
-    assert.throws(() => m.sample(-1, new Rng(0)), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'n');
+    assert.throws(
+      () => m.logDensity(new Float32Array(3)),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'points.length',
+    );
+    assert.throws(
+      () => m.logDensity(new Float32Array(2), -1),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'sigma',
+    );
+    assert.throws(
+      () => m.sample(-1, new Rng(0)),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'n',
+    );
   });
 });

@@ -62,12 +62,18 @@ describe('createToyModel', () => {
         const { sample, xVE, sigma } = noisyAt(s, i);
         const out = model(s.scaleModelInput(sample, i), s.timesteps[i], i);
         const denoised = s.step(out, i, sample, { noise: new Rng(3) }).denoised;
-        const expected = target === 'consistency' ? consistencyMap(m, xVE, sigma, { sigmaMin: 0.002 }) : mixtureDenoiseVE(m, xVE, sigma);
+        const expected =
+          target === 'consistency'
+            ? consistencyMap(m, xVE, sigma, { sigmaMin: 0.002 })
+            : mixtureDenoiseVE(m, xVE, sigma);
         let maxErr = 0;
         for (let k = 0; k < expected.length; k++) maxErr = Math.max(maxErr, Math.abs(denoised[k] - expected[k]));
         // float32 round trip through the parameterisation; at sigma ~ 150 the noisy input is ~150 and eps
         // carries 1e-7 relative error, amplified by sqrt(1 - abar) / sqrt(abar) when x0 is rebuilt
-        assert.ok(maxErr < 1e-5 * Math.max(1, sigma), `step ${i} (sigma ${sigma.toFixed(3)}): max |denoised - target| = ${maxErr}`);
+        assert.ok(
+          maxErr < 1e-5 * Math.max(1, sigma),
+          `step ${i} (sigma ${sigma.toFixed(3)}): max |denoised - target| = ${maxErr}`,
+        );
       }
     });
   }
@@ -77,12 +83,19 @@ describe('createToyModel', () => {
     cm.setTimesteps(1);
     const { sample } = noisyAt(cm, 0);
     const fDefault = createToyModel(cm, m)(cm.scaleModelInput(sample, 0), cm.timesteps[0], 0);
-    const fConsistency = createToyModel(cm, m, { target: 'consistency' })(cm.scaleModelInput(sample, 0), cm.timesteps[0], 0);
+    const fConsistency = createToyModel(cm, m, { target: 'consistency' })(
+      cm.scaleModelInput(sample, 0),
+      cm.timesteps[0],
+      0,
+    );
     assert.deepEqual(fDefault, fConsistency);
     const ddim = createScheduler({ _class_name: 'DDIMScheduler' });
     ddim.setTimesteps(10);
     const x = noisyAt(ddim, 2).sample;
-    assert.deepEqual(createToyModel(ddim, m)(x, ddim.timesteps[2], 2), createToyModel(ddim, m, { target: 'posterior-mean' })(x, ddim.timesteps[2], 2));
+    assert.deepEqual(
+      createToyModel(ddim, m)(x, ddim.timesteps[2], 2),
+      createToyModel(ddim, m, { target: 'posterior-mean' })(x, ddim.timesteps[2], 2),
+    );
   });
 
   test('a fractional timestep on a VP scheduler interpolates sigma_t linearly between its neighbours', () => {
@@ -99,7 +112,10 @@ describe('createToyModel', () => {
   test('rejects an unknown scheduler class, a bad target, a ragged sample and an out-of-range timestep or step index', () => {
     const ddim = createScheduler({ _class_name: 'DDIMScheduler' });
     ddim.setTimesteps(10);
-    assert.throws(() => createToyModel({ ...ddim, className: 'PNDMScheduler' } as Scheduler, m), isErr('scheduler.className'));
+    assert.throws(
+      () => createToyModel({ ...ddim, className: 'PNDMScheduler' } as Scheduler, m),
+      isErr('scheduler.className'),
+    );
     assert.throws(() => createToyModel(ddim, m, { target: 'score' as ToyModelTarget }), isErr('target'));
     const model = createToyModel(ddim, m);
     assert.throws(() => model(new Float32Array(3), 500, 0), isErr('scaledSample.length'));

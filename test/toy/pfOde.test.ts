@@ -39,7 +39,7 @@ describe('pfOdeTrajectory', () => {
       const j = i % 2;
       const mu = [0.3, -0.2][j];
       const s2 = [0.04, 0.25][j];
-      return mu + (v - mu) * Math.sqrt(s2 + sigma * sigma) / Math.sqrt(s2 + sigmaMax * sigmaMax);
+      return mu + ((v - mu) * Math.sqrt(s2 + sigma * sigma)) / Math.sqrt(s2 + sigmaMax * sigmaMax);
     });
 
   test('follows the closed-form path of a single Gaussian, at every grid point', () => {
@@ -52,7 +52,7 @@ describe('pfOdeTrajectory', () => {
     }
   });
 
-  test("is second order: doubling the Heun steps cuts the end-point error about four times", () => {
+  test('is second order: doubling the Heun steps cuts the end-point error about four times', () => {
     const err = (steps: number) => {
       const end = pfOdeTrajectory(g, xT, { sigmaMax: 80, sigmaMin: 0.002, steps }).points[steps];
       const exact = exactEnd(0.002, 80);
@@ -81,7 +81,10 @@ describe('pfOdeTrajectory', () => {
   });
 
   test('rejects a start array whose length is not a multiple of d', () => {
-    assert.throws(() => pfOdeTrajectory(exampleMixture2d(), new Float32Array(3), { sigmaMax: 1, sigmaMin: 0.1, steps: 2 }), isErr('xT.length'));
+    assert.throws(
+      () => pfOdeTrajectory(exampleMixture2d(), new Float32Array(3), { sigmaMax: 1, sigmaMin: 0.1, steps: 2 }),
+      isErr('xT.length'),
+    );
   });
 });
 
@@ -105,7 +108,8 @@ describe('consistencyMap', () => {
 
   test('is not trivial: different trajectories end at different points spread over the modes', () => {
     let minPairGap = Infinity;
-    for (let p = 1; p < 20; p++) minPairGap = Math.min(minPairGap, Math.hypot(endpoint[p * 2] - endpoint[0], endpoint[p * 2 + 1] - endpoint[1]));
+    for (let p = 1; p < 20; p++)
+      minPairGap = Math.min(minPairGap, Math.hypot(endpoint[p * 2] - endpoint[0], endpoint[p * 2 + 1] - endpoint[1]));
     assert.ok(minPairGap > 1e-3);
     const quadrants = new Set<string>();
     for (let p = 0; p < n; p++) quadrants.add(`${Math.sign(endpoint[p * 2])},${Math.sign(endpoint[p * 2 + 1])}`);

@@ -46,8 +46,14 @@ describe('simulatedDenoising (a simulation for intuition, not a diffusion model)
   });
 
   test('is reproducible for a seed and different across seeds', () => {
-    assert.deepEqual(simulatedDenoising({ steps: 3, seed: 4 }).frames[0], simulatedDenoising({ steps: 3, seed: 4 }).frames[0]);
-    assert.notDeepEqual(simulatedDenoising({ steps: 3, seed: 4 }).frames[0], simulatedDenoising({ steps: 3, seed: 5 }).frames[0]);
+    assert.deepEqual(
+      simulatedDenoising({ steps: 3, seed: 4 }).frames[0],
+      simulatedDenoising({ steps: 3, seed: 4 }).frames[0],
+    );
+    assert.notDeepEqual(
+      simulatedDenoising({ steps: 3, seed: 4 }).frames[0],
+      simulatedDenoising({ steps: 3, seed: 5 }).frames[0],
+    );
   });
 
   test('accepts a custom target and rejects bad steps, sizes and targets', () => {
@@ -56,6 +62,9 @@ describe('simulatedDenoising (a simulation for intuition, not a diffusion model)
     assert.throws(() => simulatedDenoising({ steps: 0 }), isErr('steps'));
     assert.throws(() => simulatedDenoising({ height: 0 }), isErr('height'));
     assert.throws(() => simulatedDenoising({ height: 2, width: 2, target: new Float32Array(5) }), isErr('target'));
-    assert.throws(() => simulatedDenoising({ height: 1, width: 1, target: new Float32Array([0, 2, 0]) }), isErr('target[1]'));
+    assert.throws(
+      () => simulatedDenoising({ height: 1, width: 1, target: new Float32Array([0, 2, 0]) }),
+      isErr('target[1]'),
+    );
   });
 });
