@@ -37,7 +37,7 @@ const TITLES = ['Chart one', 'Chart two', 'Chart three', 'Chart four', 'Chart fi
 function testNotebook(): unknown {
   const code = (source: string) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
   const chart = (title: string, k: number) =>
-    `fs.showFigure(fs.lineChart({ title: '${title}', provenance: 'simulated', xTitle: 'steps', yTitle: 'y', ` +
+    `fs.showFigure(fs.lineChart({ title: '${title}', provenance: 'simulation', xTitle: 'steps', yTitle: 'y', ` +
     `series: [{ name: 's', x: [1, 2, 4, 8], y: [${k}, ${k + 2}, ${k + 1}, ${k + 3}] }] }));`;
   return {
     cells: [
