@@ -10,7 +10,7 @@ import { Rng } from '../core/rng.js';
 import { DenoiserWork } from '../toy/denoiser.js';
 import type { GaussianMixture } from '../toy/mixture.js';
 import { pfOdeSigmaGrid } from '../toy/pfOde.js';
-import { slicedWasserstein2 } from '../toy/wasserstein.js';
+import { slicedWasserstein2To } from '../toy/wasserstein.js';
 import type { Interval } from '../evaluation/bootstrap.js';
 
 /**
@@ -548,7 +548,7 @@ export function compareConsistencyStudent(
   ddimSteps.forEach((s, i) => requireInteger(`ddimSteps[${i}]`, s, 1, 10_000));
   const truth = options.truth ?? mixture.sample(5000, new Rng(1));
   const d = mixture.dim;
-  const distance = (p: Float32Array) => slicedWasserstein2(p, truth, d, { projections, seed: 0 });
+  const distance = slicedWasserstein2To(truth, d, { projections, seed: 0 });
   const noises = seeds.map((s) => new Rng(s).normal(points * d));
   const row = (method: string, steps: number, sample: (z: Float32Array, i: number) => Float32Array) => ({
     method,
