@@ -50,7 +50,8 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
       'the consistency function: the end of the probability-flow ODE path through any (x_t, t), matched between adjacent noise levels joined by one teacher ODE step',
     steps: '1-8 (2-4 typical)',
     cost: 'one distillation run with an EMA target network; LCM distils guidance in (guidance as an input)',
-    inCourse: 'notebook 02 (toy, exact consistency function); the shipped scenes-lcm (notebooks 02-07)',
+    inCourse:
+      'notebook 02 (toy: the exact consistency function, and consistency distillation trained on it); the shipped scenes-lcm (notebooks 02-07)',
     citations: ['Song, Dhariwal, Chen, Sutskever, ICML 2023, arXiv 2303.01469', 'Luo et al. 2023, arXiv 2310.04378'],
   },
   {

@@ -2,3 +2,4 @@
 export * from './rbfRegression.js';
 export * from './progressive.js';
 export * from './curve.js';
+export * from './consistency.js';

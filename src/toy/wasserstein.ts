@@ -68,16 +68,33 @@ export function slicedWasserstein2(
   const m = pointsOf('y', y, dim);
   if (dim === 1) return wasserstein2Empirical1d(x, y);
   const L = requireInteger('projections', options.projections ?? 128, 1, 100000);
-  const rng = new Rng(requireInteger('seed', options.seed ?? 0, 0));
-  const theta = new Float64Array(dim);
+  const theta = slicedDirections(dim, L, requireInteger('seed', options.seed ?? 0, 0));
   const px = new Float64Array(n);
   const py = new Float64Array(m);
   let total = 0;
-  // d = 2: stratified angles phi_l = pi (l + u) / L with one seeded offset u (W2 is symmetric under
-  // theta -> -theta, so a half circle suffices); the equal spacing integrates cos^2 exactly, which
-  // removes most of the Monte Carlo error of random directions. d > 2: normalised Gaussian vectors.
+  for (let l = 0; l < L; l++) {
+    const dir = theta.subarray(l * dim, (l + 1) * dim);
+    project(x, n, dim, dir, px);
+    project(y, m, dim, dir, py);
+    px.sort();
+    py.sort();
+    total += sortedW2Squared(px, py);
+  }
+  return Math.sqrt(total / L);
+}
+
+/**
+ * The `projections` unit directions of `slicedWasserstein2` (L x dim, direction-major) for a seed.
+ * d = 2: stratified angles phi_l = pi (l + u) / L with one seeded offset u (W2 is symmetric under
+ * theta -> -theta, so a half circle suffices); the equal spacing integrates cos^2 exactly, which
+ * removes most of the Monte Carlo error of random directions. d > 2: normalised Gaussian vectors.
+ */
+function slicedDirections(dim: number, L: number, seed: number): Float64Array {
+  const rng = new Rng(seed);
+  const out = new Float64Array(L * dim);
   const offset = rng.uniform1();
   for (let l = 0; l < L; l++) {
+    const theta = out.subarray(l * dim, (l + 1) * dim);
     if (dim === 2) {
       const phi = (Math.PI * (l + offset)) / L;
       theta[0] = Math.cos(phi);
@@ -94,13 +111,49 @@ export function slicedWasserstein2(
       norm = Math.sqrt(norm);
       for (let j = 0; j < dim; j++) theta[j] /= norm;
     }
-    project(x, n, dim, theta, px);
-    project(y, m, dim, theta, py);
-    px.sort();
-    py.sort();
-    total += sortedW2Squared(px, py);
   }
-  return Math.sqrt(total / L);
+  return out;
+}
+
+/**
+ * `slicedWasserstein2(x, reference, dim, options)` as a function of x, with the reference's sorted
+ * projections computed once: the same value, bit for bit, several times faster when one reference
+ * sample is compared with many samples.
+ */
+export function slicedWasserstein2To(
+  reference: ArrayLike<number>,
+  dim: number,
+  options: SlicedWassersteinOptions = {},
+): (x: ArrayLike<number>) => number {
+  requireInteger('dim', dim, 1);
+  const m = pointsOf('reference', reference, dim);
+  if (dim === 1) {
+    checkSample('reference', reference);
+    const sorted = Float64Array.from(reference).sort();
+    return (x) => {
+      checkSample('x', x);
+      return Math.sqrt(sortedW2Squared(Float64Array.from(x).sort(), sorted));
+    };
+  }
+  const L = requireInteger('projections', options.projections ?? 128, 1, 100000);
+  const theta = slicedDirections(dim, L, requireInteger('seed', options.seed ?? 0, 0));
+  const sortedRef: Float64Array[] = [];
+  for (let l = 0; l < L; l++) {
+    const py = new Float64Array(m);
+    project(reference, m, dim, theta.subarray(l * dim, (l + 1) * dim), py);
+    sortedRef.push(py.sort());
+  }
+  return (x) => {
+    const n = pointsOf('x', x, dim);
+    const px = new Float64Array(n);
+    let total = 0;
+    for (let l = 0; l < L; l++) {
+      project(x, n, dim, theta.subarray(l * dim, (l + 1) * dim), px);
+      px.sort();
+      total += sortedW2Squared(px, sortedRef[l]);
+    }
+    return Math.sqrt(total / L);
+  };
 }
 
 function project(points: ArrayLike<number>, n: number, dim: number, theta: Float64Array, out: Float64Array): void {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { NotebookCellError, runNotebook } from '../../src/runner/index.js';
 import { checkNotebookSources } from './sourcesCheck.js';
 import { checkCommon, figure, fixtureEnv, notebookPath, repoRoot, textOf } from './support.js';
+import { checkConsistencyDistillation } from './shippedChecks/nb01nb02.js';
 
 const NB01 = '01-how-diffusion-works';
 const NB02 = '02-consistency-models';
@@ -66,6 +67,7 @@ describe('course notebooks 01 and 02', { timeout: 240_000 }, () => {
     const ddim = toy.series('DDIM (exact posterior mean)');
     assert.deepEqual(lcm.x, [1, 2, 4, 8]);
     assert.ok(lcm.y[0] < ddim.y[0] / 5, `LCM ${lcm.y[0]} vs DDIM ${ddim.y[0]} at 1 step`);
+    checkConsistencyDistillation(nb);
   });
 
   test('a model setting that names no model fails the model cell with the path in the message', async () => {

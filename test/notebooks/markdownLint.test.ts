@@ -18,6 +18,12 @@ export function accidentalListLines(markdown: string): string[] {
     const prev = lines[i - 1];
     // A number opening a line right after text (not after another numbered item) was meant as text.
     if (!/^\s*\d+[.)](\s|$)/.test(line) || prev.trim() === '' || /^\s*\d+[.)]\s/.test(prev)) return;
+    // After an indented continuation line of a numbered item (same block, no blank line between), it is the next item.
+    if (/^\s+\S/.test(prev)) {
+      let j = i - 1;
+      while (j > 0 && /^\s+\S/.test(lines[j])) j--;
+      if (/^\s*\d+[.)]\s/.test(lines[j])) return;
+    }
     found.push(`line ${i + 1}: ${line.trim().slice(0, 60)}`);
   });
   return found;
@@ -38,4 +44,6 @@ test('the check finds a wrapped year and leaves real lists alone', () => {
   assert.deepEqual(accidentalListLines('- SSIM (Wang et al.\n  2004) compares'), ['line 2: 2004) compares']);
   assert.deepEqual(accidentalListLines('text\n\n1. one\n2. two'), []);
   assert.deepEqual(accidentalListLines('as in Wang\n2004. and'), ['line 2: 2004. and']);
+  assert.deepEqual(accidentalListLines('1. one\n   wrapped\n2. two\n   more\n   lines\n3. three'), []);
+  assert.deepEqual(accidentalListLines('- a bullet\n  wrapped\n2004) compares'), ['line 3: 2004) compares']);
 });

@@ -7,6 +7,7 @@ import { runNotebook } from '../../src/runner/index.js';
 import { checkCommon, figure, figuresOf, fixtureEnv, notebookPath, textOf } from './support.js';
 import { thisMachine } from '../../src/plots/provenance.js';
 import { checkFrontDrawn, checkShipped05, checkVerdicts, type Result05 } from './shippedChecks/nb05.js';
+import { checkPublishedFronts } from './shippedChecks/nb05published.js';
 import { structuredResult } from './support.js';
 
 const NB05 = '05-pareto-analysis';
@@ -39,7 +40,8 @@ describe('course notebook 05 (quality-speed Pareto analysis)', { timeout: 240_00
     assert.deepEqual(front.map((p) => p.label), r.front);
     const hover = (pareto.fig.data[0] as { customdata?: string[] }).customdata ?? [];
     assert.ok(hover.length === 8 && hover.every((h) => /\d+ steps?, guidance .*time .* ms\/image.*PSNR/.test(h)), 'hover: method, steps, time, quality');
-    assert.equal(figuresOf(nb).filter((f) => f.layout.meta?.provenance === 'published').length, 7);
+    assert.equal(figuresOf(nb).filter((f) => f.layout.meta?.provenance === 'published').length, 9);
+    checkPublishedFronts(nb);
     assert.match(text, /knee: /);
     assert.match(text, /LCM 4 \(PSNR [\d.]+ \[[\d.]+, [\d.]+\]\) vs DDIM 4 \(PSNR .*\): (within noise|LCM 4 is better|DDIM 4 is better)/);
     // The dominated share is computed from the front, not asserted.

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Notebook } from '../../../src/runner/index.js';
 import { figure, figuresOf, structuredResult, textOf, type ResultSummary } from '../support.js';
+import { checkPublishedFronts } from './nb05published.js';
 
 /** One configuration as the Pareto chart draws it. */
 export interface ChartPoint {
@@ -98,6 +99,7 @@ export function checkVerdicts(r: Result05): void {
 export function checkShipped05(nb: Notebook): void {
   const r = structuredResult<Result05>(nb, '05');
   assert.equal(r.fixture, false, 'this check is for the shipped models, not the fixture');
+  checkPublishedFronts(nb);
   assert.doesNotMatch(textOf(nb), /TEST FIXTURE/, 'this check is for the shipped models, not the fixture');
   assert.equal(r.metric, 'frechet');
   assert.match(fig(nb).layout.title?.text ?? '', /Frechet distance/);
