@@ -7,3 +7,4 @@ export * from './distillation.js';
 export * from './exercises.js';
 export * from './published.js';
 export * from './transfer.js';
+export * from './techniques.js';

@@ -25,6 +25,10 @@ describe('course notebooks 01 and 02', { timeout: 240_000 }, () => {
     const text = textOf(nb);
     assert.match(text, /MODEL_DIR = .*tiny-sd/);
     assert.match(text, /TEST FIXTURE/);
+    // The course overview: the key-techniques table, from the papers, from DDPM to Lightning.
+    assert.match(text, /\[published: the papers in the last column/);
+    for (const name of ['DDPM', 'DPM-Solver\\+\\+', 'Consistency models', 'LCM-LoRA', 'Turbo \\(ADD\\)', 'Lightning'])
+      assert.match(text, new RegExp(`^${name}\\s+(sampler|distillation)`, 'm'), name);
     // Measured on the toy: both samplers improve with steps, and 1 step collapses onto the mean (far from the data).
     const { fig, series } = figure(nb, 'Distance to the true distribution');
     assert.equal(fig.layout.meta?.provenance, 'measured');
@@ -67,7 +71,7 @@ describe('course notebooks 01 and 02', { timeout: 240_000 }, () => {
   test('a model setting that names no model fails the model cell with the path in the message', async () => {
     await assert.rejects(
       runNotebook(notebookPath(NB01), { cellTimeoutS: 60, kernel: { env: { ...fixtureEnv, FEWSTEP_MODEL: 'models/no-such-model' } } }),
-      (e: unknown) => e instanceof NotebookCellError && e.cellIndex === 3 && /no-such-model/.test(e.message),
+      (e: unknown) => e instanceof NotebookCellError && e.cellIndex === 6 && /no-such-model/.test(e.message),
     );
   });
 });
