@@ -21,6 +21,7 @@ export interface Result07 {
   publishedRecommendations: { goal: string; use: string; source: string }[];
   disagreements: { goal: string; measured: string; published: string; verdict: string; interval: string }[];
   transfer: { table: string; shape: boolean | null; winner: boolean | null; swapped: [string, string][] }[];
+  techniques: { technique: string; stepsHere: string }[];
   lcmTraining: { stages: string[]; minutes: number } | null;
 }
 
@@ -103,6 +104,12 @@ export function checkShipped07(nb: Notebook): void {
     r.transfer.some((t) => t.swapped.length > 0),
     'our small model and published SD rank some 4-step methods differently, and the notebook names them',
   );
+  // The key-techniques table mirrors KEY_TECHNIQUES: the five families of the shipped sweep have measured rows.
+  assert.equal(r.techniques.length, 9);
+  for (const name of ['DDIM', 'DPM-Solver++', 'Progressive distillation', 'LCM', 'LCM-LoRA']) {
+    const t = r.techniques.find((x) => x.technique === name);
+    assert.ok(t && /^\d/.test(t.stepsHere), `${name} measured here: ${t?.stepsHere}`);
+  }
   assert.ok(r.verdicts.length >= 6, `${r.verdicts.length} interval comparisons`);
   assert.equal(figure(nb, 'Summary: Pareto front').fig.layout.meta?.provenance, 'measured');
   for (let i = 1; i <= 4; i++) assert.match(text, new RegExp(`TODO \\(exercise ${i}\\)\\. Solution: notebooks/solutions/ex${i}-`));
