@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { coursePlan, COURSE_PROMPT } from '../../src/course/plan.js';
 import { DPM_SOLVER_PP_TRAILING, methodId } from '../../src/evaluation/method.js';
 import { planMethods } from '../../src/evaluation/sweep.js';
-import { paretoImages, paretoMethods, PARETO_SWEEP } from '../../src/course/paretoSweep.js';
+import { paretoImages, paretoMethods, PARETO_MEASUREMENT, PARETO_SWEEP } from '../../src/course/paretoSweep.js';
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -221,6 +222,21 @@ describe('paretoMethods', () => {
     assert.throws(
       () => paretoMethods(null as never),
       (e: unknown) => e instanceof InvalidArgumentError && e.field === 'plan',
+    );
+  });
+});
+
+describe('PARETO_MEASUREMENT', () => {
+  test("matches the settings notebook 05 measures with (notebook 07 reads nb05's cache entries by these keys)", () => {
+    const nb05 = readFileSync(path.join(root, 'scripts', 'notebooks', '05-pareto-analysis.nb.txt'), 'utf8');
+    assert.match(nb05, /fs\.paretoMethods\(plan\)/);
+    assert.match(nb05, /fs\.paretoImages\(plan\)/);
+    assert.match(nb05, new RegExp(`ev\\.evaluate\\(m, \\{ keepSamples: ${PARETO_MEASUREMENT.keepSamples} \\}\\)`));
+    assert.match(
+      nb05,
+      new RegExp(
+        `ev\\.time\\(methods, \\{ rounds: ${PARETO_MEASUREMENT.rounds}, warmupRounds: ${PARETO_MEASUREMENT.warmupRounds} \\}\\)`,
+      ),
     );
   });
 });
