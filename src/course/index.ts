@@ -1,5 +1,6 @@
 export * from './plan.js';
-export * from './fewerSteps.js';
+export * from './speedCode.js';
+export * from './paretoSweep.js';
 export * from './measure.js';
 export * from './speed.js';
 export * from './distillation.js';

@@ -11,8 +11,8 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { packageRoot } from '../core/packageRoot.js';
 import { FAMILY_DEFAULTS, modelDefaults, type ModelDefaults } from '../onnx/modelDefaults.js';
 import { detectModelFamily, resolveModel, type ModelFamily } from '../onnx/registry.js';
-import { DPM_SOLVER_PP_TRAILING } from '../evaluation/method.js';
-import type { SchedulerConfig } from '../samplers/types.js';
+import type { Method } from '../evaluation/method.js';
+import { teacherDpmSolver } from '../evaluation/sweep.js';
 
 /** The course's prompt (a valid caption of the shipped scenes model). */
 export const COURSE_PROMPT = 'a beautiful sunset over mountains, oil painting style, warm colors';
@@ -20,17 +20,6 @@ export const COURSE_PROMPT = 'a beautiful sunset over mountains, oil painting st
 export const COURSE_STEP_COUNTS: readonly number[] = Object.freeze([1, 2, 4, 8, 15, 25, 50]);
 /** At or below this many steps the few-step model samples; above it the teacher with DPM-Solver++ (as in the course). */
 export const FEW_STEP_LIMIT = 8;
-
-/** How to sample at a given step count: which model folder, which scheduler, which guidance. */
-export interface SamplingMethod {
-  /** Short label for legends: 'LCM', 'DPM-Solver++', 'SD-Turbo', ... */
-  name: string;
-  dir: string;
-  family: ModelFamily;
-  /** A scheduler to use instead of the model's own; undefined keeps the model's. */
-  scheduler?: SchedulerConfig;
-  guidance: number;
-}
 
 /** A model of the plan with its family and recommended settings. */
 export interface PlannedModel {
@@ -61,8 +50,19 @@ export interface CoursePlan {
   prompt: string;
   /** Step counts the notebooks sweep (Turbo-only plans stop at its useful range). */
   stepCounts: number[];
-  /** The method for a step count: few-step model at <= FEW_STEP_LIMIT steps, else the teacher with DPM-Solver++. */
-  methodFor(steps: number): SamplingMethod;
+  /**
+   * The method for a step count: the few-step model ("LCM 4", own scheduler and guidance) at <=
+   * FEW_STEP_LIMIT steps, else the teacher with DPM-Solver++ 2M, trailing spacing ("DPM-Solver++ 25");
+   * the few-step model everywhere when there is no teacher, the teacher everywhere when there is no
+   * few-step model. The same Method (same id) as planMethods makes for that family and step count.
+   */
+  methodFor(steps: number): Method;
+  /**
+   * Every sampling line the plan uses over `steps` (default its step counts; e.g. LCM and the
+   * teacher's DPM-Solver++), each at every one of those step counts: lines in order of first use,
+   * step counts in the given order within a line.
+   */
+  sweep(steps?: readonly number[]): Method[];
   /** One paragraph saying what runs, for the notebooks' first cell. */
   describe(): string;
 }
@@ -163,20 +163,33 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
   const stepCounts = turboOnly ? [1, 2, 4, 8] : [...COURSE_STEP_COUNTS];
 
   const fewName = (m: PlannedModel) => (m.family === 'turbo' ? 'Turbo' : 'LCM');
-  const methodFor = (steps: number): SamplingMethod => {
+  const checkSteps = (steps: number, field = 'steps') => {
     if (!Number.isInteger(steps) || steps < 1 || steps > 1000)
-      throw new InvalidArgumentError('steps', steps, 'an integer in [1, 1000]');
-    if (fewStep && (steps <= FEW_STEP_LIMIT || teacher === undefined)) {
-      return { name: fewName(fewStep), dir: fewStep.dir, family: fewStep.family, guidance: fewStep.defaults.guidance };
-    }
-    const t = teacher!;
-    return {
-      name: 'DPM-Solver++',
-      dir: t.dir,
-      family: t.family,
-      scheduler: DPM_SOLVER_PP_TRAILING,
-      guidance: t.defaults.guidance,
-    };
+      throw new InvalidArgumentError(field, steps, 'an integer in [1, 1000]');
+  };
+  const fewMethod = (f: PlannedModel, steps: number): Method => ({
+    name: `${fewName(f)} ${steps}`,
+    family: fewName(f),
+    dir: f.dir,
+    steps,
+    guidance: f.defaults.guidance,
+  });
+  /** 'few' or 'teacher': which line samples `steps`. */
+  const lineFor = (steps: number): 'few' | 'teacher' =>
+    fewStep && (steps <= FEW_STEP_LIMIT || teacher === undefined) ? 'few' : 'teacher';
+  const lineMethod = (line: 'few' | 'teacher', steps: number): Method =>
+    line === 'few' ? fewMethod(fewStep!, steps) : teacherDpmSolver(teacher ?? main, steps);
+  const methodFor = (steps: number): Method => {
+    checkSteps(steps);
+    return lineMethod(lineFor(steps), steps);
+  };
+  const sweep = (steps: readonly number[] = stepCounts): Method[] => {
+    if (!Array.isArray(steps) || steps.length === 0)
+      throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
+    steps.forEach((s, i) => checkSteps(s, `steps[${i}]`));
+    const lines: ('few' | 'teacher')[] = [];
+    for (const s of steps) if (!lines.includes(lineFor(s))) lines.push(lineFor(s));
+    return lines.flatMap((line) => steps.map((s) => lineMethod(line, s)));
   };
   const rel = (d: string) => path.relative(root, d) || d;
   const describe = () =>
@@ -212,6 +225,7 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
     prompt: COURSE_PROMPT,
     stepCounts,
     methodFor,
+    sweep,
     describe,
   };
 }

@@ -1,3 +1,4 @@
 export * from './psnr.js';
 export * from './ssim.js';
 export * from './frechet.js';
+export * from './edgeEnergy.js';

@@ -16,3 +16,4 @@ export * from './imageSet.js';
 export * from './download.js';
 export * from './registry.js';
 export * from './cudaSetup.js';
+export * from './previews.js';

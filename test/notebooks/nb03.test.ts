@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { runNotebook } from '../../src/runner/index.js';
-import { checkCommon, figure, fixtureEnv, notebookPath, textOf } from './support.js';
+import { checkCommon, figure, fixtureEnv, notebookPath, structuredResult, textOf } from './support.js';
+import { checkResult03, type Result03 } from './shippedChecks/nb03.js';
 
 const NB03 = '03-generating-with-fewer-steps';
 const STEP_COUNTS = [1, 2, 4, 8, 15, 25, 50];
@@ -34,6 +35,11 @@ describe('course notebook 03 (generating images with fewer steps)', { timeout: 2
     assert.deepEqual(few.series('LCM').x, [1, 2, 4]);
     assert.match(text, /published: Luo, Tan, Huang, Li, Zhao, 2023, Table 1/);
     assert.doesNotMatch(text, /skipped:/);
+    // On the fixture quality is PSNR against the 50-step DDIM images; every comparison carries intervals.
+    const r = structuredResult<Result03>(nb, '03');
+    assert.equal(r.fixture, true);
+    assert.equal(r.metric, 'psnr');
+    checkResult03(r);
   });
 
   test('with a teacher and no few-step model, times the one method and skips the teacher-vs-LCM comparison with a message', async () => {
@@ -44,6 +50,6 @@ describe('course notebook 03 (generating images with fewer steps)', { timeout: 2
     assert.match(text, /7 configurations x 5 timed runs/);
     assert.match(text, /course plan: 1 -> DPM-Solver\+\+, .* 50 -> DPM-Solver\+\+/);
     assert.deepEqual(figure(nb, 'Measured time per image vs steps').fig.data.map((d) => d.name), ['DPM-Solver++', 'course plan']);
-    assert.equal(text.match(/skipped: this plan has no teacher and few-step model pair to compare/g)?.length, 2);
+    assert.equal(text.match(/skipped: this plan has no teacher and few-step model pair to compare/g)?.length, 4);
   });
 });
