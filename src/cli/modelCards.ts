@@ -107,7 +107,11 @@ export function renderModelCards(template: string, data: CardData): Map<string, 
           .replace(/\{\{> (\S+)\}\}/g, (_, name: string) => {
             const snippet = snippets.get(name);
             if (snippet === undefined)
-              throw new InvalidArgumentError(`${folder}: {{> ${name}}}`, name, `a snippet: ${[...snippets.keys()].join(', ')}`);
+              throw new InvalidArgumentError(
+                `${folder}: {{> ${name}}}`,
+                name,
+                `a snippet: ${[...snippets.keys()].join(', ')}`,
+              );
             return fill(snippet);
           })
           .replace(/\{\{([^}]*)\}\}/g, (_, inner: string) => {
@@ -126,7 +130,11 @@ export function renderModelCards(template: string, data: CardData): Map<string, 
             if (format === undefined) return String(v);
             const fmt = FORMATS[format];
             if (!fmt)
-              throw new InvalidArgumentError(`${folder}: {{${expr}}}`, format, `a format: ${Object.keys(FORMATS).join(', ')}`);
+              throw new InvalidArgumentError(
+                `${folder}: {{${expr}}}`,
+                format,
+                `a format: ${Object.keys(FORMATS).join(', ')}`,
+              );
             return fmt(v, `${folder}: {{${key}}}`);
           });
       cards.set(folder, fill(subst(text)).trim() + '\n');
@@ -139,7 +147,11 @@ export function renderModelCards(template: string, data: CardData): Map<string, 
 export function modelCards(modelsDir: string, evalFile: string): Map<string, string> {
   const templateFile = path.join(modelsDir, CARD_TEMPLATE);
   if (!fs.existsSync(templateFile))
-    throw new InvalidArgumentError('template', templateFile, 'the model card template (models/recipes/card-template.md)');
+    throw new InvalidArgumentError(
+      'template',
+      templateFile,
+      'the model card template (models/recipes/card-template.md)',
+    );
   const trainingFile = path.join(modelsDir, 'scenes-training.json');
   if (!fs.existsSync(trainingFile))
     throw new InvalidArgumentError('training', trainingFile, 'the recipe training record models/scenes-training.json');
@@ -165,7 +177,8 @@ export function writeModelCards(modelsDir: string, evalFile: string): string[] {
 /** The command line of `npm run model-cards`. */
 export const MODEL_CARDS_CLI = defineCli({
   command: 'npm run model-cards --',
-  summary: 'Writes models/*/README.md from models/recipes/card-template.md, the training record and data/model-eval.json.',
+  summary:
+    'Writes models/*/README.md from models/recipes/card-template.md, the training record and data/model-eval.json.',
   options: {
     models: { type: 'string', value: 'dir', default: 'models', help: 'models folder' },
     eval: { type: 'string', value: 'file', default: path.join('data', 'model-eval.json'), help: 'recorded evaluation' },

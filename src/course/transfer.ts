@@ -340,7 +340,7 @@ export function modelEvalStepScores(evalFile: ModelEvalFile): StepScore[] {
   return evalFile.rows
     .filter((r) => r.scheduler?.timestep_spacing !== 'leading')
     .map((r) => {
-    const method = r.name.replace(/ \d+$/, '');
-    return { method, steps: r.steps, value: r.frechet, distilled: isDistilledMethod(method) };
+      const method = r.name.replace(/ \d+$/, '');
+      return { method, steps: r.steps, value: r.frechet, distilled: isDistilledMethod(method) };
     });
 }

@@ -139,7 +139,8 @@ function checkTime(o: Record<string, unknown>, field: string): void {
   const q3 = num(t, 'q3Ms', f, 0);
   num(t, 'iqrMs', f, 0);
   num(t, 'n', f, 1);
-  if (!(q1 <= med && med <= q3)) throw new InvalidArgumentError(`${f}.medianMs`, med, `within [q1Ms, q3Ms] = [${q1}, ${q3}]`);
+  if (!(q1 <= med && med <= q3))
+    throw new InvalidArgumentError(`${f}.medianMs`, med, `within [q1Ms, q3Ms] = [${q1}, ${q3}]`);
 }
 
 /** Reads and checks data/model-eval.json (default: the package's own); errors name the field. */

@@ -41,7 +41,10 @@ describe('model cards', () => {
     assert.equal(cards.get('a'), `# a\nsteps 735, 10.0 min, recorded ${data.eval.date.slice(0, 10)}\n`);
     assert.equal(cards.get('pd-2'), 'pd 2: 3\n');
     assert.equal(cards.get('pd-1'), 'pd 1: 4\n');
-    assert.throws(() => renderModelCards('<!-- card a -->\n{{training.lcm.stepz}}\n', data), isInvalid('training.lcm.stepz'));
+    assert.throws(
+      () => renderModelCards('<!-- card a -->\n{{training.lcm.stepz}}\n', data),
+      isInvalid('training.lcm.stepz'),
+    );
     assert.throws(() => renderModelCards('<!-- card a -->\n{{rows: LCM 3}}\n', data), isInvalid('name'));
     assert.throws(() => renderModelCards('<!-- card a -->\n{{training.lcm.steps | f9}}\n', data), isInvalid('f9'));
     assert.throws(() => renderModelCards('<!-- card a -->\n{{> nothing}}\n', data), isInvalid('nothing'));
@@ -54,7 +57,12 @@ describe('model cards', () => {
     const r = data.eval.rows.find((x) => x.name === 'LCM 4')!;
     const line = table.split('\n')[2];
     assert.ok(line.startsWith('| LCM 4 | 4 |'), line);
-    assert.ok(line.includes(`${r.frechet.toFixed(2)} [${r.frechetInterval.low.toFixed(2)}, ${r.frechetInterval.high.toFixed(2)}]`), line);
+    assert.ok(
+      line.includes(
+        `${r.frechet.toFixed(2)} [${r.frechetInterval.low.toFixed(2)}, ${r.frechetInterval.high.toFixed(2)}]`,
+      ),
+      line,
+    );
     assert.ok(line.includes(`${r.time.medianMs.toFixed(2)} (${r.time.iqrMs.toFixed(2)})`), line);
   });
 });

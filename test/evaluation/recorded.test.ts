@@ -130,7 +130,9 @@ describe('the measured summary (notebook 07)', () => {
     assert.equal(p.machine, `${evalFile.machine.cpu}, ${evalFile.machine.cores} cores`);
     assert.match(
       provenanceLabel(p),
-      new RegExp(`^recorded ${evalFile.date.slice(0, 10)} on ${evalFile.machine.cpu.replace(/[()]/g, '\\$&')}, ${evalFile.machine.cores} cores: data/model-eval\\.json`),
+      new RegExp(
+        `^recorded ${evalFile.date.slice(0, 10)} on ${evalFile.machine.cpu.replace(/[()]/g, '\\$&')}, ${evalFile.machine.cores} cores: data/model-eval\\.json`,
+      ),
     );
     const origin = readTrainingRecordOrigin(path.join(repoRoot, 'models', 'scenes-training.json'));
     assert.match(provenanceLabel({ provenance: 'recorded', ...origin }), /^recorded 2026-11-26 on /);
@@ -178,8 +180,14 @@ describe('the measured summary (notebook 07)', () => {
     const good = row('LCM 4', 'scenes-lcm', 4, 3, 30, 4);
     const cases: Array<[string, unknown]> = [
       ['rows[0].frechet', evalFile([{ ...good, frechet: 'n/a' }])],
-      ['rows[0].frechet', evalFile([{ ...good, frechet: -3, frechetInterval: { ...good.frechetInterval, value: -3 } }])],
-      ['rows[0].frechetInterval.value', evalFile([{ ...good, frechetInterval: { ...good.frechetInterval, value: 31 } }])],
+      [
+        'rows[0].frechet',
+        evalFile([{ ...good, frechet: -3, frechetInterval: { ...good.frechetInterval, value: -3 } }]),
+      ],
+      [
+        'rows[0].frechetInterval.value',
+        evalFile([{ ...good, frechetInterval: { ...good.frechetInterval, value: 31 } }]),
+      ],
       ['rows[0].frechetInterval.low', evalFile([{ ...good, frechetInterval: { ...good.frechetInterval, low: 40 } }])],
       ['rows[0].adherenceInterval', evalFile([{ ...good, adherenceInterval: undefined }])],
       ['rows[0].adherence', evalFile([{ ...good, adherence: 1.5 }])],
