@@ -138,7 +138,7 @@ describe('the measured summary (notebook 07)', () => {
     assert.match(provenanceLabel({ provenance: 'recorded', ...origin }), /^recorded 2026-11-26 on /);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-origin-'));
     writeFileSync(path.join(dir, 't.json'), JSON.stringify({ lcm: { steps: 1, batch: 2, minutes: 1 } }));
-    assert.throws(() => readTrainingRecordOrigin(path.join(dir, 't.json')), isInvalid('file'));
+    assert.throws(() => readTrainingRecordOrigin(path.join(dir, 't.json')), isInvalid('recorded'));
   });
 
   test('Turbo and Lightning models have their own training stage; unknown names are refused by name', () => {
