@@ -7,7 +7,7 @@
  * wins at a given step count (4 by default).
  */
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
-import type { ModelEvalFile } from './exercises.js';
+import type { ModelEvalFile } from '../evaluation/recorded.js';
 import { citationText, type PublishedResult } from './published.js';
 
 /** One (method, steps) quality number, lower is better (a Frechet distance, an FID). */
@@ -336,8 +336,11 @@ export function publishedStepScores(
 
 /** The rows of a model-eval file (data/model-eval.json) as step scores by Frechet distance; "teacher DDIM 4" is method DDIM. */
 export function modelEvalStepScores(evalFile: ModelEvalFile): StepScore[] {
-  return evalFile.rows.map((r) => {
-    const method = r.name.replace(/ \d+$/, '');
-    return { method, steps: r.steps, value: r.frechet, distilled: isDistilledMethod(method) };
-  });
+  // The leading-spacing DDIM row is a demonstration of diffusers' default, not a method to rank.
+  return evalFile.rows
+    .filter((r) => r.scheduler?.timestep_spacing !== 'leading')
+    .map((r) => {
+      const method = r.name.replace(/ \d+$/, '');
+      return { method, steps: r.steps, value: r.frechet, distilled: isDistilledMethod(method) };
+    });
 }

@@ -8,6 +8,14 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../core/errors.js';
 
+/**
+ * Top-level documentation of a model folder: the model card and its sample grid. No pipeline reads
+ * them, so they stay out of the fingerprint (regenerating a card keeps the cached results).
+ */
+export function isModelDoc(name: string): boolean {
+  return /\.md$/i.test(name) || name === 'samples.png';
+}
+
 /** Files above this size enter a fingerprint by size and modification time instead of content. */
 const HASH_CONTENT_LIMIT = 64 * 1024 * 1024;
 
@@ -15,7 +23,8 @@ const HASH_CONTENT_LIMIT = 64 * 1024 * 1024;
  * A fingerprint of a model folder (or one file): sha256 over every file's relative path, size and
  * content (files over 64 MiB: size and modification time, to stay fast on real Stable Diffusion
  * exports). Symbolic links to files and folders are followed and hashed by what they point to (a
- * link cycle is entered once). Hidden files are skipped. Changes when any file of the model changes.
+ * link cycle is entered once). Hidden files and the folder's top-level documentation (README.md, other
+ * *.md, samples.png; see isModelDoc) are skipped. Changes when any file the pipeline reads changes.
  */
 export async function modelFingerprint(dirOrFile: string): Promise<string> {
   const root = path.resolve(dirOrFile);
@@ -32,7 +41,7 @@ export async function modelFingerprint(dirOrFile: string): Promise<string> {
     if (visiting.has(real)) return;
     visiting.add(real);
     const names = (await fsp.readdir(dir))
-      .filter((n) => !n.startsWith('.'))
+      .filter((n) => !n.startsWith('.') && !(rel === '' && isModelDoc(n)))
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const name of names) {
       const p = path.join(dir, name);

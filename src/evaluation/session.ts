@@ -59,6 +59,8 @@ export interface EvaluationOptions {
   referenceSeed?: number;
   /** Size of the reference scenes (default 64). */
   referenceSize?: number;
+  /** Seed of image 0 (default 1000); image i gets firstSeed + i (validation sweeps use seeds no evaluation uses). */
+  firstSeed?: number;
   /** ONNX device of the pipelines (default 'auto': CUDA when available, else CPU). */
   device?: OnnxDevice;
   /** Bootstrap resamples of the Frechet distance (default 40) and of means (default 1000). */
@@ -170,6 +172,7 @@ export class EvaluationSession {
     if (options === null || typeof options !== 'object')
       throw new InvalidArgumentError('options', options, 'EvaluationOptions {images, evaluator?, referenceMethod?}');
     const images = requireInteger('options.images', options.images, 2, 100_000);
+    if (options.firstSeed !== undefined) requireInteger('options.firstSeed', options.firstSeed, 0);
     if (!options.evaluator && !options.referenceMethod) {
       throw new InvalidArgumentError(
         'options.referenceMethod',
@@ -254,6 +257,7 @@ export class EvaluationSession {
       width: size,
       height: size,
       batchSize,
+      firstSeed: this.options.firstSeed ?? 1000,
     });
   }
 
@@ -275,6 +279,9 @@ export class EvaluationSession {
         images: this.reference.n,
         referenceSeed: this.reference.seed,
         referenceSize: this.reference.size,
+        ...(this.options.firstSeed !== undefined && this.options.firstSeed !== 1000
+          ? { firstSeed: this.options.firstSeed }
+          : {}),
         evaluator: this.evaluator !== undefined,
         pairs,
         keepSamples: keep,

@@ -1,7 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { InvalidArgumentError } from '../../src/core/errors.js';
@@ -9,27 +7,16 @@ import {
   bestRowBy,
   bestWithinTimeBudget,
   complexityPrompts,
-  modelEvalProvenance,
-  modelEvalRow,
   namedAttributeCount,
-  readModelEval,
-  readTrainingRecord,
-  readTrainingRecordOrigin,
   resizePngs,
   resolutionLadder,
   stepsNeeded,
   stepsToPlateau,
-  summarizeShippedMethods,
   throughputSaturation,
-  trainingCost,
-  trainingStagesFor,
-  unetRowsPerImage,
   withinTimeBudget,
-  type TrainingStage,
 } from '../../src/course/exercises.js';
 import { findPublishedResult, readPublishedResults } from '../../src/course/published.js';
 import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
-import { provenanceLabel } from '../../src/plots/provenance.js';
 
 // Compiled to .build/test/course/: the repository root is three levels up.
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -189,96 +176,6 @@ describe('steps needed (exercise 4)', () => {
 });
 
 describe('the measured summary (notebook 07)', () => {
-  const training: Record<string, TrainingStage> = {
-    teacher: { steps: 100, batch: 64, minutes: 30 },
-    lcm: { steps: 10, batch: 64, minutes: 8 },
-    lora: { steps: 5, batch: 64, minutes: 3 },
-    pd8: { steps: 2, batch: 64, minutes: 2 },
-    pd4: { steps: 3, batch: 64, minutes: 2 },
-    pd2: { steps: 4, batch: 64, minutes: 2 },
-    pd1: { steps: 5, batch: 64, minutes: 2 },
-  };
-
-  test('UNet rows per image double under classifier-free guidance, except for LCM, which embeds the guidance', () => {
-    assert.equal(unetRowsPerImage('sd', 25, 3), 50);
-    assert.equal(unetRowsPerImage('sd', 4, 1), 4);
-    assert.equal(unetRowsPerImage('sd', 4, 0), 4);
-    assert.equal(unetRowsPerImage('lcm', 4, 8.5), 4);
-    assert.throws(() => unetRowsPerImage('sd', 0, 3), isInvalid('steps'));
-    assert.throws(() => unetRowsPerImage('sdxl' as 'sd', 1, 3), isInvalid('family'));
-  });
-
-  test('a progressive-distillation student costs the whole chain of halvings down to its step count', () => {
-    assert.deepEqual(trainingStagesFor('scenes-pd-4'), ['pd8', 'pd4']);
-    assert.deepEqual(trainingStagesFor('scenes-pd-1'), ['pd8', 'pd4', 'pd2', 'pd1']);
-    assert.deepEqual(trainingStagesFor('scenes-teacher'), []);
-    assert.deepEqual(trainingStagesFor('.lcm-lora-fused'), ['lora']);
-    assert.deepEqual(trainingCost(training, ['pd8', 'pd4']), { minutes: 4, examples: 5 * 64 });
-    assert.throws(() => trainingStagesFor('scenes-pd-3'), isInvalid('model'));
-    assert.throws(() => trainingCost(training, ['ae']), isInvalid('stages'));
-  });
-
-  test('a stage initialised from another costs both: the LCM student starts from teacher + LCM-LoRA (13.0 min, not 10.0)', () => {
-    const withInit = { ...training, lcm: { ...training.lcm, initStages: ['lora'] } };
-    assert.deepEqual(trainingCost(withInit, ['lcm']), { minutes: 8 + 3, examples: (10 + 5) * 64 });
-    assert.deepEqual(
-      trainingCost(withInit, ['lora', 'lcm']),
-      { minutes: 11, examples: 15 * 64 },
-      'a stage is counted once',
-    );
-    const cycle = {
-      ...training,
-      lcm: { ...training.lcm, initStages: ['lora'] },
-      lora: { ...training.lora, initStages: ['lcm'] },
-    };
-    assert.throws(() => trainingCost(cycle, ['lcm']), isInvalid('stages'));
-    // The shipped record: lcm 10.025... min + lora 3.004... min (models/scenes-training.json), whichever way the init is written.
-    const shipped = readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json'));
-    assert.deepEqual(shipped.lcm.initStages, ['lora']);
-    const lcm4 = summarizeShippedMethods(readModelEval(path.join(repoRoot, 'data', 'model-eval.json')), shipped).find(
-      (r) => r.name === 'LCM 4',
-    )!;
-    assert.ok(
-      Math.abs(lcm4.trainingMinutes - (10.025137654940288 + 3.0048417806625367)) < 1e-9,
-      `${lcm4.trainingMinutes}`,
-    );
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-train-'));
-    writeFileSync(
-      path.join(dir, 't.json'),
-      JSON.stringify({
-        lora: { steps: 1, batch: 2, minutes: 3 },
-        lcm: { steps: 1, batch: 2, minutes: 10, init: 'teacher + LCM-LoRA merged (rank 8)' },
-      }),
-    );
-    assert.deepEqual(
-      readTrainingRecord(path.join(dir, 't.json')).lcm.initStages,
-      ['lora'],
-      'older records: read from the init text',
-    );
-    writeFileSync(
-      path.join(dir, 'bad.json'),
-      JSON.stringify({ lcm: { steps: 1, batch: 2, minutes: 10, init_stages: 'lora' } }),
-    );
-    assert.throws(() => readTrainingRecord(path.join(dir, 'bad.json')), isInvalid('lcm.init_stages'));
-  });
-
-  test('numbers read from data/ carry a recorded provenance: the date and machine of the file', () => {
-    const evalFile = readModelEval(path.join(repoRoot, 'data', 'model-eval.json'));
-    const p = modelEvalProvenance(evalFile);
-    assert.equal(p.provenance, 'recorded');
-    assert.equal(p.date, evalFile.date);
-    assert.equal(p.machine, `${evalFile.machine.cpu}, ${evalFile.machine.cores} cores`);
-    assert.match(
-      provenanceLabel(p),
-      /^recorded 2026-11-26 on Intel\(R\) Xeon\(R\) Processor, 2 cores: data\/model-eval\.json/,
-    );
-    const origin = readTrainingRecordOrigin(path.join(repoRoot, 'models', 'scenes-training.json'));
-    assert.match(provenanceLabel({ provenance: 'recorded', ...origin }), /^recorded 2026-11-26 on /);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-origin-'));
-    writeFileSync(path.join(dir, 't.json'), JSON.stringify({ lcm: { steps: 1, batch: 2, minutes: 1 } }));
-    assert.throws(() => readTrainingRecordOrigin(path.join(dir, 't.json')), isInvalid('file'));
-  });
-
   test('bestRowBy picks the best value among the accepted rows, the earlier on a tie, and skips non-finite values', () => {
     const rows = [
       { n: 'a', v: 3 },
@@ -309,64 +206,7 @@ describe('the measured summary (notebook 07)', () => {
     assert.throws(() => bestRowBy(rows, (r) => r.v, 'less' as 'lower'), isInvalid('better'));
   });
 
-  test('summarizeShippedMethods adds UNet rows and training cost to every row of an eval file', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-ex-'));
-    const row = (name: string, model: string, steps: number, guidance: number, frechet: number) => ({
-      name,
-      model,
-      steps,
-      guidance,
-      images: 10,
-      frechet,
-      adherence: 0.9,
-      allCorrect: 0.5,
-      seconds: 1,
-    });
-    writeFileSync(
-      path.join(dir, 'eval.json'),
-      JSON.stringify({
-        what: 'test',
-        date: '2026-01-01T00:00:00Z',
-        images: 10,
-        machine: { cpu: 'x', cores: 2 },
-        rows: [
-          row('teacher DPM-Solver++ 25', 'scenes-teacher', 25, 3, 8),
-          row('LCM 4', 'scenes-lcm', 4, 3, 30),
-          row('PD 2', 'scenes-pd-2', 2, 0, 17),
-        ],
-        speed: { lcm4EndToEndMs: 8, teacher50GuidedMs: 110, unetBatch1Ms: 1 },
-      }),
-    );
-    const evalFile = readModelEval(path.join(dir, 'eval.json'));
-    assert.equal(modelEvalRow(evalFile, 'LCM 4').frechet, 30);
-    assert.throws(() => modelEvalRow(evalFile, 'LCM 3'), isInvalid('name'));
-    const summary = summarizeShippedMethods(evalFile, training);
-    assert.deepEqual(
-      summary.map((r) => [r.name, r.unetRows, r.trainingMinutes, r.trainingExamples]),
-      [
-        ['teacher DPM-Solver++ 25', 50, 0, 0],
-        ['LCM 4', 4, 8, 640],
-        ['PD 2', 2, 6, (2 + 3 + 4) * 64],
-      ],
-    );
-    writeFileSync(
-      path.join(dir, 'bad.json'),
-      JSON.stringify({
-        rows: [row('x', 'scenes-lcm', 1, 3, Number.NaN)].map((r) => ({ ...r, frechet: 'n/a' })),
-        speed: {},
-      }),
-    );
-    assert.throws(() => readModelEval(path.join(dir, 'bad.json')), isInvalid('rows[0].frechet'));
-    assert.throws(() => readModelEval(path.join(dir, 'missing.json')), isInvalid('file'));
-  });
-
-  test('the shipped data files read: every eval row has a training cost, and published records are found by table, method, steps and metric', () => {
-    const summary = summarizeShippedMethods(
-      readModelEval(path.join(repoRoot, 'data', 'model-eval.json')),
-      readTrainingRecord(path.join(repoRoot, 'models', 'scenes-training.json')),
-    );
-    assert.ok(summary.length >= 5);
-    assert.ok(summary.every((r) => r.unetRows >= r.steps && r.trainingMinutes >= 0));
+  test('published records are found by table, method, steps and metric', () => {
     const records = readPublishedResults(path.join(repoRoot, 'data', 'published-results.json')).rows;
     const lcm4 = findPublishedResult(records, {
       table: 'lcm-laion-aes6-512-g8',

@@ -11,7 +11,7 @@ import {
   type StepScore,
 } from '../../src/course/transfer.js';
 import { readPublishedResults } from '../../src/course/published.js';
-import { readModelEval } from '../../src/course/exercises.js';
+import { readModelEval } from '../../src/evaluation/recorded.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const invalid = (field: string) => (e: unknown) => e instanceof InvalidArgumentError && e.field === field;
