@@ -45,7 +45,12 @@ const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-console.log(`${new Date().toISOString()} ${os.cpus()[0].model} x${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `${new Date().toISOString()} ${os.cpus()[0].model} x${os.cpus().length}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 
 let t = now();
 const reference = fs.sceneReference(N);
@@ -54,7 +59,9 @@ t = now();
 const evaluator = await fs.SceneEvaluator.open(plan.evaluator);
 const refRun = await evaluator.run(reference.pixels, reference.n, reference.size);
 const tRefFeatures = now() - t;
-console.log(`reference scenes (${N}): draw ${tRef.toFixed(0)} ms, evaluator open + features ${tRefFeatures.toFixed(0)} ms`);
+console.log(
+  `reference scenes (${N}): draw ${tRef.toFixed(0)} ms, evaluator open + features ${tRefFeatures.toFixed(0)} ms`,
+);
 
 const rows = [];
 const pipes = new Map();
@@ -114,18 +121,58 @@ for (const m of methods) {
 await evaluator.release();
 for (const p of pipes.values()) await p.release();
 
-const cols = ['text', 'unet', 'sched', 'vae', 'pngEnc', 'other', 'pngDec', 'evaluator', 'fdBoot', 'fdPlain', 'adherence', 'total', 'cpu'];
+const cols = [
+  'text',
+  'unet',
+  'sched',
+  'vae',
+  'pngEnc',
+  'other',
+  'pngDec',
+  'evaluator',
+  'fdBoot',
+  'fdPlain',
+  'adherence',
+  'total',
+  'cpu',
+];
 const pad = (s, n) => String(s).padStart(n);
-console.log(`\nms per method (${N} images, batches of ${BATCH}); % of the method's total in brackets; cpu = process CPU ms over the same span`);
+console.log(
+  `\nms per method (${N} images, batches of ${BATCH}); % of the method's total in brackets; cpu = process CPU ms over the same span`,
+);
 console.log(pad('method', 16) + cols.map((c) => pad(c, 13)).join(''));
 for (const r of rows) {
   console.log(
     pad(r.method, 16) +
       cols
-        .map((c) => pad(c === 'total' || c === 'cpu' ? r[c].toFixed(0) : `${r[c].toFixed(0)} (${((100 * r[c]) / r.total).toFixed(0)}%)`, 13))
+        .map((c) =>
+          pad(
+            c === 'total' || c === 'cpu'
+              ? r[c].toFixed(0)
+              : `${r[c].toFixed(0)} (${((100 * r[c]) / r.total).toFixed(0)}%)`,
+            13,
+          ),
+        )
         .join(''),
   );
 }
 const sum = (c) => rows.reduce((s, r) => s + r[c], 0);
-console.log(pad('all', 16) + cols.map((c) => pad(c === 'total' || c === 'cpu' ? sum(c).toFixed(0) : `${sum(c).toFixed(0)} (${((100 * sum(c)) / sum('total')).toFixed(0)}%)`, 13)).join(''));
-console.log(`load at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  pad('all', 16) +
+    cols
+      .map((c) =>
+        pad(
+          c === 'total' || c === 'cpu'
+            ? sum(c).toFixed(0)
+            : `${sum(c).toFixed(0)} (${((100 * sum(c)) / sum('total')).toFixed(0)}%)`,
+          13,
+        ),
+      )
+      .join(''),
+);
+console.log(
+  `load at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
