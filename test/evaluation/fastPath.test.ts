@@ -8,6 +8,7 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
 import { bootstrapFrechet, FrechetReference } from '../../src/evaluation/bootstrap.js';
 import { pairScores, pixelPairScores } from '../../src/evaluation/session.js';
@@ -44,6 +45,14 @@ describe('evaluation fast paths', () => {
     const refPngs = await generateImageSet(p, reference.prompts, other);
     const refRaw = await generateImagePixels(p, reference.prompts, other);
     assert.deepEqual(pixelPairScores(raw, refRaw), await pairScores(pngs, refPngs));
+  });
+
+  test("generate refuses an output other than 'png' or 'pixels', naming the field", async () => {
+    const p = await open();
+    await assert.rejects(
+      p.generate({ prompt: reference.prompts[0], seed: 1, steps: 1, output: 'jpeg' as 'png' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'output',
+    );
   });
 
   test('a reused text embedding gives the same images as a fresh text-encoder run', async () => {
