@@ -193,7 +193,15 @@ export interface ImageTensor {
 
 /** Decodes a PNG into a float tensor (the inverse of tensorToPng for values on the 8-bit grid): u -> lo + u * (hi - lo) / 255. */
 export async function pngToTensor(png: Uint8Array, options: PngToTensorOptions = {}): Promise<ImageTensor> {
-  const image = await decodeImage(png, options);
+  return rawImageToTensor(await decodeImage(png, options), options);
+}
+
+/** 8-bit interleaved pixels as a float tensor, u -> lo + u * (hi - lo) / 255 (pngToTensor without the decoding). */
+export function rawImageToTensor(
+  image: RawImage,
+  options: Pick<PngToTensorOptions, 'layout' | 'range'> = {},
+): ImageTensor {
+  checkRawImage('image', image);
   const { width, height, channels } = image;
   const { layout, lo, hi } = checkShape({ width, height, channels, layout: options.layout, range: options.range });
   const step = (hi - lo) / 255;

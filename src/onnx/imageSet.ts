@@ -1,10 +1,11 @@
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
+import type { RawImage } from '../image/tensorPng.js';
 import type { GenerateOptions, TextToImagePipeline } from './pipeline.js';
 
 /** Settings of generateImageSet: everything of GenerateOptions but the prompts, seeds and callbacks. */
 export type ImageSetOptions = Omit<
   GenerateOptions,
-  'prompt' | 'prompts' | 'seed' | 'seeds' | 'batchSize' | 'callback' | 'previews'
+  'prompt' | 'prompts' | 'seed' | 'seeds' | 'batchSize' | 'callback' | 'previews' | 'output'
 > & {
   /** Images per generate() call (default 25). */
   batchSize?: number;
@@ -25,15 +26,41 @@ export async function generateImageSet(
   prompts: readonly string[],
   options: ImageSetOptions = {},
 ): Promise<Buffer[]> {
+  return (await imageSet(pipe, prompts, options, 'png')) as Buffer[];
+}
+
+/**
+ * generateImageSet's images as 8-bit RGB pixels instead of PNGs (the same images: decoding
+ * generateImageSet's PNGs gives these bytes), for measurements that score pixels.
+ */
+export async function generateImagePixels(
+  pipe: TextToImagePipeline,
+  prompts: readonly string[],
+  options: ImageSetOptions = {},
+): Promise<RawImage[]> {
+  return (await imageSet(pipe, prompts, options, 'pixels')) as RawImage[];
+}
+
+async function imageSet(
+  pipe: TextToImagePipeline,
+  prompts: readonly string[],
+  options: ImageSetOptions,
+  output: 'png' | 'pixels',
+): Promise<(Buffer | RawImage)[]> {
   if (!Array.isArray(prompts) || prompts.length === 0)
     throw new InvalidArgumentError('prompts', prompts, 'a non-empty array of prompts');
   const { batchSize = 25, firstSeed = 1000, rejectUnknownWords = false, ...rest } = options;
   requireInteger('batchSize', batchSize, 1, 1000);
   requireInteger('firstSeed', firstSeed, 0);
-  const out: Buffer[] = [];
+  const out: (Buffer | RawImage)[] = [];
   for (let s = 0; s < prompts.length; s += batchSize) {
     const chunk = prompts.slice(s, s + batchSize);
-    const r = await pipe.generate({ ...rest, prompts: chunk, seeds: chunk.map((_, i) => firstSeed + s + i) });
+    const r = await pipe.generate({
+      ...rest,
+      prompts: chunk,
+      seeds: chunk.map((_, i) => firstSeed + s + i),
+      output,
+    });
     if (rejectUnknownWords) {
       r.unknownWords.forEach((u, i) => {
         if (u.length)
@@ -44,7 +71,7 @@ export async function generateImageSet(
           );
       });
     }
-    out.push(...r.images);
+    out.push(...(output === 'pixels' ? r.pixels! : r.images));
   }
   return out;
 }

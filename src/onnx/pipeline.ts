@@ -17,7 +17,8 @@ import type { OnnxDevice, ExecutionProviderName } from './providers.js';
 import { runnableSchedulerConfig } from './schedulerFallback.js';
 import { OnnxModel, type OnnxFeed, type OnnxTensorSpec } from './session.js';
 import { loadClipTokenizer, type ClipEncoding, type ClipTokenizer } from './tokenizer.js';
-import { vaeOutputToPngs } from './vaePng.js';
+import { vaeOutputToPngs, vaeOutputToRawImages } from './vaePng.js';
+import type { RawImage } from '../image/tensorPng.js';
 
 /**
  * How the UNet is driven. `sd`: classifier-free guidance as one UNet call on a 2b batch when
@@ -146,6 +147,13 @@ export interface GenerateOptions {
   callback?: (info: PipelineStepInfo) => void | Promise<void>;
   /** Decode `denoised` at every step and hand the PNGs to the callback. */
   previews?: boolean;
+  /**
+   * 'png' (default): `images` holds PNG files. 'pixels': `pixels` holds the 8-bit RGB pixels the PNGs
+   * would store (decoding those PNGs gives the same bytes) and `images` is empty; for measurements
+   * that score pixels, so that no PNG is encoded only to be decoded again (`timings.pngMs` is then
+   * the conversion to 8 bits).
+   */
+  output?: 'png' | 'pixels';
 }
 
 export interface PipelineTimings {
@@ -169,8 +177,10 @@ export interface PipelineTimings {
 }
 
 export interface GenerateResult {
-  /** PNG files, one per image. */
+  /** PNG files, one per image (empty with `output: 'pixels'`). */
   images: Buffer[];
+  /** With `output: 'pixels'`: 8-bit interleaved pixels, one per image. */
+  pixels?: RawImage[];
   seeds: number[];
   prompts: string[];
   provider: ExecutionProviderName;
@@ -425,6 +435,9 @@ export class TextToImagePipeline {
     const runMs0 = this.sessionRunMs();
     const convertMs0 = this.convertMs();
     const req = this.resolve(options);
+    const output = options.output ?? 'png';
+    if (output !== 'png' && output !== 'pixels')
+      throw new InvalidArgumentError('output', options.output, "'png' or 'pixels'");
     const { batch, prompts, negatives, seeds, steps, guidance, width, height } = req;
     const doCfg = unetEvaluationsPerStep(this.family, guidance) === 2;
     const timings: PipelineTimings = {
@@ -542,13 +555,15 @@ export class TextToImagePipeline {
       const decoded = await this.decodeLatents(latents, latentDims, 'after the last step');
       timings.vaeMs = performance.now() - t;
       t = performance.now();
-      const images = await vaeOutputToPngs(decoded.data, decoded.dims);
+      const pixels = output === 'pixels' ? vaeOutputToRawImages(decoded.data, decoded.dims) : undefined;
+      const images = pixels ? [] : await vaeOutputToPngs(decoded.data, decoded.dims);
       timings.pngMs = performance.now() - t;
       timings.sessionRunMs = this.sessionRunMs() - runMs0;
       timings.convertMs = this.convertMs() - convertMs0;
       timings.totalMs = performance.now() - t0;
       return {
         images,
+        ...(pixels ? { pixels } : {}),
         seeds,
         prompts,
         provider: this.provider,

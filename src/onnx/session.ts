@@ -45,6 +45,34 @@ export interface OpenModelOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * ONNX Runtime session options of every model the course opens. The intra-op worker threads do not
+ * spin-wait between operators (ONNX Runtime's default is to spin, which on a shared 2-core machine
+ * burns the other core while the JavaScript side samples, encodes or scores; turning it off does not
+ * change any result, only who waits how). Environment overrides, for measuring the difference
+ * (scripts/perf/bench-evaluate.mjs): FEWSTEP_ORT_SPINNING=1 spins again, FEWSTEP_ORT_THREADS=n sets
+ * the intra-op thread count (default: ONNX Runtime's own choice).
+ */
+export function sessionCreateOptions(executionProviders: string[]): ort.InferenceSession.SessionOptions {
+  return { executionProviders, graphOptimizationLevel: 'all', ...threadingOptions() };
+}
+
+/** The threading part of sessionCreateOptions (no spinning; FEWSTEP_ORT_SPINNING, FEWSTEP_ORT_THREADS). */
+export function threadingOptions(): Pick<ort.InferenceSession.SessionOptions, 'extra' | 'intraOpNumThreads'> {
+  const spin = process.env.FEWSTEP_ORT_SPINNING === '1' ? '1' : '0';
+  const threads = process.env.FEWSTEP_ORT_THREADS;
+  const o: Pick<ort.InferenceSession.SessionOptions, 'extra' | 'intraOpNumThreads'> = {
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
+  };
+  if (threads !== undefined && threads !== '') {
+    const n = Number(threads);
+    if (!Number.isInteger(n) || n < 1 || n > 256)
+      throw new InvalidArgumentError('FEWSTEP_ORT_THREADS', threads, 'an integer thread count in [1, 256]');
+    o.intraOpNumThreads = n;
+  }
+  return o;
+}
+
 /** Formats specs as `name: type [d0, d1, ...]` for error messages. */
 export function describeSpecs(specs: readonly OnnxTensorSpec[]): string {
   return specs.map((s) => `${s.name}: ${s.type} [${s.shape.join(', ')}]`).join('; ');
@@ -106,7 +134,7 @@ export class OnnxModel {
     }
     const create = async (executionProviders: string[]) => {
       try {
-        return await ort.InferenceSession.create(modelPath, { executionProviders, graphOptimizationLevel: 'all' });
+        return await ort.InferenceSession.create(modelPath, sessionCreateOptions(executionProviders));
       } catch (e) {
         throw modelLoadError(modelPath, component, e);
       }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { tensorToPng, type ImageChannels } from '../image/tensorPng.js';
+import { rawImageToPng, tensorToRawImage, type ImageChannels, type RawImage } from '../image/tensorPng.js';
 
 /**
  * VAE decoder output -> one PNG per image. `data` is [batch, channels, height, width] (NCHW,
@@ -7,6 +7,16 @@ import { tensorToPng, type ImageChannels } from '../image/tensorPng.js';
  * (denormalize, clamp, round), by src/image's tensorToPng.
  */
 export async function vaeOutputToPngs(data: Float32Array, dims: readonly number[]): Promise<Buffer[]> {
+  const images: Buffer[] = [];
+  for (const raw of vaeOutputToRawImages(data, dims)) images.push(await rawImageToPng(raw));
+  return images;
+}
+
+/**
+ * VAE decoder output -> one 8-bit interleaved image per batch row, the pixels vaeOutputToPngs
+ * encodes (same mapping, src/image's tensorToRawImage): decoding those PNGs gives these bytes back.
+ */
+export function vaeOutputToRawImages(data: Float32Array, dims: readonly number[]): RawImage[] {
   if (dims.length !== 4 || dims.reduce((a, b) => a * b, 1) !== data.length || (dims[1] !== 3 && dims[1] !== 1)) {
     throw new InvalidArgumentError(
       'dims',
@@ -16,10 +26,10 @@ export async function vaeOutputToPngs(data: Float32Array, dims: readonly number[
   }
   const [batch, channels, height, width] = dims;
   const per = channels * height * width;
-  const images: Buffer[] = [];
+  const images: RawImage[] = [];
   for (let b = 0; b < batch; b++) {
     images.push(
-      await tensorToPng(data.subarray(b * per, (b + 1) * per), {
+      tensorToRawImage(data.subarray(b * per, (b + 1) * per), {
         width,
         height,
         channels: channels as ImageChannels,

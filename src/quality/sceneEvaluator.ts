@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InvalidArgumentError, MissingResourceError, requireInteger } from '../core/errors.js';
-import { pngToTensor } from '../image/tensorPng.js';
+import { pngToTensor, rawImageToTensor, type RawImage } from '../image/tensorPng.js';
 import { frechetDistance } from '../metrics/frechet.js';
+import { threadingOptions } from '../onnx/session.js';
 import { parseScenePrompt, sceneDataset, SCENE_ATTRIBUTES, type SceneSpec } from '../scenes/scene.js';
 
 /** The attributes the evaluator predicts, in its head order. */
@@ -150,7 +151,7 @@ export class SceneEvaluator {
       heads: EvaluatorHead[];
       feature_dim: number;
     };
-    const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'] });
+    const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], ...threadingOptions() });
     return new SceneEvaluator(session, config.heads, config.feature_dim, dir);
   }
 
@@ -190,6 +191,22 @@ export async function pngsToPixels(pngs: readonly Uint8Array[], size: number): P
     const t = await pngToTensor(pngs[i], { range: [0, 1], layout: 'chw' });
     if (t.data.length !== per)
       throw new InvalidArgumentError('image', `${t.width}x${t.height}x${t.channels}`, `${size}x${size}x3`);
+    out.set(t.data, i * per);
+  }
+  return out;
+}
+
+/**
+ * 8-bit RGB images of size x size (generateImagePixels) as one CHW float array in [0, 1]: the same
+ * values pngsToPixels gives for the PNGs of those images, without encoding and decoding them.
+ */
+export function rawImagesToPixels(images: readonly RawImage[], size: number): Float32Array {
+  const per = 3 * size * size;
+  const out = new Float32Array(images.length * per);
+  for (let i = 0; i < images.length; i++) {
+    const t = rawImageToTensor(images[i], { range: [0, 1], layout: 'chw' });
+    if (t.data.length !== per)
+      throw new InvalidArgumentError(`images[${i}]`, `${t.width}x${t.height}x${t.channels}`, `${size}x${size}x3`);
     out.set(t.data, i * per);
   }
   return out;
