@@ -1,7 +1,7 @@
 /**
  * Helpers of notebook 03, "Generating images with fewer steps": the speed colour code relative to a
  * reference time and per-step previews of the denoised estimate (timing: src/bench's
- * benchmarkInterleaved; the time-per-step line: speedLineFit in ./speed.ts).
+ * benchmarkInterleaved; the time-per-step line: speedLineFit in src/bench/lineFit.ts).
  */
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { GRID_SPEED_COLORS } from '../image/grid.js';

@@ -16,7 +16,6 @@ import {
   readTrainingRecord,
   readTrainingRecordOrigin,
   resizePngs,
-  resolutionLadder,
   stepsNeeded,
   stepsToPlateau,
   summarizeShippedMethods,
@@ -27,6 +26,7 @@ import {
   withinTimeBudget,
   type TrainingStage,
 } from '../../src/course/exercises.js';
+import { resolutionLadder } from '../../src/bench/sizes.js';
 import { findPublishedResult, readPublishedResults } from '../../src/course/published.js';
 import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
 import { provenanceLabel } from '../../src/plots/provenance.js';

@@ -1,7 +1,7 @@
 /** The conclusions of notebook 03 ("Generating images with fewer steps"), checked on its run with the shipped models. */
 import assert from 'node:assert/strict';
 import type { Notebook } from '../../../src/runner/index.js';
-import { speedLineFit } from '../../../src/course/speed.js';
+import { speedLineFit } from '../../../src/bench/lineFit.js';
 import { figure, textOf } from '../support.js';
 
 const STEP_COUNTS = [1, 2, 4, 8, 15, 25, 50];
