@@ -174,7 +174,10 @@ export function batchSaturation(points: readonly BatchTime[], label = 'time per 
     saturationBatch: points[sat].batch,
     gain,
     verdict: 'saturates',
-    text: `${label}: ${b1} -> ${bb} (${formatRatio(gain)} faster per image); from batch ${points[sat].batch} on, within noise of the best`,
+    text:
+      sat === best && best === points.length - 1
+        ? `${label}: ${b1} -> ${bb} (${formatRatio(gain)} faster per image); still falling at the largest batch measured, no saturation within the sweep`
+        : `${label}: ${b1} -> ${bb} (${formatRatio(gain)} faster per image); from batch ${points[sat].batch} on, within noise of the best`,
   };
 }
 

@@ -125,6 +125,17 @@ describe('batchSaturation', () => {
     assert.match(r.text, /batching gains nothing measurable, within noise/);
   });
 
+  test('a best batch that is the largest and alone in its noise: still falling, no saturation within the sweep', () => {
+    const r = batchSaturation([
+      { batch: 1, time: t(9, 10, 11) },
+      { batch: 2, time: t(6, 7, 8) },
+      { batch: 4, time: t(4, 4.5, 5) },
+    ]);
+    assert.equal(r.verdict, 'saturates');
+    assert.equal(r.saturationBatch, 4);
+    assert.match(r.text, /still falling at the largest batch measured/);
+  });
+
   test('images per minute per batch: 60000 / the per-image median', () => {
     const r = batchSaturation(helping);
     close(r.points[1].imagesPerMinute.value, 10000, 'batch 2');
