@@ -11,3 +11,6 @@ export * from './sweep.js';
 export * from './emit.js';
 export * from './pareto.js';
 export * from './recorded.js';
+export * from './timeCompare.js';
+export * from './speedPlan.js';
+export * from './speedResult.js';

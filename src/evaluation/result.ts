@@ -4,6 +4,7 @@
  * cache hit with when and on which machine). The validators are the schema the cache checks a
  * stored value against before re-using it.
  */
+import type { StageBreakdown } from '../bench/stages.js';
 import type { Interval } from './bootstrap.js';
 import type { MachineIdentity } from './key.js';
 import type { Method } from './method.js';
@@ -16,6 +17,8 @@ export interface TimeStats {
   iqrMs: number;
   /** Timed runs. */
   n: number;
+  /** Median time per image of each pipeline stage (src/bench/stages), when the runs reported stage timings. */
+  stages?: StageBreakdown;
 }
 
 /** Quality of one method's image set. */
@@ -124,6 +127,15 @@ export function timeProblems(v: unknown, field = 'time'): string[] {
       out.push(`${field}: quartiles ${s.q1Ms} <= ${s.medianMs} <= ${s.q3Ms} do not hold`);
     if (Math.abs(s.q3Ms - s.q1Ms - s.iqrMs) > 1e-6 * Math.max(1, s.q3Ms))
       out.push(`${field}.iqrMs ${s.iqrMs} is not q3 - q1`);
+  }
+  if (t.stages !== undefined) {
+    const st = t.stages as Record<string, unknown> | null;
+    const names = ['textEncoderMs', 'unetMs', 'schedulerMs', 'vaeMs', 'pngMs', 'otherMs'];
+    if (st === null || typeof st !== 'object') out.push(`${field}.stages is ${JSON.stringify(st)}, not an object`);
+    else
+      for (const k of names)
+        if (!(isNum(st[k]) && (st[k] as number) >= 0))
+          out.push(`${field}.stages.${k} is ${JSON.stringify(st[k])}, not a finite number >= 0`);
   }
   return out;
 }

@@ -9,7 +9,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { benchmarkInterleaved } from '../bench/interleaved.js';
-import { InvalidArgumentError, requireInteger } from '../core/errors.js';
+import { stageBreakdown, type StageBreakdown } from '../bench/stages.js';
+import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { decodeImage, rawImageToPng, type RawImage } from '../image/tensorPng.js';
 import { psnr } from '../metrics/psnr.js';
 import { ssim } from '../metrics/ssim.js';
@@ -20,6 +21,7 @@ import type { OnnxDevice } from '../onnx/providers.js';
 import {
   EVAL_ATTRIBUTES,
   EVAL_SEED,
+  pngsToPixels,
   promptAttributes,
   rawImagesToPixels,
   sceneReference,
@@ -95,10 +97,24 @@ export interface TimeOptions {
   warmupRounds?: number;
   /** Timed prompt (default the course prompt), seed 0. */
   prompt?: string;
+  /**
+   * After the timed rounds, more interleaved rounds of the methods whose timed runs add up to less
+   * than this many milliseconds (default 0: off), so that cheap methods get steadier medians.
+   */
+  minTimeMs?: number;
+  /** Most timed runs of one method when minTimeMs asks for more (default 50). */
+  maxRuns?: number;
 }
 
 function originOf<T>(c: CachedValue<T>, machine: MachineIdentity): MeasurementOrigin {
   return { source: c.outcome === 'hit' ? 'cache hit' : 'measured now', measuredAt: c.createdAt, machine, file: c.file };
+}
+
+/** A stage breakdown of one call divided by its batch size (time per image). */
+function perImageStages(s: StageBreakdown, batch: number): StageBreakdown {
+  const out = { ...s };
+  for (const k of Object.keys(out) as (keyof StageBreakdown)[]) out[k] = out[k] / batch;
+  return out;
 }
 
 /** The sentence a cache hit prints: what, when and where it was measured. */
@@ -366,7 +382,12 @@ export class EvaluationSession {
         const real = await ev.run(this.reference.pixels, this.reference.n, this.reference.size);
         this.referenceFeatures = new FrechetReference(real.features, ev.featureDim);
       }
-      const run = await ev.run(rawImagesToPixels(pixels, this.reference.size), pixels.length, this.reference.size);
+      const size = this.reference.size;
+      // Images made at another size (Method.size) are resized to the evaluator's size through PNG, as sharp does it.
+      const input = pixels.every((p) => p.width === size && p.height === size)
+        ? rawImagesToPixels(pixels, size)
+        : await pngsToPixels(await Promise.all(pixels.map((p) => rawImageToPng(p))), size, { resize: true });
+      const run = await ev.run(input, pixels.length, size);
       // The interval's value is the plain Frechet distance (frechetDistance of the two feature sets).
       out.frechet = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, {
         reps: reps.frechet ?? 40,
@@ -401,8 +422,11 @@ export class EvaluationSession {
     const rounds = requireInteger('rounds', o.rounds ?? 9, 1, 10_000);
     const warmupRounds = requireInteger('warmupRounds', o.warmupRounds ?? 1, 0, 1000);
     const prompt = o.prompt ?? TIMING_PROMPT;
+    const minTimeMs = requireFinite('minTimeMs', o.minTimeMs ?? 0, 0);
+    const maxRuns = requireInteger('maxRuns', o.maxRuns ?? Math.max(50, rounds), rounds, 100_000);
     const machine = await this.machine(methods[0]);
-    const key = await measurementKey('time', methods, machine, { rounds, warmupRounds, prompt, seed: 0 });
+    const settings = { rounds, warmupRounds, prompt, seed: 0, minTimeMs, maxRuns, stages: true };
+    const key = await measurementKey('time', methods, machine, settings);
     const c = await cachedWithOutcome<TimeStats[]>(
       key,
       async () => {
@@ -423,11 +447,20 @@ export class EvaluationSession {
         }
         const timed = await benchmarkInterleaved(
           runs.map((r, k) => ({ id: `${k}: ${r.m.name}`, run: r.run })),
-          { warmup: warmupRounds, repeats: rounds },
+          { warmup: warmupRounds, repeats: rounds, minTimeMs, maxRepeats: maxRuns },
         );
-        return timed.map(({ stats: s }, k) => {
+        return timed.map(({ stats: s, results }, k) => {
           const b = runs[k].batch;
-          return { medianMs: s.medianMs / b, q1Ms: s.q1Ms / b, q3Ms: s.q3Ms / b, iqrMs: s.iqrMs / b, n: s.n };
+          const t: TimeStats = {
+            medianMs: s.medianMs / b,
+            q1Ms: s.q1Ms / b,
+            q3Ms: s.q3Ms / b,
+            iqrMs: s.iqrMs / b,
+            n: s.n,
+          };
+          const stages = stageBreakdown(results, s.medianMs);
+          if (stages) t.stages = perImageStages(stages, b);
+          return t;
         });
       },
       {

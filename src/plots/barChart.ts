@@ -12,6 +12,8 @@ export interface BarGroup {
   values: NumberSeries;
   /** Symmetric error half-widths, one per category. */
   errors?: NumberSeries;
+  /** An interval around each value (e.g. a ratio's range), drawn as asymmetric error bars; not with `errors`. */
+  range?: { low: NumberSeries; high: NumberSeries };
   color?: string;
 }
 
@@ -49,6 +51,26 @@ export function groupedBarChart(options: GroupedBarChartOptions): PlotlyFigure {
         if (e < 0) throw new InvalidArgumentError(`${field}.errors[${i}]`, e, 'expected a half-width >= 0');
       });
       trace.error_y = { type: 'data', array: errors, visible: true };
+    }
+    if (g.range !== undefined) {
+      if (g.errors !== undefined)
+        throw new InvalidArgumentError(`${field}.range`, 'with errors', 'errors or range, not both');
+      const low = plotFinite(`${field}.range.low`, g.range?.low, categories.length);
+      const high = plotFinite(`${field}.range.high`, g.range?.high, categories.length);
+      const plus: number[] = [];
+      const minus: number[] = [];
+      y.forEach((v, i) => {
+        const value = v ?? NaN;
+        if (!(low[i] <= value && value <= high[i]) && Number.isFinite(value))
+          throw new InvalidArgumentError(
+            `${field}.range`,
+            `[${low[i]}, ${high[i]}]`,
+            `an interval around values[${i}] = ${value}`,
+          );
+        plus.push(Number.isFinite(value) ? high[i] - value : 0);
+        minus.push(Number.isFinite(value) ? value - low[i] : 0);
+      });
+      trace.error_y = { type: 'data', symmetric: false, array: plus, arrayminus: minus, visible: true };
     }
     return trace;
   });

@@ -8,3 +8,4 @@ export * from './barChart.js';
 export * from './heatmapChart.js';
 export * from './bundle.js';
 export * from './notebook.js';
+export * from './publishedSpeedPanel.js';

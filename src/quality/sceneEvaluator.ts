@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { InvalidArgumentError, MissingResourceError, requireInteger } from '../core/errors.js';
 import { pngToTensor, rawImageToTensor, type RawImage } from '../image/tensorPng.js';
 import { frechetDistance } from '../metrics/frechet.js';
@@ -183,12 +184,27 @@ export class SceneEvaluator {
   }
 }
 
-/** Decodes PNGs of size x size into one CHW float array in [0, 1] (what the evaluator takes). */
-export async function pngsToPixels(pngs: readonly Uint8Array[], size: number): Promise<Float32Array> {
+/** `png` resized to size x size with sharp (Lanczos-3, aspect ratio ignored); unchanged when it already has that size. */
+async function resizeToSquare(png: Uint8Array, size: number): Promise<Uint8Array> {
+  const meta = await sharp(png).metadata();
+  if (meta.width === size && meta.height === size) return png;
+  return sharp(png).resize(size, size, { fit: 'fill', kernel: 'lanczos3' }).png().toBuffer();
+}
+
+/**
+ * Decodes PNGs of size x size into one CHW float array in [0, 1] (what the evaluator takes); with
+ * `resize`, PNGs of another size are first resized to size x size (Lanczos-3).
+ */
+export async function pngsToPixels(
+  pngs: readonly Uint8Array[],
+  size: number,
+  options: { resize?: boolean } = {},
+): Promise<Float32Array> {
   const per = 3 * size * size;
   const out = new Float32Array(pngs.length * per);
   for (let i = 0; i < pngs.length; i++) {
-    const t = await pngToTensor(pngs[i], { range: [0, 1], layout: 'chw' });
+    const png = options.resize ? await resizeToSquare(pngs[i], size) : pngs[i];
+    const t = await pngToTensor(png, { range: [0, 1], layout: 'chw' });
     if (t.data.length !== per)
       throw new InvalidArgumentError('image', `${t.width}x${t.height}x${t.channels}`, `${size}x${size}x3`);
     out.set(t.data, i * per);

@@ -9,12 +9,12 @@ import {
   complexityPrompts,
   namedAttributeCount,
   resizePngs,
-  resolutionLadder,
   stepsNeeded,
   stepsToPlateau,
   throughputSaturation,
   withinTimeBudget,
 } from '../../src/course/exercises.js';
+import { resolutionLadder } from '../../src/bench/sizes.js';
 import { findPublishedResult, readPublishedResults } from '../../src/course/published.js';
 import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
 

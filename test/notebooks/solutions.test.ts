@@ -2,7 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { runNotebook } from '../../src/runner/index.js';
-import { checkCommon, figure, fixtureEnv, repoRoot, textOf } from './support.js';
+import { checkCommon, figure, fixtureEnv, repoRoot, structuredResult, textOf } from './support.js';
+import { checkEx2Consistent, checkEx3Consistent, type ResultEx2, type ResultEx3 } from './shippedChecks/solutions.js';
 
 const solutionPath = (name: string) => path.join(repoRoot, 'notebooks', 'solutions', `${name}.ipynb`);
 const run = async (name: string) => (await runNotebook(solutionPath(name), { cellTimeoutS: 90, kernel: { env: fixtureEnv } })).notebook;
@@ -27,24 +28,35 @@ describe('worked solutions of the exercises (notebooks/solutions/)', { timeout: 
     checkCommon(nb, 1, 1);
     const text = textOf(nb);
     assert.match(text, /native 32 px; sizes 16, 32, 48, 64 px; steps 1, 2, 4, 8/);
-    assert.match(text, /budget B = 4 x [\d.]+ ms = [\d.]+ ms per image; \d+ of 16 pairs fit/);
     assert.match(text, /skipped: quality/);
     assert.match(text, /conclusion: skipped \(needs the scene evaluator\); \d+ pairs fit/);
-    const heat = figure(nb, 'Time per image (ms) by resolution and steps').fig;
+    const heat = figure(nb, 'Median time per image (ms) by resolution and steps').fig;
     assert.equal((heat.data[0] as { type?: string }).type, 'heatmap');
+    const r = structuredResult<ResultEx2>(nb, 'ex2');
+    checkEx2Consistent(r);
+    assert.equal(r.pairs.length, 16);
+    assert.equal(r.best, null);
   });
 
-  test('exercise 3 runs fully on the fixtures: per-image time and throughput for batches 1-16 and a computed saturation point', async () => {
+  test('exercise 3 runs fully on the fixtures: time per image and images per minute for batches 1-16 with a verdict each', async () => {
     const nb = await run('ex3-batch-size');
     checkCommon(nb, 2, 0);
-    const text = textOf(nb);
-    assert.match(text, /conclusion: LCM 4: .* throughput saturates at batch (1|2|4|8|16) .*; DPM-Solver\+\+ 25: .* saturates at batch (1|2|4|8|16) /);
-    const perImage = figure(nb, 'Time per image vs batch size');
-    for (const name of ['LCM 4', 'DPM-Solver++ 25']) {
-      assert.deepEqual(perImage.series(name).x, [1, 2, 4, 8, 16]);
-      assert.ok(perImage.series(name).y.every((ms) => ms > 0));
+    const r = structuredResult<ResultEx3>(nb, 'ex3');
+    checkEx3Consistent(r);
+    assert.deepEqual(
+      r.methods.map((m) => m.name),
+      ['LCM 4', 'DPM-Solver++ 25'],
+    );
+    for (const m of r.methods) {
+      assert.deepEqual(
+        m.points.map((p) => p.batch),
+        [1, 2, 4, 8, 16],
+      );
+      assert.ok(textOf(nb).includes(`conclusion: ${m.text}`));
     }
-    figure(nb, 'Throughput vs batch size').series('LCM 4: 90% of best');
+    const perImage = figure(nb, 'Time per image vs batch size');
+    for (const name of ['LCM 4', 'DPM-Solver++ 25']) assert.ok(perImage.series(name).y.every((ms) => ms > 0));
+    figure(nb, 'Images per minute vs batch size');
   });
 
   test('exercise 4 runs on the fixtures: shows the prompt sets by complexity and skips the adherence with a message', async () => {
