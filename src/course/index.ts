@@ -1,6 +1,5 @@
 export * from './plan.js';
 export * from './fewerSteps.js';
-export * from './measure.js';
 export * from './speed.js';
 export * from './distillation.js';
 export * from './exercises.js';

@@ -10,3 +10,4 @@ export * from './session.js';
 export * from './sweep.js';
 export * from './emit.js';
 export * from './pareto.js';
+export * from './rounds.js';

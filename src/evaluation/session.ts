@@ -32,9 +32,13 @@ import { cachedWithOutcome, canonicalJson, type CachedValue } from './cache.js';
 import { describeMachine, machineIdentity, measurementKey, type MachineIdentity } from './key.js';
 import { methodId, validateMethod, type Method } from './method.js';
 import {
+  pairProblems,
+  promptQualityProblems,
   qualityProblems,
+  samplesProblems,
   timeListProblems,
   type MethodResult,
+  type PairStats,
   type MeasurementOrigin,
   type QualityStats,
   type TimeStats,
@@ -78,6 +82,20 @@ export interface EvaluateOptions {
   keepSamples?: number;
   /** Images per generate() call (default 25; does not change the images). */
   batchSize?: number;
+  /**
+   * PSNR/SSIM of the first `pairs` images against the session's reference method's images of the
+   * same prompts and seeds (default: the session's `pairs`). Cached apart from the Frechet distance
+   * and adherence, so a cached FD row is re-used whatever the pairs, and the other way round.
+   */
+  pairs?: number;
+}
+
+/** Options of `EvaluationSession.evaluatePrompts`. */
+export interface PromptEvaluateOptions {
+  /** Images per generate() call (default 25; does not change the images). */
+  batchSize?: number;
+  /** Seed of image 0 (default 1000): image i is made for prompts[i] with seed firstSeed + i. */
+  firstSeed?: number;
 }
 
 /** Options of timeMethods. */
@@ -257,92 +275,191 @@ export class EvaluationSession {
     });
   }
 
-  /** Quality of one method (see `evaluateMethod`). */
+  /** The bootstrap settings every quality key holds. */
+  private bootstrapSettings(): { frechet: number; mean: number; seed: number } {
+    return {
+      frechet: this.options.bootstrapReps?.frechet ?? 40,
+      mean: this.options.bootstrapReps?.mean ?? 1000,
+      seed: 0,
+    };
+  }
+
+  /**
+   * Quality of one method (see `evaluateMethod`): up to three cache rows, each keyed by
+   * `measurementKey` on its own: 'quality' (Frechet distance and adherence, with an evaluator),
+   * 'pairs' (PSNR/SSIM against the reference method) and 'samples' (the first images kept). Images
+   * generated for one row are re-used for the others in the same call.
+   */
   async evaluate(m: Method, o: EvaluateOptions = {}): Promise<MethodResult> {
     this.check();
     validateMethod(m);
     const keep = requireInteger('keepSamples', o.keepSamples ?? 0, 0, this.reference.n);
-    const pairs = this.options.pairs ?? 0;
+    const pairs = requireInteger('pairs', o.pairs ?? this.options.pairs ?? 0, 0, this.reference.n);
     const ref = this.options.referenceMethod;
+    if (pairs > 0 && !ref)
+      throw new InvalidArgumentError('pairs', pairs, '0 in a session without a referenceMethod (open it with one)');
+    if (!this.evaluator && pairs === 0)
+      throw new InvalidArgumentError('pairs', pairs, 'at least 1 without a scene evaluator (nothing else is measured)');
     const machine = await this.machine(m);
-    const models: Record<string, string> = {};
-    if (this.options.evaluator) models.evaluator = this.options.evaluator;
-    const key = await measurementKey(
-      'quality',
-      ref && pairs > 0 ? [m, ref] : [m],
-      machine,
-      {
-        images: this.reference.n,
-        referenceSeed: this.reference.seed,
-        referenceSize: this.reference.size,
-        evaluator: this.evaluator !== undefined,
+    const common = {
+      referenceSeed: this.reference.seed,
+      referenceSize: this.reference.size,
+      size: m.size ?? (this.evaluator ? this.reference.size : null),
+    };
+    const cacheOptions = { dir: this.options.cacheDir, force: this.options.force };
+    let fresh: Uint8Array[] | undefined;
+    const imagesOf = async (n: number): Promise<Uint8Array[]> => {
+      if (fresh === undefined || fresh.length < n) fresh = await this.images(m, n, o.batchSize);
+      return fresh.slice(0, n);
+    };
+    const quality: QualityStats = { images: 0 };
+    const provenance: MethodResult['provenance'] = {};
+    if (this.evaluator) {
+      const key = await measurementKey(
+        'quality',
+        [m],
+        machine,
+        { ...common, images: this.reference.n, evaluator: true, bootstrap: this.bootstrapSettings() },
+        { evaluator: this.options.evaluator! },
+      );
+      const c = await cachedWithOutcome<QualityStats>(
+        key,
+        async () => this.scoreQuality(await imagesOf(this.reference.n)),
+        { ...cacheOptions, name: 'quality', validate: qualityProblems },
+      );
+      Object.assign(quality, c.value);
+      provenance.quality = originOf(c, machine);
+      this.note(`${m.name} quality`, provenance.quality);
+    }
+    if (pairs > 0) {
+      const key = await measurementKey('pairs', [m, ref!], machine, {
+        ...common,
         pairs,
-        keepSamples: keep,
-        bootstrap: {
-          frechet: this.options.bootstrapReps?.frechet ?? 40,
-          mean: this.options.bootstrapReps?.mean ?? 1000,
-          seed: 0,
-        },
-      },
-      models,
-    );
-    const c = await cachedWithOutcome<QualityStats & { samples?: string[] }>(
-      key,
-      () => this.measureQuality(m, keep, o.batchSize),
-      {
-        name: 'quality',
-        dir: this.options.cacheDir,
-        force: this.options.force,
-        validate: qualityProblems,
-      },
-    );
-    const { samples, ...quality } = c.value;
-    const provenance = originOf(c, machine);
-    this.note(`${m.name} quality`, provenance);
+        bootstrap: this.bootstrapSettings(),
+      });
+      const c = await cachedWithOutcome<PairStats>(key, async () => this.scorePairs(await imagesOf(pairs)), {
+        ...cacheOptions,
+        name: 'pairs',
+        validate: pairProblems,
+      });
+      Object.assign(quality, c.value);
+      if (!this.evaluator) quality.images = pairs;
+      provenance.pairs = originOf(c, machine);
+      if (!this.evaluator) provenance.quality = provenance.pairs;
+      this.note(`${m.name} PSNR/SSIM vs ${ref!.name} (${pairs} pairs)`, provenance.pairs);
+    }
+    let samples: string[] | undefined;
+    if (keep > 0) {
+      const key = await measurementKey('samples', [m], machine, { ...common, count: keep });
+      const c = await cachedWithOutcome<string[]>(
+        key,
+        async () => (await imagesOf(keep)).map((p) => Buffer.from(p).toString('base64')),
+        { ...cacheOptions, name: 'samples', validate: (v) => samplesProblems(v, keep) },
+      );
+      samples = c.value;
+    }
+    return { method: m, id: methodId(m), quality, ...(samples ? { samples } : {}), provenance };
+  }
+
+  /** Frechet distance (bootstrap interval) and adherence of one image per reference prompt. */
+  private async scoreQuality(pngs: readonly Uint8Array[]): Promise<QualityStats> {
+    const reps = this.options.bootstrapReps ?? {};
+    const ev = this.evaluator!;
+    if (this.referenceFeatures === undefined)
+      this.referenceFeatures = (await ev.run(this.reference.pixels, this.reference.n, this.reference.size)).features;
+    const run = await ev.run(await pngsToPixels(pngs, this.reference.size), pngs.length, this.reference.size);
+    const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, {
+      reps: reps.frechet ?? 40,
+      seed: 0,
+    });
+    const check = frechetDistance(run.features, this.referenceFeatures, ev.featureDim);
+    if (Math.abs(check - fd.value) > 1e-9 * Math.max(1, check))
+      throw new InvalidArgumentError('frechet', fd.value, `the plain Frechet distance ${check}`);
+    const a = perImageAdherence(run.attributes, this.reference.prompts);
     return {
-      method: m,
-      id: methodId(m),
-      quality,
-      ...(samples ? { samples } : {}),
-      provenance: { quality: provenance },
+      images: pngs.length,
+      frechet: fd,
+      adherence: bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 }),
+      allCorrect: a.allCorrect,
     };
   }
 
-  private async measureQuality(
+  /** PSNR/SSIM (bootstrap intervals over the pairs) of images against the reference method's images. */
+  private async scorePairs(pngs: readonly Uint8Array[]): Promise<PairStats> {
+    const reps = this.options.bootstrapReps?.mean ?? 1000;
+    const s = await pairScores(pngs, await this.referenceImages(pngs.length));
+    return {
+      psnrDb: bootstrapMean(s.psnrDb, { reps, seed: 0 }),
+      ssim: bootstrapMean(s.ssim, { reps, seed: 0 }),
+      pairs: pngs.length,
+    };
+  }
+
+  /**
+   * Prompt adherence of a method on given prompts (e.g. prompts of controlled complexity): image i
+   * for prompts[i] with seed firstSeed + i at the evaluator's size, the fraction of each prompt's
+   * attributes the scene evaluator finds, with a bootstrap interval over the images. Cached by
+   * measurementKey (the prompts are part of the key); a cache hit says so. Needs the evaluator.
+   */
+  async evaluatePrompts(
     m: Method,
-    keep: number,
-    batchSize?: number,
-  ): Promise<QualityStats & { samples?: string[] }> {
-    const reps = this.options.bootstrapReps ?? {};
-    const pairs = this.options.pairs ?? 0;
-    const n = this.evaluator ? this.reference.n : Math.max(pairs, keep);
-    const pngs = await this.images(m, n, batchSize);
-    const out: QualityStats & { samples?: string[] } = { images: pngs.length };
-    if (this.evaluator) {
-      const ev = this.evaluator;
-      if (this.referenceFeatures === undefined)
-        this.referenceFeatures = (await ev.run(this.reference.pixels, this.reference.n, this.reference.size)).features;
-      const run = await ev.run(await pngsToPixels(pngs, this.reference.size), pngs.length, this.reference.size);
-      const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, {
-        reps: reps.frechet ?? 40,
-        seed: 0,
-      });
-      const check = frechetDistance(run.features, this.referenceFeatures, ev.featureDim);
-      if (Math.abs(check - fd.value) > 1e-9 * Math.max(1, check))
-        throw new InvalidArgumentError('frechet', fd.value, `the plain Frechet distance ${check}`);
-      out.frechet = fd;
-      const a = perImageAdherence(run.attributes, this.reference.prompts);
-      out.adherence = bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 });
-      out.allCorrect = a.allCorrect;
-    }
-    if (pairs > 0) {
-      const s = await pairScores(pngs.slice(0, pairs), await this.referenceImages(pairs));
-      out.psnrDb = bootstrapMean(s.psnrDb, { reps: reps.mean ?? 1000, seed: 0 });
-      out.ssim = bootstrapMean(s.ssim, { reps: reps.mean ?? 1000, seed: 0 });
-      out.pairs = pairs;
-    }
-    if (keep > 0) out.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
-    return out;
+    prompts: readonly string[],
+    o: PromptEvaluateOptions & { label?: string } = {},
+  ): Promise<MethodResult> {
+    this.check();
+    validateMethod(m);
+    if (!this.evaluator)
+      throw new InvalidArgumentError('session.evaluator', undefined, 'a session opened with a scene evaluator');
+    if (!Array.isArray(prompts) || prompts.length < 2 || prompts.some((p) => typeof p !== 'string'))
+      throw new InvalidArgumentError('prompts', prompts, 'an array of at least 2 scene prompts');
+    prompts.forEach((p, i) => {
+      try {
+        promptAttributes(p);
+      } catch (e) {
+        throw new InvalidArgumentError(`prompts[${i}]`, p, `a scene prompt (${(e as Error).message})`);
+      }
+    });
+    const firstSeed = requireInteger('firstSeed', o.firstSeed ?? 1000, 0);
+    const machine = await this.machine(m);
+    const size = this.reference.size;
+    const key = await measurementKey(
+      'prompt-adherence',
+      [m],
+      machine,
+      { prompts: [...prompts], firstSeed, size: m.size ?? size, bootstrap: this.bootstrapSettings() },
+      { evaluator: this.options.evaluator! },
+    );
+    const c = await cachedWithOutcome<QualityStats>(
+      key,
+      async () => {
+        const pipe = await this.pipeline(m);
+        const pngs = await generateImageSet(pipe, prompts, {
+          steps: m.steps,
+          guidance: m.guidance,
+          scheduler: m.scheduler,
+          width: m.size ?? size,
+          height: m.size ?? size,
+          batchSize: o.batchSize ?? 25,
+          firstSeed,
+        });
+        const run = await this.evaluator!.run(await pngsToPixels(pngs, size), pngs.length, size);
+        const a = perImageAdherence(run.attributes, prompts);
+        return {
+          images: pngs.length,
+          adherence: bootstrapMean(a.values, { reps: this.options.bootstrapReps?.mean ?? 1000, seed: 0 }),
+          allCorrect: a.allCorrect,
+        };
+      },
+      {
+        dir: this.options.cacheDir,
+        force: this.options.force,
+        name: 'prompt-adherence',
+        validate: (v) => promptQualityProblems(v, prompts.length),
+      },
+    );
+    const provenance = originOf(c, machine);
+    this.note(`${m.name} adherence on ${o.label ?? `${prompts.length} given prompts`}`, provenance);
+    return { method: m, id: methodId(m), quality: { ...c.value }, provenance: { quality: provenance } };
   }
 
   /** Speed of several methods (see `timeMethods`). */

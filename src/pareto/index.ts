@@ -4,3 +4,4 @@ export * from './naive.js';
 export * from './dominance.js';
 export * from './hypervolume.js';
 export * from './knee.js';
+export * from './diminishingReturns.js';
