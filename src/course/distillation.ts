@@ -4,6 +4,11 @@
  * src/evaluation's; the point of diminishing returns is src/pareto/diminishingReturns.ts.)
  */
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../core/packageRoot.js';
+import type { Method } from '../evaluation/method.js';
+
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
 export interface DistillationMethodInfo {
   method: string;
@@ -88,3 +93,33 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     citations: ['Liu, Gong, Liu, ICLR 2023, arXiv 2209.03003', 'Liu et al., ICLR 2024, arXiv 2309.06380'],
   },
 ]);
+
+/** Step counts of the adversarially distilled models the course measures when they exist. */
+export const TURBO_STEPS: readonly number[] = Object.freeze([1, 2, 4]);
+export const LIGHTNING_STEPS: readonly number[] = Object.freeze([1, 2, 4, 8]);
+
+/**
+ * The adversarially distilled models of the scenes family that exist under `modelsDir` (default the
+ * package's models/): `scenes-turbo` (ADD, one model sampled at 1, 2 and 4 steps, guidance 0, its own
+ * scheduler) and `scenes-lightning-N` (one student per step count N, guidance 0), as Methods; and the
+ * folders that do not exist yet, so that a notebook can say what it skipped.
+ */
+export function adversarialMethods(modelsDir = path.join(packageRoot(), 'models')): {
+  methods: Method[];
+  missing: string[];
+} {
+  const exists = (dir: string) => fs.existsSync(path.join(dir, 'model_index.json'));
+  const methods: Method[] = [];
+  const missing: string[] = [];
+  const turbo = path.join(modelsDir, 'scenes-turbo');
+  if (exists(turbo))
+    for (const steps of TURBO_STEPS)
+      methods.push({ name: `Turbo ${steps}`, family: 'Turbo', dir: turbo, steps, guidance: 0 });
+  else missing.push('models/scenes-turbo');
+  for (const steps of LIGHTNING_STEPS) {
+    const dir = path.join(modelsDir, `scenes-lightning-${steps}`);
+    if (exists(dir)) methods.push({ name: `Lightning ${steps}`, family: 'Lightning', dir, steps, guidance: 0 });
+    else missing.push(`models/scenes-lightning-${steps}`);
+  }
+  return { methods, missing };
+}

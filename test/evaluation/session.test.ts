@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../../src/core/errors.js';
+import { complexityPrompts } from '../../src/course/exercises.js';
 import { rawImageToPng } from '../../src/image/tensorPng.js';
 import { DDIM_TRAILING, type Method } from '../../src/evaluation/method.js';
 import { EvaluationSession, pairScores, PSNR_CAP_DB } from '../../src/evaluation/session.js';
@@ -130,11 +131,7 @@ describe('EvaluationSession quality rows', { timeout: 300_000 }, () => {
       assert.deepEqual(again.quality, withPairs.quality);
 
       // adherence on given prompts: an interval, cached, the prompts part of the key
-      const prompts = [
-        'a beautiful sunset over mountains, oil painting style, warm colors',
-        'a beautiful night over a lake, watercolor style, cool colors, with the moon',
-        'a beautiful day over a desert, pixel art style, warm colors, with clouds',
-      ];
+      const prompts = complexityPrompts([4, 5, 7], 3, 11).prompts;
       const a = await s.evaluatePrompts(ddim(2), prompts, { label: 'three prompts' });
       const ad = a.quality!.adherence!;
       assert.equal(a.quality?.images, 3);
