@@ -109,3 +109,38 @@ export function halvingRounds(
     };
   });
 }
+
+/**
+ * The fewest steps from which every measured point is indistinguishable from the curve's best: its
+ * 95% interval overlaps the best point's interval (best = lowest value when lower is better, highest
+ * otherwise). `steps` must increase; one interval per step count.
+ */
+export function stepsWithinNoiseOfBest(
+  steps: readonly number[],
+  values: readonly Interval[],
+  better: 'lower' | 'higher',
+): { steps: number; bestSteps: number } {
+  if (!Array.isArray(steps) || steps.length === 0)
+    throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
+  if (!Array.isArray(values) || values.length !== steps.length)
+    throw new InvalidArgumentError('values', values?.length, `one interval per step count (${steps.length})`);
+  if (better !== 'lower' && better !== 'higher') throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
+  steps.forEach((s, i) => {
+    if (!Number.isInteger(s) || s < 1 || (i > 0 && s <= steps[i - 1]))
+      throw new InvalidArgumentError(`steps[${i}]`, s, 'increasing positive step counts');
+  });
+  values.forEach((v, i) => {
+    if (v === null || typeof v !== 'object' || !(v.low <= v.value && v.value <= v.high))
+      throw new InvalidArgumentError(`values[${i}]`, v, 'an Interval {value, low <= value <= high}');
+  });
+  let best = 0;
+  values.forEach((v, i) => {
+    if (better === 'lower' ? v.value < values[best].value : v.value > values[best].value) best = i;
+  });
+  const overlaps = (v: Interval) => v.low <= values[best].high && values[best].low <= v.high;
+  let first = best;
+  for (let i = steps.length - 1; i >= 0 && overlaps(values[i]); i--) first = Math.min(first, i);
+  // points after the best that do not overlap it end the plateau's run: the answer is the best's own step count then
+  for (let i = best + 1; i < steps.length; i++) if (!overlaps(values[i])) first = best;
+  return { steps: steps[first], bestSteps: steps[best] };
+}

@@ -298,8 +298,8 @@ export class EvaluationSession {
     const ref = this.options.referenceMethod;
     if (pairs > 0 && !ref)
       throw new InvalidArgumentError('pairs', pairs, '0 in a session without a referenceMethod (open it with one)');
-    if (!this.evaluator && pairs === 0)
-      throw new InvalidArgumentError('pairs', pairs, 'at least 1 without a scene evaluator (nothing else is measured)');
+    if (!this.evaluator && pairs === 0 && keep === 0)
+      throw new InvalidArgumentError('pairs', pairs, 'at least 1 without a scene evaluator (or keepSamples > 0)');
     const machine = await this.machine(m);
     const common = {
       referenceSeed: this.reference.seed,
@@ -358,7 +358,8 @@ export class EvaluationSession {
       );
       samples = c.value;
     }
-    return { method: m, id: methodId(m), quality, ...(samples ? { samples } : {}), provenance };
+    const measured = this.evaluator !== undefined || pairs > 0;
+    return { method: m, id: methodId(m), ...(measured ? { quality } : {}), ...(samples ? { samples } : {}), provenance };
   }
 
   /** Frechet distance (bootstrap interval) and adherence of one image per reference prompt. */

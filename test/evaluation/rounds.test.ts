@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { Rng } from '../../src/core/rng.js';
-import { halvingRounds, ratioInterval } from '../../src/evaluation/rounds.js';
+import { halvingRounds, ratioInterval, stepsWithinNoiseOfBest } from '../../src/evaluation/rounds.js';
 
 const Z95 = 1.959963984540054;
 
@@ -85,6 +85,36 @@ describe('halvingRounds', () => {
     assert.throws(
       () => halvingRounds([{ steps: 2, value: iv(1, 0.1) }, { steps: 1, value: iv(1, 0.1) }], 'up' as 'lower'),
       (e: unknown) => e instanceof InvalidArgumentError && e.field === 'better',
+    );
+  });
+});
+
+describe('stepsWithinNoiseOfBest', () => {
+  const iv = (value: number, half: number) => ({ value, low: value - half, high: value + half, level: 0.95 });
+  test('the fewest steps from which every interval overlaps the best one (worked by hand)', () => {
+    // best 0.95 +- 0.02 at 8 steps; 4 steps (0.92 +- 0.02) overlaps it, 2 steps (0.85 +- 0.02) does not.
+    const v = [iv(0.6, 0.03), iv(0.85, 0.02), iv(0.92, 0.02), iv(0.95, 0.02)];
+    assert.deepEqual(stepsWithinNoiseOfBest([1, 2, 4, 8], v, 'higher'), { steps: 4, bestSteps: 8 });
+    // lower is better (FD): best 10 at 8; 4 steps 11 +- 1.5 overlaps, 2 steps 20 +- 2 does not.
+    assert.deepEqual(stepsWithinNoiseOfBest([1, 2, 4, 8], [iv(50, 5), iv(20, 2), iv(11, 1.5), iv(10, 1)], 'lower'), {
+      steps: 4,
+      bestSteps: 8,
+    });
+    // a point after the best that leaves its interval: the best's own step count
+    assert.deepEqual(stepsWithinNoiseOfBest([1, 2, 4], [iv(0.9, 0.01), iv(0.95, 0.01), iv(0.5, 0.01)], 'higher'), {
+      steps: 2,
+      bestSteps: 2,
+    });
+  });
+
+  test('bad input is refused, naming the field', () => {
+    assert.throws(
+      () => stepsWithinNoiseOfBest([2, 1], [iv(1, 0.1), iv(1, 0.1)], 'higher'),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'steps[1]',
+    );
+    assert.throws(
+      () => stepsWithinNoiseOfBest([1], [], 'higher'),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'values',
     );
   });
 });
