@@ -102,7 +102,7 @@ function normalCdf(z: number): number {
 }
 
 /** z with normalCdf(z) = p (bisection; |error| < 1e-9 in z). */
-function normalQuantile(p: number): number {
+export function normalQuantile(p: number): number {
   let lo = -10;
   let hi = 10;
   while (hi - lo > 1e-9) {

@@ -4,30 +4,10 @@
  * from the two measured intervals, and whether the change is within noise.
  */
 import { InvalidArgumentError } from '../core/errors.js';
-import type { Interval } from './bootstrap.js';
+import { normalQuantile, type Interval } from './bootstrap.js';
 
-/** Standard normal quantile for a two-sided level (bisection on the error function's complement). */
-function zFor(level: number): number {
-  const cdf = (z: number): number => {
-    // Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7)
-    const x = Math.abs(z) / Math.SQRT2;
-    const t = 1 / (1 + 0.3275911 * x);
-    const erfc =
-      t *
-      (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
-      Math.exp(-x * x);
-    return z >= 0 ? 1 - erfc / 2 : erfc / 2;
-  };
-  const p = 1 - (1 - level) / 2;
-  let lo = 0;
-  let hi = 10;
-  while (hi - lo > 1e-10) {
-    const mid = (lo + hi) / 2;
-    if (cdf(mid) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
+/** z of a two-sided normal interval at `level` (1.96 for 0.95). */
+const zFor = (level: number): number => normalQuantile(1 - (1 - level) / 2);
 
 function checkInterval(i: Interval, field: string): void {
   if (i === null || typeof i !== 'object')
