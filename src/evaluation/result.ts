@@ -166,7 +166,8 @@ export function promptQualityProblems(v: unknown, count: number): string[] {
   if (q.images !== count) out.push(`images is ${JSON.stringify(q.images)}, not ${count} (one per prompt)`);
   if (!(isNum(q.allCorrect) && q.allCorrect >= 0 && q.allCorrect <= 1))
     out.push(`allCorrect is ${JSON.stringify(q.allCorrect)}, not in [0, 1]`);
-  for (const k of Object.keys(q)) if (!['images', 'adherence', 'allCorrect'].includes(k)) out.push(`unknown field ${k}`);
+  for (const k of Object.keys(q))
+    if (!['images', 'adherence', 'allCorrect'].includes(k)) out.push(`unknown field ${k}`);
   return out;
 }
 

@@ -64,7 +64,8 @@ export function halvingRounds(
 ): HalvingRound[] {
   if (!Array.isArray(students) || students.length < 2)
     throw new InvalidArgumentError('students', students, 'at least two students {steps, value}');
-  if (better !== 'lower' && better !== 'higher') throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
+  if (better !== 'lower' && better !== 'higher')
+    throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
   const sorted = [...students].sort((x, y) => y.steps - x.steps);
   sorted.forEach((s, i) => {
     if (!Number.isInteger(s.steps) || s.steps < 1)
@@ -104,7 +105,8 @@ export function stepsWithinNoiseOfBest(
     throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
   if (!Array.isArray(values) || values.length !== steps.length)
     throw new InvalidArgumentError('values', values?.length, `one interval per step count (${steps.length})`);
-  if (better !== 'lower' && better !== 'higher') throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
+  if (better !== 'lower' && better !== 'higher')
+    throw new InvalidArgumentError('better', better, "'lower' or 'higher'");
   steps.forEach((s, i) => {
     if (!Number.isInteger(s) || s < 1 || (i > 0 && s <= steps[i - 1]))
       throw new InvalidArgumentError(`steps[${i}]`, s, 'increasing positive step counts');

@@ -359,7 +359,13 @@ export class EvaluationSession {
       samples = c.value;
     }
     const measured = this.evaluator !== undefined || pairs > 0;
-    return { method: m, id: methodId(m), ...(measured ? { quality } : {}), ...(samples ? { samples } : {}), provenance };
+    return {
+      method: m,
+      id: methodId(m),
+      ...(measured ? { quality } : {}),
+      ...(samples ? { samples } : {}),
+      provenance,
+    };
   }
 
   /** Frechet distance (bootstrap interval) and adherence of one image per reference prompt. */

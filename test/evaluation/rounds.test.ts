@@ -72,18 +72,53 @@ describe('halvingRounds', () => {
       ],
     );
     assert.match(rounds[0].text, /^8 -> 4 steps: x1\.07 \[\d\.\d\d, \d\.\d\d\], within noise$/);
-    assert.equal(halvingRounds([{ steps: 2, value: iv(10, 1) }, { steps: 1, value: iv(5, 1) }], 'lower')[0].verdict, 'better');
-    assert.equal(halvingRounds([{ steps: 2, value: iv(10, 1) }, { steps: 1, value: iv(5, 1) }], 'higher')[0].verdict, 'worse');
+    assert.equal(
+      halvingRounds(
+        [
+          { steps: 2, value: iv(10, 1) },
+          { steps: 1, value: iv(5, 1) },
+        ],
+        'lower',
+      )[0].verdict,
+      'better',
+    );
+    assert.equal(
+      halvingRounds(
+        [
+          { steps: 2, value: iv(10, 1) },
+          { steps: 1, value: iv(5, 1) },
+        ],
+        'higher',
+      )[0].verdict,
+      'worse',
+    );
   });
 
   test('bad input is refused', () => {
-    assert.throws(() => halvingRounds([], 'lower'), (e: unknown) => e instanceof InvalidArgumentError && e.field === 'students');
     assert.throws(
-      () => halvingRounds([{ steps: 2, value: iv(1, 0.1) }, { steps: 2, value: iv(1, 0.1) }], 'lower'),
+      () => halvingRounds([], 'lower'),
       (e: unknown) => e instanceof InvalidArgumentError && e.field === 'students',
     );
     assert.throws(
-      () => halvingRounds([{ steps: 2, value: iv(1, 0.1) }, { steps: 1, value: iv(1, 0.1) }], 'up' as 'lower'),
+      () =>
+        halvingRounds(
+          [
+            { steps: 2, value: iv(1, 0.1) },
+            { steps: 2, value: iv(1, 0.1) },
+          ],
+          'lower',
+        ),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'students',
+    );
+    assert.throws(
+      () =>
+        halvingRounds(
+          [
+            { steps: 2, value: iv(1, 0.1) },
+            { steps: 1, value: iv(1, 0.1) },
+          ],
+          'up' as 'lower',
+        ),
       (e: unknown) => e instanceof InvalidArgumentError && e.field === 'better',
     );
   });

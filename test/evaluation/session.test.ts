@@ -83,14 +83,21 @@ describe('EvaluationSession quality rows', { timeout: 300_000 }, () => {
       const again = await s.evaluate(ddim(2), { pairs: 3 });
       assert.equal(again.provenance.pairs?.source, 'cache hit');
       assert.deepEqual(again.quality, first.quality);
-      assert.ok(lines.some((l) => /DDIM 2 PSNR\/SSIM vs DDIM 6 \(3 pairs\): cache hit, measured /.test(l)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => /DDIM 2 PSNR\/SSIM vs DDIM 6 \(3 pairs\): cache hit, measured /.test(l)),
+        lines.join('\n'),
+      );
       const two = await s.evaluate(ddim(2), { pairs: 2 });
       assert.equal(two.provenance.pairs?.source, 'measured now', 'another pair count is another row');
       // the first two pairs are the same images: the per-pair values agree, so the means lie within the 3-pair range
       assert.equal(two.quality?.pairs, 2);
       await s.close();
       await rejectsField(
-        (async () => (await EvaluationSession.open({ images: 4, evaluator: evaluatorDir, device: 'cpu', cacheDir })).evaluate(ddim(2), { pairs: 2 }))(),
+        (async () =>
+          (await EvaluationSession.open({ images: 4, evaluator: evaluatorDir, device: 'cpu', cacheDir })).evaluate(
+            ddim(2),
+            { pairs: 2 },
+          ))(),
         'pairs',
       );
     } finally {
