@@ -552,8 +552,9 @@ export class EvaluationSession {
 /**
  * Quality of a method's images (one per reference prompt, seed 1000 + i): Frechet distance in the
  * scene evaluator's feature space and prompt adherence, each with a bootstrap interval over the
- * images; or, without an evaluator, PSNR and SSIM against the reference method's images. Cached by
- * measurementKey; a cache hit says so (when, where) in the output.
+ * images; and (option `pairs`, the default without an evaluator) PSNR and SSIM of the first images
+ * against the reference method's images. Each is a cache row of its own, keyed by measurementKey; a
+ * cache hit says so (when, where) in the output. For given prompts see `evaluatePrompts`.
  */
 export function evaluateMethod(session: EvaluationSession, m: Method, o: EvaluateOptions = {}): Promise<MethodResult> {
   return session.evaluate(m, o);
