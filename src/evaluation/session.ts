@@ -27,7 +27,7 @@ import {
   SceneEvaluator,
   type SceneReference,
 } from '../quality/sceneEvaluator.js';
-import { bootstrapFrechet, bootstrapMean } from './bootstrap.js';
+import { bootstrapFrechet, bootstrapMean, type Interval } from './bootstrap.js';
 import { cachedWithOutcome, canonicalJson, type CachedValue } from './cache.js';
 import { describeMachine, machineIdentity, measurementKey, type MachineIdentity } from './key.js';
 import { methodId, validateMethod, type Method } from './method.js';
@@ -118,6 +118,15 @@ export function describeOrigin(what: string, p: MeasurementOrigin): string {
   return p.source === 'cache hit'
     ? `${what}: cache hit, measured ${when} on ${describeMachine(p.machine)} (${path.basename(p.file ?? '')}; FEWSTEP_FORCE=1 measures again)`
     : `${what}: measured now on ${describeMachine(p.machine)}`;
+}
+
+/**
+ * A bootstrap interval of a mean clipped to the range its values can take (e.g. adherence in [0, 1]):
+ * the percentile interval is recentred on the estimate, which can push an end a hair past the range
+ * when the values sit at its edge.
+ */
+export function clipInterval(i: Interval, min: number, max: number): Interval {
+  return { ...i, low: Math.max(min, i.low), high: Math.min(max, i.high) };
 }
 
 /** Per-image fraction of the prompt's attributes the evaluator found. */
@@ -386,7 +395,7 @@ export class EvaluationSession {
     return {
       images: pngs.length,
       frechet: fd,
-      adherence: bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 }),
+      adherence: clipInterval(bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 }), 0, 1),
       allCorrect: a.allCorrect,
     };
   }
@@ -396,8 +405,8 @@ export class EvaluationSession {
     const reps = this.options.bootstrapReps?.mean ?? 1000;
     const s = await pairScores(pngs, await this.referenceImages(pngs.length));
     return {
-      psnrDb: bootstrapMean(s.psnrDb, { reps, seed: 0 }),
-      ssim: bootstrapMean(s.ssim, { reps, seed: 0 }),
+      psnrDb: clipInterval(bootstrapMean(s.psnrDb, { reps, seed: 0 }), 0, PSNR_CAP_DB),
+      ssim: clipInterval(bootstrapMean(s.ssim, { reps, seed: 0 }), -1, 1),
       pairs: pngs.length,
     };
   }
@@ -453,7 +462,11 @@ export class EvaluationSession {
         const a = perImageAdherence(run.attributes, prompts);
         return {
           images: pngs.length,
-          adherence: bootstrapMean(a.values, { reps: this.options.bootstrapReps?.mean ?? 1000, seed: 0 }),
+          adherence: clipInterval(
+            bootstrapMean(a.values, { reps: this.options.bootstrapReps?.mean ?? 1000, seed: 0 }),
+            0,
+            1,
+          ),
           allCorrect: a.allCorrect,
         };
       },

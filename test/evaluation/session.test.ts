@@ -12,7 +12,8 @@ import { InvalidArgumentError } from '../../src/core/errors.js';
 import { complexityPrompts } from '../../src/course/exercises.js';
 import { rawImageToPng } from '../../src/image/tensorPng.js';
 import { DDIM_TRAILING, type Method } from '../../src/evaluation/method.js';
-import { EvaluationSession, pairScores, PSNR_CAP_DB } from '../../src/evaluation/session.js';
+import { clipInterval, EvaluationSession, pairScores, PSNR_CAP_DB } from '../../src/evaluation/session.js';
+import { bootstrapMean } from '../../src/evaluation/bootstrap.js';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const tinySd = path.join(repo, 'models', 'fixtures', 'tiny-sd');
@@ -49,6 +50,18 @@ describe('pairScores', () => {
     await rejectsField(pairScores([], []), 'references');
     await rejectsField(pairScores([], [await flat(1)]), 'images');
     await rejectsField(pairScores([await flat(1, 16)], [await flat(1, 20)]), 'images[0]');
+  });
+});
+
+describe('clipInterval', () => {
+  test('keeps an adherence interval inside [0, 1] when the values sit at the edge (a case that left it before)', () => {
+    // 24 images, all but one with every attribute right: the recentred percentile interval can end past 1.
+    const values = Array.from({ length: 24 }, (_, i) => (i === 0 ? 6 / 7 : 1));
+    const raw = bootstrapMean(values, { reps: 1000, seed: 0 });
+    const clipped = clipInterval(raw, 0, 1);
+    assert.ok(clipped.high <= 1 && clipped.low >= 0 && clipped.low <= clipped.value, JSON.stringify({ raw, clipped }));
+    assert.equal(clipped.value, raw.value);
+    assert.equal(clipped.low, Math.max(0, raw.low));
   });
 });
 
