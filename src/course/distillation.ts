@@ -1,21 +1,13 @@
 /**
- * Helpers of notebook 06, "Distillation and quality metrics": the table of distillation methods
- * (with citations), one quality row per sampling method (Frechet distance and prompt adherence with
- * the scene evaluator; PSNR and SSIM against reference images of the same prompts and seeds), and
- * the point of diminishing returns of a quality-vs-steps curve.
+ * Course content of notebook 06, "Distillation and quality metrics": the table of distillation
+ * methods, each with what its student learns, its steps, its cost and its papers. (Measuring is
+ * src/evaluation's; the point of diminishing returns is src/pareto/diminishingReturns.ts.)
  */
-import { InvalidArgumentError, requireFinite, requireInteger, requireOneOf } from '../core/errors.js';
-import { cached } from '../evaluation/cache.js';
-import type { SceneEvaluator, SceneReference } from '../quality/sceneEvaluator.js';
-import { methodFingerprint } from '../evaluation/key.js';
-import {
-  generateForPrompts,
-  pairQuality,
-  PipelineCache,
-  prepareMethod,
-  scoreMethodCached,
-  type MethodSpec,
-} from './measure.js';
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../core/packageRoot.js';
+import type { Method } from '../evaluation/method.js';
 
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
 export interface DistillationMethodInfo {
@@ -64,13 +56,24 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     citations: ['Luo et al. 2023, arXiv 2311.05556'],
   },
   {
-    method: 'Adversarial diffusion distillation (SD-Turbo)',
+    method: 'Adversarial diffusion distillation (ADD: SD-Turbo, SDXL-Turbo)',
     learns:
-      'a 1-4 step generator trained with an adversarial loss (a discriminator on frozen pretrained features) plus score distillation from the teacher',
-    steps: '1-4',
-    cost: 'GAN-style training with the teacher and a discriminator in the loop',
-    inCourse: 'published numbers (notebooks 05 and 07); sd-turbo loads through npm run fetch-model',
+      "a 1-4 step generator initialised from the teacher, trained with a hinge adversarial loss (a discriminator whose trainable heads sit on a frozen pretrained feature network, DINOv2 ViT-S in the paper, and see the generator's images and real images, conditioned on the text) plus a distillation loss to the teacher's denoised prediction of the re-noised student output",
+    steps: '1-4 (1 typical; 2-4 re-noise between steps, Euler with trailing timesteps, no guidance)',
+    cost: 'GAN-style training with the teacher and a discriminator in the loop; the student is trained at 4 noise levels only',
+    inCourse:
+      'this notebook (section 5: how it is trained, published rows); measured only when models/scenes-turbo exists (not shipped yet)',
     citations: ['Sauer, Lorenz, Blattmann, Rombach 2023, arXiv 2311.17042'],
+  },
+  {
+    method: 'Progressive adversarial distillation (SDXL-Lightning)',
+    learns:
+      "progressive distillation (128 -> 32 -> 8 -> 4 -> 2 -> 1 steps), each round trained with an adversarial loss instead of a mean-squared error: the discriminator is the teacher's own UNet encoder, which sees the student's and the teacher's latents at a noise level and the text, so it judges whether the student's jump lands on the teacher's probability-flow path",
+    steps: '1, 2, 4, 8 (a separate checkpoint per step count)',
+    cost: 'one adversarial training run per halving round; a relaxed (unconditional) objective for the last rounds to avoid collapse',
+    inCourse:
+      'this notebook (section 5: how it is trained); no verified published table in data/; measured only when models/scenes-lightning-N exist (not shipped yet)',
+    citations: ['Lin, Wang, Yang 2024, arXiv 2402.13929'],
   },
   {
     method: 'Distribution matching distillation (DMD)',
@@ -92,192 +95,32 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
   },
 ]);
 
-/** Quality of one sampling method (JSON data only, so that it can be cached). */
-export interface QualityRow {
-  name: string;
-  family: string;
-  steps: number;
-  guidance: number;
-  /** Images generated: one per reference prompt, image i with seed 1000 + i. */
-  images: number;
-  /** Frechet distance in the evaluator's feature space to the real scenes (with an evaluator). */
-  frechet?: number;
-  /** Mean fraction of the prompt's attributes the evaluator finds (with an evaluator). */
-  adherence?: number;
-  allCorrect?: number;
-  /** PSNR / SSIM of the first images against `against` (when given). */
-  psnrDb?: number;
-  ssim?: number;
-  pairs?: number;
-  /** The first `keepSamples` images, base64 PNGs. */
-  samples?: string[];
-  /** Wall-clock seconds of generation and scoring. */
-  seconds: number;
-}
-
-/** Options of `measureQualityRow`. */
-export interface QualityRowOptions {
-  /** Image i is made for reference.prompts[i] with seed 1000 + i. */
-  reference: SceneReference;
-  /** Use only the first `images` prompts of the reference (default all; the evaluator needs all). */
-  images?: number;
-  evaluator?: SceneEvaluator;
-  /** The evaluator's features of the reference's real scenes (saves a run per row). */
-  referenceFeatures?: Float32Array;
-  /** Reference PNGs (e.g. the 50-step images of the first prompts) for PSNR and SSIM. */
-  against?: readonly Uint8Array[];
-  /** Keep the first k images in the row (default 0). */
-  keepSamples?: number;
-  /** Images per generate() call (default 25). */
-  batchSize?: number;
-  pipelines?: PipelineCache;
-}
-
-const sharedPipelines = new PipelineCache();
+/** Step counts of the adversarially distilled models the course measures when they exist. */
+export const TURBO_STEPS: readonly number[] = Object.freeze([1, 2, 4]);
+export const LIGHTNING_STEPS: readonly number[] = Object.freeze([1, 2, 4, 8]);
 
 /**
- * Generates one image per reference prompt with `spec` (seed 1000 + i, as `npm run eval:models`)
- * and scores them: Frechet distance and adherence with the evaluator (`scoreImages`, all reference
- * prompts), PSNR and SSIM against `against` (`pairQuality`). No timing (see `measureMethod`).
+ * The adversarially distilled models of the scenes family that exist under `modelsDir` (default the
+ * package's models/): `scenes-turbo` (ADD, one model sampled at 1, 2 and 4 steps, guidance 0, its own
+ * scheduler) and `scenes-lightning-N` (one student per step count N, guidance 0), as Methods; and the
+ * folders that do not exist yet, so that a notebook can say what it skipped.
  */
-export async function measureQualityRow(spec: MethodSpec, options: QualityRowOptions): Promise<QualityRow> {
-  prepareMethod(spec);
-  if (options === null || typeof options !== 'object' || !options.reference)
-    throw new InvalidArgumentError('options.reference', options?.reference, 'a SceneReference (its prompts)');
-  const ref = options.reference;
-  const n = requireInteger('images', options.images ?? ref.n, 1, ref.n);
-  if (options.evaluator && n !== ref.n)
-    throw new InvalidArgumentError('images', n, `all ${ref.n} reference prompts when an evaluator scores them`);
-  if (options.against && options.against.length > n)
-    throw new InvalidArgumentError(
-      'against',
-      options.against.length,
-      `at most ${n} reference images (one per generated image)`,
-    );
-  const keep = requireInteger('keepSamples', options.keepSamples ?? 0, 0, n);
-  const t0 = performance.now();
-  const pipe = await (options.pipelines ?? sharedPipelines).get(spec.dir);
-  const row: QualityRow = {
-    name: spec.name,
-    family: spec.family,
-    steps: spec.steps,
-    guidance: spec.guidance,
-    images: n,
-    seconds: 0,
-  };
-  if (options.evaluator) {
-    const q = await scoreMethodCached(spec, pipe, ref, options.evaluator, {
-      referenceFeatures: options.referenceFeatures,
-      batchSize: options.batchSize,
-    });
-    row.frechet = q.frechet;
-    row.adherence = q.adherence;
-    row.allCorrect = q.allCorrect;
+export function adversarialMethods(modelsDir = path.join(packageRoot(), 'models')): {
+  methods: Method[];
+  missing: string[];
+} {
+  const exists = (dir: string) => fs.existsSync(path.join(dir, 'model_index.json'));
+  const methods: Method[] = [];
+  const missing: string[] = [];
+  const turbo = path.join(modelsDir, 'scenes-turbo');
+  if (exists(turbo))
+    for (const steps of TURBO_STEPS)
+      methods.push({ name: `Turbo ${steps}`, family: 'Turbo', dir: turbo, steps, guidance: 0 });
+  else missing.push('models/scenes-turbo');
+  for (const steps of LIGHTNING_STEPS) {
+    const dir = path.join(modelsDir, `scenes-lightning-${steps}`);
+    if (exists(dir)) methods.push({ name: `Lightning ${steps}`, family: 'Lightning', dir, steps, guidance: 0 });
+    else missing.push(`models/scenes-lightning-${steps}`);
   }
-  // PSNR/SSIM pairs and kept samples need only the first images (image i is seed 1000 + i).
-  const needed = Math.max(keep, options.against?.length ?? 0);
-  if (needed > 0) {
-    const pngs = await generateForPrompts(
-      pipe,
-      spec,
-      ref.prompts.slice(0, needed),
-      options.batchSize ?? 25,
-      options.evaluator ? ref.size : undefined,
-    );
-    if (options.against && options.against.length > 0) Object.assign(row, await pairQuality(pngs, options.against));
-    if (keep > 0) row.samples = pngs.slice(0, keep).map((p) => Buffer.from(p).toString('base64'));
-  }
-  row.seconds = (performance.now() - t0) / 1000;
-  return row;
+  return { methods, missing };
 }
-
-/**
- * `measureQualityRow` through the measurement cache (`cached`): the key holds the notebook, the
- * method's model fingerprint and sampler settings, the reference (seed, images), whether an
- * evaluator scored, the number of PSNR/SSIM pairs and `settings.against` (a name for the reference
- * images, e.g. "DPM-Solver++ 50"). FEWSTEP_FORCE=1 recomputes.
- */
-export async function measureQualityRowCached(
-  spec: MethodSpec,
-  options: QualityRowOptions,
-  settings: { notebook: string; against?: string },
-): Promise<QualityRow> {
-  const key = {
-    notebook: settings.notebook,
-    what: 'qualityRow',
-    model: await methodFingerprint(spec),
-    method: {
-      name: spec.name,
-      family: spec.family,
-      steps: spec.steps,
-      guidance: spec.guidance,
-      scheduler: spec.scheduler ?? null,
-    },
-    referenceSeed: options.reference.seed,
-    referenceSize: options.reference.size,
-    images: options.images ?? options.reference.n,
-    evaluator: options.evaluator !== undefined,
-    pairs: options.against?.length ?? 0,
-    against: settings.against ?? null,
-    keepSamples: options.keepSamples ?? 0,
-  };
-  return cached(key, () => measureQualityRow(spec, options), {
-    name: `nb${settings.notebook}-quality`.replace(/[^A-Za-z0-9_-]/g, '-'),
-  });
-}
-
-/** Options of `diminishingReturns`. */
-export interface DiminishingReturnsOptions {
-  /** 'lower' (Frechet distance) or 'higher' (SSIM, PSNR, adherence) is better. */
-  better: 'lower' | 'higher';
-  /** Relative tolerance: within this fraction of the best value counts as "as good" (default 0.1). */
-  tolerance?: number;
-}
-
-/** The point of diminishing returns of a quality-vs-steps curve. */
-export interface DiminishingReturns {
-  /** The smallest step count whose value is within the tolerance of the best. */
-  steps: number;
-  value: number;
-  best: number;
-  bestSteps: number;
-  tolerance: number;
-  /** The rule in words, with the numbers. */
-  rule: string;
-}
-
-/**
- * The first (smallest) step count whose quality is within `tolerance` of the best on the curve:
- * value <= best (1 + tolerance) when lower is better, value >= best (1 - tolerance) when higher is.
- * Steps need not be sorted; ties on the best go to the fewest steps.
- */
-export function diminishingReturns(
-  steps: readonly number[],
-  values: readonly number[],
-  options: DiminishingReturnsOptions,
-): DiminishingReturns {
-  if (!Array.isArray(steps) || steps.length === 0)
-    throw new InvalidArgumentError('steps', steps, 'a non-empty array of step counts');
-  if (!Array.isArray(values) || values.length !== steps.length)
-    throw new InvalidArgumentError('values.length', values?.length, `one value per step count (${steps.length})`);
-  steps.forEach((s, i) => requireInteger(`steps[${i}]`, s, 1));
-  values.forEach((v, i) => requireFinite(`values[${i}]`, v));
-  if (options === null || typeof options !== 'object')
-    throw new InvalidArgumentError('options', options, '{ better: "lower" | "higher", tolerance? }');
-  const better = requireOneOf('better', options.better, ['lower', 'higher'] as const);
-  const tolerance = requireFinite('tolerance', options.tolerance ?? 0.1, 0, 1);
-  const order = steps.map((_, i) => i).sort((a, b) => steps[a] - steps[b]);
-  const isBetter = (a: number, b: number) => (better === 'lower' ? a < b : a > b);
-  let bestIdx = order[0];
-  for (const i of order) if (isBetter(values[i], values[bestIdx])) bestIdx = i;
-  const best = values[bestIdx];
-  const limit = better === 'lower' ? best + tolerance * Math.abs(best) : best - tolerance * Math.abs(best);
-  const ok = (v: number) => (better === 'lower' ? v <= limit : v >= limit);
-  const first = order.filter((i) => ok(values[i]))[0];
-  const pct = Math.round(tolerance * 100);
-  const rule = `the fewest steps whose value is within ${pct}% of the best (${fmt(best)} at ${stepsText(steps[bestIdx])}, ${better} is better): ${stepsText(steps[first])} (${fmt(values[first])})`;
-  return { steps: steps[first], value: values[first], best, bestSteps: steps[bestIdx], tolerance, rule };
-}
-
-const stepsText = (n: number) => `${n} step${n === 1 ? '' : 's'}`;
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));

@@ -1,7 +1,6 @@
 export * from './plan.js';
 export * from './speedCode.js';
 export * from './paretoSweep.js';
-export * from './measure.js';
 export * from './distillation.js';
 export * from './exercises.js';
 export * from './published.js';

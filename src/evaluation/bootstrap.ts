@@ -102,7 +102,7 @@ function normalCdf(z: number): number {
 }
 
 /** z with normalCdf(z) = p (bisection; |error| < 1e-9 in z). */
-function normalQuantile(p: number): number {
+export function normalQuantile(p: number): number {
   let lo = -10;
   let hi = 10;
   while (hi - lo > 1e-9) {
@@ -334,6 +334,13 @@ export interface IntervalComparison {
   verdict: 'within noise' | 'first better' | 'second better';
   /** One readable line, e.g. "LCM 4 (FD 12.1 [11.0, 13.4]) vs DDIM 4 (FD 30.2 [28.1, 32.5]): LCM 4 is better". */
   text: string;
+}
+
+/** The interval of k times the quantity (e.g. k = 100 for a fraction shown in percent); k must be positive. */
+export function scaleInterval(i: Interval, k: number): Interval {
+  if (!(typeof k === 'number' && Number.isFinite(k) && k > 0))
+    throw new InvalidArgumentError('k', k, 'a finite number > 0');
+  return { ...i, value: i.value * k, low: i.low * k, high: i.high * k };
 }
 
 /** "12.10 [11.02, 13.40]": an interval with `digits` decimals. */

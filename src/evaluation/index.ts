@@ -14,3 +14,4 @@ export * from './recorded.js';
 export * from './timeCompare.js';
 export * from './speedPlan.js';
 export * from './speedResult.js';
+export * from './rounds.js';

@@ -60,7 +60,18 @@ export interface MethodResult {
   time?: TimeStats;
   /** The first images of the quality run, base64 PNGs (when asked for). */
   samples?: string[];
-  provenance: { quality?: MeasurementOrigin; time?: MeasurementOrigin };
+  /**
+   * Where each part comes from: quality = Frechet distance and adherence (without an evaluator: the
+   * PSNR/SSIM pairs), pairs = PSNR/SSIM against the reference method, time = the timing.
+   */
+  provenance: { quality?: MeasurementOrigin; pairs?: MeasurementOrigin; time?: MeasurementOrigin };
+}
+
+/** PSNR/SSIM of a method's first images against the reference method's images (a cache row of its own). */
+export interface PairStats {
+  psnrDb: Interval;
+  ssim: Interval;
+  pairs: number;
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -145,4 +156,37 @@ export function timeListProblems(v: unknown, count: number): string[] {
   if (!Array.isArray(v)) return [`times is ${typeof v}, not an array`];
   if (v.length !== count) return [`times holds ${v.length} entries, expected ${count} (one per method)`];
   return v.flatMap((t, i) => timeProblems(t, `times[${i}]`));
+}
+
+/** Problems of stored PairStats (empty: valid). */
+export function pairProblems(v: unknown): string[] {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return [`pairs is ${JSON.stringify(v)}, not an object`];
+  const q = v as Record<string, unknown>;
+  const out = [...intervalProblems(q.psnrDb, 'psnrDb', 0, 100), ...intervalProblems(q.ssim, 'ssim', -1, 1)];
+  if (!(Number.isInteger(q.pairs) && (q.pairs as number) >= 1))
+    out.push(`pairs is ${JSON.stringify(q.pairs)}, not a positive integer`);
+  for (const k of Object.keys(q)) if (!['psnrDb', 'ssim', 'pairs'].includes(k)) out.push(`unknown field ${k}`);
+  return out;
+}
+
+/** Problems of a stored adherence on given prompts: {images = count, adherence, allCorrect} (empty: valid). */
+export function promptQualityProblems(v: unknown, count: number): string[] {
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    return [`adherence is ${JSON.stringify(v)}, not an object`];
+  const q = v as Record<string, unknown>;
+  const out = intervalProblems(q.adherence, 'adherence', 0, 1);
+  if (q.images !== count) out.push(`images is ${JSON.stringify(q.images)}, not ${count} (one per prompt)`);
+  if (!(isNum(q.allCorrect) && q.allCorrect >= 0 && q.allCorrect <= 1))
+    out.push(`allCorrect is ${JSON.stringify(q.allCorrect)}, not in [0, 1]`);
+  for (const k of Object.keys(q))
+    if (!['images', 'adherence', 'allCorrect'].includes(k)) out.push(`unknown field ${k}`);
+  return out;
+}
+
+/** Problems of stored samples: `count` base64 strings (empty: valid). */
+export function samplesProblems(v: unknown, count: number): string[] {
+  if (!Array.isArray(v) || v.length !== count) return [`samples is not an array of ${count} entries`];
+  return v.every((s) => typeof s === 'string' && s.length > 0 && /^[A-Za-z0-9+/]+=*$/.test(s))
+    ? []
+    : ['samples holds something other than base64 strings'];
 }

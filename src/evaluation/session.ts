@@ -28,14 +28,18 @@ import {
   SceneEvaluator,
   type SceneReference,
 } from '../quality/sceneEvaluator.js';
-import { bootstrapFrechet, bootstrapMean, FrechetReference } from './bootstrap.js';
+import { bootstrapFrechet, bootstrapMean, FrechetReference, type Interval } from './bootstrap.js';
 import { cachedWithOutcome, canonicalJson, type CachedValue } from './cache.js';
 import { describeMachine, machineIdentity, measurementKey, type MachineIdentity } from './key.js';
 import { methodId, validateMethod, type Method } from './method.js';
 import {
+  pairProblems,
+  promptQualityProblems,
   qualityProblems,
+  samplesProblems,
   timeListProblems,
   type MethodResult,
+  type PairStats,
   type MeasurementOrigin,
   type QualityStats,
   type TimeStats,
@@ -87,6 +91,20 @@ export interface EvaluateOptions {
   keepSamples?: number;
   /** Images per generate() call (default 25; does not change the images). */
   batchSize?: number;
+  /**
+   * PSNR/SSIM of the first `pairs` images against the session's reference method's images of the
+   * same prompts and seeds (default: the session's `pairs`). Cached apart from the Frechet distance
+   * and adherence, so a cached FD row is re-used whatever the pairs, and the other way round.
+   */
+  pairs?: number;
+}
+
+/** Options of `EvaluationSession.evaluatePrompts`. */
+export interface PromptEvaluateOptions {
+  /** Images per generate() call (default 25; does not change the images). */
+  batchSize?: number;
+  /** Seed of image 0 (default 1000): image i is made for prompts[i] with seed firstSeed + i. */
+  firstSeed?: number;
 }
 
 /** Options of timeMethods. */
@@ -123,6 +141,15 @@ export function describeOrigin(what: string, p: MeasurementOrigin): string {
   return p.source === 'cache hit'
     ? `${what}: cache hit, measured ${when} on ${describeMachine(p.machine)} (${path.basename(p.file ?? '')}; FEWSTEP_FORCE=1 measures again)`
     : `${what}: measured now on ${describeMachine(p.machine)}`;
+}
+
+/**
+ * A bootstrap interval of a mean clipped to the range its values can take (e.g. adherence in [0, 1]):
+ * the percentile interval is recentred on the estimate, which can push an end a hair past the range
+ * when the values sit at its edge.
+ */
+export function clipInterval(i: Interval, min: number, max: number): Interval {
+  return { ...i, low: Math.max(min, i.low), high: Math.min(max, i.high) };
 }
 
 /** Per-image fraction of the prompt's attributes the evaluator found. */
@@ -312,102 +339,214 @@ export class EvaluationSession {
     });
   }
 
-  /** Quality of one method (see `evaluateMethod`). */
+  /** The bootstrap settings every quality key holds. */
+  private bootstrapSettings(): { frechet: number; mean: number; seed: number } {
+    return {
+      frechet: this.options.bootstrapReps?.frechet ?? 40,
+      mean: this.options.bootstrapReps?.mean ?? 1000,
+      seed: 0,
+    };
+  }
+
+  /**
+   * Quality of one method (see `evaluateMethod`): up to three cache rows, each keyed by
+   * `measurementKey` on its own: 'quality' (Frechet distance and adherence, with an evaluator),
+   * 'pairs' (PSNR/SSIM against the reference method) and 'samples' (the first images kept). Images
+   * generated for one row are re-used for the others in the same call.
+   */
   async evaluate(m: Method, o: EvaluateOptions = {}): Promise<MethodResult> {
     this.check();
     validateMethod(m);
     const keep = requireInteger('keepSamples', o.keepSamples ?? 0, 0, this.reference.n);
-    const pairs = this.options.pairs ?? 0;
+    const pairs = requireInteger('pairs', o.pairs ?? this.options.pairs ?? 0, 0, this.reference.n);
     const ref = this.options.referenceMethod;
+    if (pairs > 0 && !ref)
+      throw new InvalidArgumentError('pairs', pairs, '0 in a session without a referenceMethod (open it with one)');
+    if (!this.evaluator && pairs === 0 && keep === 0)
+      throw new InvalidArgumentError('pairs', pairs, 'at least 1 without a scene evaluator (or keepSamples > 0)');
     const machine = await this.machine(m);
-    const models: Record<string, string> = {};
-    if (this.options.evaluator) models.evaluator = this.options.evaluator;
-    const key = await measurementKey(
-      'quality',
-      ref && pairs > 0 ? [m, ref] : [m],
-      machine,
-      {
-        images: this.reference.n,
-        referenceSeed: this.reference.seed,
-        referenceSize: this.reference.size,
-        ...(this.options.firstSeed !== undefined && this.options.firstSeed !== 1000
-          ? { firstSeed: this.options.firstSeed }
-          : {}),
-        evaluator: this.evaluator !== undefined,
+    const common = {
+      referenceSeed: this.reference.seed,
+      referenceSize: this.reference.size,
+      size: m.size ?? (this.evaluator ? this.reference.size : null),
+      ...(this.options.firstSeed !== undefined && this.options.firstSeed !== 1000
+        ? { firstSeed: this.options.firstSeed }
+        : {}),
+    };
+    const cacheOptions = { dir: this.options.cacheDir, force: this.options.force };
+    let fresh: RawImage[] | undefined;
+    const imagesOf = async (n: number): Promise<RawImage[]> => {
+      if (fresh === undefined || fresh.length < n) fresh = await this.images(m, n, o.batchSize);
+      return fresh.slice(0, n);
+    };
+    const quality: QualityStats = { images: 0 };
+    const provenance: MethodResult['provenance'] = {};
+    if (this.evaluator) {
+      const key = await measurementKey(
+        'quality',
+        [m],
+        machine,
+        { ...common, images: this.reference.n, evaluator: true, bootstrap: this.bootstrapSettings() },
+        { evaluator: this.options.evaluator! },
+      );
+      const c = await cachedWithOutcome<QualityStats>(
+        key,
+        async () => this.scoreQuality(await imagesOf(this.reference.n)),
+        { ...cacheOptions, name: 'quality', validate: qualityProblems },
+      );
+      Object.assign(quality, c.value);
+      provenance.quality = originOf(c, machine);
+      this.note(`${m.name} quality`, provenance.quality);
+    }
+    if (pairs > 0) {
+      const key = await measurementKey('pairs', [m, ref!], machine, {
+        ...common,
         pairs,
-        keepSamples: keep,
-        bootstrap: {
-          frechet: this.options.bootstrapReps?.frechet ?? 40,
-          mean: this.options.bootstrapReps?.mean ?? 1000,
-          seed: 0,
+        bootstrap: this.bootstrapSettings(),
+      });
+      const c = await cachedWithOutcome<PairStats>(key, async () => this.scorePairs(await imagesOf(pairs)), {
+        ...cacheOptions,
+        name: 'pairs',
+        validate: pairProblems,
+      });
+      Object.assign(quality, c.value);
+      if (!this.evaluator) quality.images = pairs;
+      provenance.pairs = originOf(c, machine);
+      if (!this.evaluator) provenance.quality = provenance.pairs;
+      this.note(`${m.name} PSNR/SSIM vs ${ref!.name} (${pairs} pairs)`, provenance.pairs);
+    }
+    let samples: string[] | undefined;
+    if (keep > 0) {
+      const key = await measurementKey('samples', [m], machine, { ...common, count: keep });
+      const c = await cachedWithOutcome<string[]>(
+        key,
+        async () => {
+          const out: string[] = [];
+          for (const p of await imagesOf(keep)) out.push((await rawImageToPng(p)).toString('base64'));
+          return out;
         },
-      },
-      models,
-    );
-    const c = await cachedWithOutcome<QualityStats & { samples?: string[] }>(
-      key,
-      () => this.measureQuality(m, keep, o.batchSize),
-      {
-        name: 'quality',
-        dir: this.options.cacheDir,
-        force: this.options.force,
-        validate: qualityProblems,
-      },
-    );
-    const { samples, ...quality } = c.value;
-    const provenance = originOf(c, machine);
-    this.note(`${m.name} quality`, provenance);
+        { ...cacheOptions, name: 'samples', validate: (v) => samplesProblems(v, keep) },
+      );
+      samples = c.value;
+    }
+    const measured = this.evaluator !== undefined || pairs > 0;
     return {
       method: m,
       id: methodId(m),
-      quality,
+      ...(measured ? { quality } : {}),
       ...(samples ? { samples } : {}),
-      provenance: { quality: provenance },
+      provenance,
     };
   }
 
-  private async measureQuality(
-    m: Method,
-    keep: number,
-    batchSize?: number,
-  ): Promise<QualityStats & { samples?: string[] }> {
+  /** Frechet distance (bootstrap interval) and adherence of one image per reference prompt. */
+  private async scoreQuality(pixels: readonly RawImage[]): Promise<QualityStats> {
     const reps = this.options.bootstrapReps ?? {};
-    const pairs = this.options.pairs ?? 0;
-    const n = this.evaluator ? this.reference.n : Math.max(pairs, keep);
-    const pixels = await this.images(m, n, batchSize);
-    const out: QualityStats & { samples?: string[] } = { images: pixels.length };
-    if (this.evaluator) {
-      const ev = this.evaluator;
-      if (this.referenceFeatures === undefined) {
-        const real = await ev.run(this.reference.pixels, this.reference.n, this.reference.size);
-        this.referenceFeatures = new FrechetReference(real.features, ev.featureDim);
+    const ev = this.evaluator!;
+    if (this.referenceFeatures === undefined) {
+      const real = await ev.run(this.reference.pixels, this.reference.n, this.reference.size);
+      this.referenceFeatures = new FrechetReference(real.features, ev.featureDim);
+    }
+    const size = this.reference.size;
+    // Images made at another size (Method.size) are resized to the evaluator's size through PNG, as sharp does it.
+    const input = pixels.every((p) => p.width === size && p.height === size)
+      ? rawImagesToPixels(pixels, size)
+      : await pngsToPixels(await Promise.all(pixels.map((p) => rawImageToPng(p))), size, { resize: true });
+    const run = await ev.run(input, pixels.length, size);
+    // The interval's value is the plain Frechet distance (frechetDistance of the two feature sets).
+    const fd = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, {
+      reps: reps.frechet ?? 40,
+      seed: 0,
+    });
+    const a = perImageAdherence(run.attributes, this.reference.prompts);
+    return {
+      images: pixels.length,
+      frechet: fd,
+      adherence: clipInterval(bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 }), 0, 1),
+      allCorrect: a.allCorrect,
+    };
+  }
+
+  /** PSNR/SSIM (bootstrap intervals over the pairs) of images against the reference method's images. */
+  private async scorePairs(pixels: readonly RawImage[]): Promise<PairStats> {
+    const reps = this.options.bootstrapReps?.mean ?? 1000;
+    const s = pixelPairScores(pixels, await this.referenceImages(pixels.length));
+    return {
+      psnrDb: clipInterval(bootstrapMean(s.psnrDb, { reps, seed: 0 }), 0, PSNR_CAP_DB),
+      ssim: clipInterval(bootstrapMean(s.ssim, { reps, seed: 0 }), -1, 1),
+      pairs: pixels.length,
+    };
+  }
+
+  /**
+   * Prompt adherence of a method on given prompts (e.g. prompts of controlled complexity): image i
+   * for prompts[i] with seed firstSeed + i at the evaluator's size, the fraction of each prompt's
+   * attributes the scene evaluator finds, with a bootstrap interval over the images. Cached by
+   * measurementKey (the prompts are part of the key); a cache hit says so. Needs the evaluator.
+   */
+  async evaluatePrompts(
+    m: Method,
+    prompts: readonly string[],
+    o: PromptEvaluateOptions & { label?: string } = {},
+  ): Promise<MethodResult> {
+    this.check();
+    validateMethod(m);
+    if (!this.evaluator)
+      throw new InvalidArgumentError('session.evaluator', undefined, 'a session opened with a scene evaluator');
+    if (!Array.isArray(prompts) || prompts.length < 2 || prompts.some((p) => typeof p !== 'string'))
+      throw new InvalidArgumentError('prompts', prompts, 'an array of at least 2 scene prompts');
+    prompts.forEach((p, i) => {
+      try {
+        promptAttributes(p);
+      } catch (e) {
+        throw new InvalidArgumentError(`prompts[${i}]`, p, `a scene prompt (${(e as Error).message})`);
       }
-      const size = this.reference.size;
-      // Images made at another size (Method.size) are resized to the evaluator's size through PNG, as sharp does it.
-      const input = pixels.every((p) => p.width === size && p.height === size)
-        ? rawImagesToPixels(pixels, size)
-        : await pngsToPixels(await Promise.all(pixels.map((p) => rawImageToPng(p))), size, { resize: true });
-      const run = await ev.run(input, pixels.length, size);
-      // The interval's value is the plain Frechet distance (frechetDistance of the two feature sets).
-      out.frechet = bootstrapFrechet(run.features, this.referenceFeatures, ev.featureDim, {
-        reps: reps.frechet ?? 40,
-        seed: 0,
-      });
-      const a = perImageAdherence(run.attributes, this.reference.prompts);
-      out.adherence = bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 });
-      out.allCorrect = a.allCorrect;
-    }
-    if (pairs > 0) {
-      const s = pixelPairScores(pixels.slice(0, pairs), await this.referenceImages(pairs));
-      out.psnrDb = bootstrapMean(s.psnrDb, { reps: reps.mean ?? 1000, seed: 0 });
-      out.ssim = bootstrapMean(s.ssim, { reps: reps.mean ?? 1000, seed: 0 });
-      out.pairs = pairs;
-    }
-    if (keep > 0) {
-      out.samples = [];
-      for (const p of pixels.slice(0, keep)) out.samples.push((await rawImageToPng(p)).toString('base64'));
-    }
-    return out;
+    });
+    const firstSeed = requireInteger('firstSeed', o.firstSeed ?? 1000, 0);
+    const machine = await this.machine(m);
+    const size = this.reference.size;
+    const key = await measurementKey(
+      'prompt-adherence',
+      [m],
+      machine,
+      { prompts: [...prompts], firstSeed, size: m.size ?? size, bootstrap: this.bootstrapSettings() },
+      { evaluator: this.options.evaluator! },
+    );
+    const c = await cachedWithOutcome<QualityStats>(
+      key,
+      async () => {
+        const pipe = await this.pipeline(m);
+        const pixels = await generateImagePixels(pipe, prompts, {
+          steps: m.steps,
+          guidance: m.guidance,
+          scheduler: m.scheduler,
+          width: m.size ?? size,
+          height: m.size ?? size,
+          batchSize: o.batchSize ?? 25,
+          firstSeed,
+        });
+        const run = await this.evaluator!.run(rawImagesToPixels(pixels, size), pixels.length, size);
+        const a = perImageAdherence(run.attributes, prompts);
+        return {
+          images: pixels.length,
+          adherence: clipInterval(
+            bootstrapMean(a.values, { reps: this.options.bootstrapReps?.mean ?? 1000, seed: 0 }),
+            0,
+            1,
+          ),
+          allCorrect: a.allCorrect,
+        };
+      },
+      {
+        dir: this.options.cacheDir,
+        force: this.options.force,
+        name: 'prompt-adherence',
+        validate: (v) => promptQualityProblems(v, prompts.length),
+      },
+    );
+    const provenance = originOf(c, machine);
+    this.note(`${m.name} adherence on ${o.label ?? `${prompts.length} given prompts`}`, provenance);
+    return { method: m, id: methodId(m), quality: { ...c.value }, provenance: { quality: provenance } };
   }
 
   /** Speed of several methods (see `timeMethods`). */
@@ -505,8 +644,9 @@ export class EvaluationSession {
 /**
  * Quality of a method's images (one per reference prompt, seed 1000 + i): Frechet distance in the
  * scene evaluator's feature space and prompt adherence, each with a bootstrap interval over the
- * images; or, without an evaluator, PSNR and SSIM against the reference method's images. Cached by
- * measurementKey; a cache hit says so (when, where) in the output.
+ * images; and (option `pairs`, the default without an evaluator) PSNR and SSIM of the first images
+ * against the reference method's images. Each is a cache row of its own, keyed by measurementKey; a
+ * cache hit says so (when, where) in the output. For given prompts see `evaluatePrompts`.
  */
 export function evaluateMethod(session: EvaluationSession, m: Method, o: EvaluateOptions = {}): Promise<MethodResult> {
   return session.evaluate(m, o);

@@ -5,3 +5,4 @@ export * from './dominance.js';
 export * from './hypervolume.js';
 export * from './knee.js';
 export * from './publishedFront.js';
+export * from './diminishingReturns.js';

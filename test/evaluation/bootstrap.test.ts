@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import {
+  scaleInterval,
   bootstrapFrechet,
   bootstrapMean,
   compareIntervals,
@@ -158,5 +159,14 @@ describe('result schema', () => {
     assert.ok(timeProblems({ medianMs: 5, q1Ms: 6, q3Ms: 7, iqrMs: 1, n: 9 }).length > 0);
     assert.ok(timeProblems({ medianMs: -5, q1Ms: -6, q3Ms: -4, iqrMs: 2, n: 9 }).length > 0);
     assert.ok(timeProblems({ medianMs: 5, q1Ms: 4, q3Ms: 7, iqrMs: 3, n: 0 }).length > 0);
+  });
+});
+
+describe('scaleInterval', () => {
+  test('scales value and both ends; refuses a factor that is not positive', () => {
+    const i = scaleInterval({ value: 0.5, low: 0.25, high: 0.75, level: 0.95 }, 100);
+    assert.deepEqual(i, { value: 50, low: 25, high: 75, level: 0.95 });
+    assert.throws(() => scaleInterval(i, 0), /k/);
+    assert.throws(() => scaleInterval(i, Number.NaN), /k/);
   });
 });

@@ -90,7 +90,9 @@ describe('cache invalidation', () => {
       assert.deepEqual(second.quality, first.quality);
       assert.ok(
         lines.some((l) =>
-          /student 2 quality: cache hit, measured \d{4}-\d\d-\d\d \d\d:\d\d UTC on \d+ x .+, provider cpu/.test(l),
+          /student 2 PSNR\/SSIM vs teacher DDIM 6 \(3 pairs\): cache hit, measured \d{4}-\d\d-\d\d \d\d:\d\d UTC on \d+ x .+, provider cpu/.test(
+            l,
+          ),
         ),
         lines.join('\n'),
       );

@@ -4,12 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runNotebook } from '../../src/runner/index.js';
-import { checkCommon, figure, fixtureEnv, notebookPath, textOf } from './support.js';
+import { checkCommon, figure, fixtureEnv, notebookPath, structuredResult, textOf, type ResultSummary } from './support.js';
 
 const NB06 = '06-distillation-and-metrics';
 
 describe('course notebook 06 (distillation and quality metrics)', { timeout: 300_000 }, () => {
-  test('runs on the fixture models: the table, the published PD curve, the simulation, PSNR/SSIM vs steps and a diminishing-returns step count; the evaluator and PD cells say skipped', async () => {
+  test('runs on the fixture models: the table, the published PD curve, the simulation, PSNR/SSIM vs steps a diminishing-returns step count and its structured result; the evaluator, PD and adversarial cells say skipped', async () => {
     const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'fewstep-nb06-cache-'));
     const { notebook: nb } = await runNotebook(notebookPath(NB06), { cellTimeoutS: 120, kernel: { env: { ...fixtureEnv, FEWSTEP_CACHE_DIR: cacheDir } } });
     checkCommon(nb, 5, 0);
@@ -41,5 +41,20 @@ describe('course notebook 06 (distillation and quality metrics)', { timeout: 300
     assert.ok(ssim.y.every((v) => v > -1 && v <= 1));
     assert.match(text, /Metric: \*\*SSIM against the 50-step image\*\*/);
     assert.match(text, /Point of diminishing returns: \d+ steps?\./);
+
+    // The structured result: every row with PSNR/SSIM intervals from the session, nothing adversarial measured yet.
+    const r = structuredResult<{ metric: string; fixture: boolean; results: ResultSummary[]; adversarial: { measured: string[]; missing: string[] }; diminishing: { steps: number } }>(nb, '06');
+    assert.equal(r.fixture, true);
+    assert.equal(r.metric, 'ssim');
+    assert.deepEqual(r.results.filter((x) => x.family === 'DDIM').map((x) => x.steps), [1, 2, 4, 8, 15, 25]);
+    for (const x of r.results) {
+      const p = x.quality?.psnrDb;
+      assert.ok(p && p.low <= p.value && p.value <= p.high, `${x.name}: PSNR with its interval`);
+      assert.match(x.id, /^model=models\/fixtures\//);
+    }
+    assert.deepEqual(psnr.series('teacher DDIM').y, r.results.filter((x) => x.family === 'DDIM').map((x) => x.quality!.psnrDb!.value), 'the chart draws the emitted rows');
+    assert.deepEqual(r.adversarial.measured, []);
+    assert.match(text, /skipped: no adversarially distilled model to measure \(models\/scenes-turbo, models\/scenes-lightning-1/);
+    assert.match(text, /SDXL-Lightning: No verified table was found/);
   });
 });

@@ -2,14 +2,14 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { runNotebook } from '../../src/runner/index.js';
-import { checkCommon, figure, fixtureEnv, repoRoot, structuredResult, textOf } from './support.js';
+import { checkCommon, figure, fixtureEnv, repoRoot, structuredResult, textOf, type ResultSummary } from './support.js';
 import { checkEx2Consistent, checkEx3Consistent, type ResultEx2, type ResultEx3 } from './shippedChecks/solutions.js';
 
 const solutionPath = (name: string) => path.join(repoRoot, 'notebooks', 'solutions', `${name}.ipynb`);
 const run = async (name: string) => (await runNotebook(solutionPath(name), { cellTimeoutS: 90, kernel: { env: fixtureEnv } })).notebook;
 
 describe('worked solutions of the exercises (notebooks/solutions/)', { timeout: 300_000 }, () => {
-  test('exercise 1 runs on the fixtures: times LCM and teacher DDIM at 1-8 steps, skips the LoRA and the quality with messages', async () => {
+  test('exercise 1 runs on the fixtures: times LCM and teacher DDIM at 1-8 steps through the session, skips the LoRA and the quality with messages, emits its result', async () => {
     const nb = await run('ex1-lcm-lora');
     checkCommon(nb, 1, 1);
     const text = textOf(nb);
@@ -21,6 +21,17 @@ describe('worked solutions of the exercises (notebooks/solutions/)', { timeout: 
       assert.deepEqual(timing.series(name).x, [1, 2, 4, 8]);
       assert.ok(timing.series(name).y.every((ms) => ms > 0));
     }
+    // The structured result: every configuration timed through the session (median within its quartiles), no quality, no verdicts.
+    const r = structuredResult<{ fixture: boolean; evaluator: boolean; results: ResultSummary[]; verdicts: unknown[] }>(nb, 'ex1');
+    assert.equal(r.fixture, true);
+    assert.equal(r.evaluator, false);
+    assert.deepEqual(r.results.map((x) => x.name), ['LCM 1', 'LCM 2', 'LCM 4', 'LCM 8', 'DDIM 1', 'DDIM 2', 'DDIM 4', 'DDIM 8']);
+    for (const x of r.results) {
+      assert.ok(x.time && x.time.q1Ms <= x.time.medianMs && x.time.medianMs <= x.time.q3Ms, `${x.name}: time with its quartiles`);
+      assert.equal(x.quality, undefined, `${x.name}: no quality without the evaluator`);
+    }
+    assert.match(r.results.find((x) => x.name === 'DDIM 4')!.id, /"timestep_spacing":"trailing"/);
+    assert.deepEqual(r.verdicts, []);
   });
 
   test('exercise 2 runs on the fixtures: times every (size, steps) pair around the native size, applies the budget, skips the quality', async () => {
@@ -67,5 +78,9 @@ describe('worked solutions of the exercises (notebooks/solutions/)', { timeout: 
     assert.match(text, /6-7 attributes +6, 7 +a beautiful/);
     assert.match(text, /skipped: adherence/);
     assert.match(text, /conclusion: skipped/);
+    const r = structuredResult<{ fixture: boolean; points: unknown[]; levels: string[] }>(nb, 'ex4');
+    assert.equal(r.fixture, true);
+    assert.deepEqual(r.levels, ['4 attributes', '5 attributes', '6-7 attributes']);
+    assert.deepEqual(r.points, []);
   });
 });

@@ -1,9 +1,8 @@
 /** The conclusions of the exercises' worked solutions (notebooks/solutions/), checked on their runs with the shipped models. */
 import assert from 'node:assert/strict';
 import type { Notebook } from '../../../src/runner/index.js';
-import { figure, structuredResult, textOf, type ResultInterval } from '../support.js';
+import { structuredResult, textOf, type ResultInterval, type ResultSummary } from '../support.js';
 
-const minOf = (xs: number[]) => Math.min(...xs);
 
 function notFixture(nb: Notebook): string {
   const text = textOf(nb);
@@ -13,26 +12,62 @@ function notFixture(nb: Notebook): string {
   return text;
 }
 
+/** What exercise 1 emits (fs.emitResult). */
+interface ResultEx1 {
+  notebook: 'ex1';
+  fixture: boolean;
+  evaluator: boolean;
+  images: number;
+  results: ResultSummary[];
+  verdicts: { steps: number; a: string; b: string; verdict: string; text: string }[];
+}
+
+/** Every verdict agrees with the two FD intervals it compares ("within noise" exactly when they overlap). */
+function checkFdVerdicts(results: readonly ResultSummary[], verdicts: readonly { a: string; b: string; verdict: string; text: string }[]): void {
+  for (const v of verdicts) {
+    const a = results.find((x) => x.name === v.a)?.quality?.frechet;
+    const b = results.find((x) => x.name === v.b)?.quality?.frechet;
+    assert.ok(a && b, `${v.a} and ${v.b} have FD intervals`);
+    const overlap = a.low <= b.high && b.low <= a.high;
+    assert.equal(v.verdict, overlap ? 'within noise' : a.high < b.low ? 'first better' : 'second better', v.text);
+  }
+}
+
 /**
- * Exercise 1 on the shipped family: at 1 and 2 steps the teacher with DDIM is far worse than both
- * few-step models (FD more than 3x and 2x the best of them; measured about 14x and 11x), its 1-step adherence is the lowest, and by 8 steps it has caught up (FD under 2x the best
- * few-step model's; measured about 1x). Quality numbers are deterministic (fixed prompts and seeds).
+ * Exercise 1 on the shipped family, from its structured result: every configuration (LCM-LoRA, LCM,
+ * teacher DDIM with trailing spacing, 1-8 steps) has an FD and adherence interval and a timing; at 1
+ * and 2 steps the teacher with DDIM is far worse than both few-step models (FD more than 3x and 2x
+ * the best of them; measured about 14x and 11x) and the verdicts say so beyond noise, its 1-step
+ * adherence is the lowest, and by 8 steps it has caught up (FD under 2x the best few-step model's;
+ * measured about 1x); every verdict agrees with its intervals. Quality numbers are deterministic
+ * (fixed prompts and seeds).
  */
 export function checkShippedEx1(nb: Notebook): void {
   notFixture(nb);
-  const fd = figure(nb, 'Frechet distance vs steps');
-  const adherence = figure(nb, 'Prompt adherence vs steps');
-  const few = ['teacher + LCM-LoRA', 'LCM student'];
-  for (const name of [...few, 'teacher + DDIM']) assert.deepEqual(fd.series(name).x, [1, 2, 4, 8]);
-  const ddim = fd.series('teacher + DDIM').y;
-  const bestFew = (i: number) => minOf(few.map((n) => fd.series(n).y[i]));
-  assert.ok(ddim[0] > 3 * bestFew(0), `DDIM 1 step FD ${ddim[0]} vs best few-step ${bestFew(0)}`);
-  assert.ok(ddim[1] > 2 * bestFew(1), `DDIM 2 steps FD ${ddim[1]} vs best few-step ${bestFew(1)}`);
-  assert.ok(ddim[3] < 2 * bestFew(3), `DDIM 8 steps FD ${ddim[3]} has not caught up with ${bestFew(3)}`);
-  const a1 = adherence.series('teacher + DDIM').y[0];
-  for (const n of few) assert.ok(a1 < adherence.series(n).y[0], `DDIM 1-step adherence ${a1} vs ${n} ${adherence.series(n).y[0]}`);
-  const timing = figure(nb, 'Time per image vs steps');
-  for (const name of [...few, 'teacher + DDIM']) assert.ok(timing.series(name).y.every((ms) => ms > 0));
+  const r = structuredResult<ResultEx1>(nb, 'ex1');
+  assert.equal(r.fixture, false);
+  assert.equal(r.evaluator, true);
+  const get = (name: string) => {
+    const x = r.results.find((y) => y.name === name);
+    assert.ok(x?.quality?.frechet && x.quality.adherence && x.time, `${name}: FD, adherence and time`);
+    return x;
+  };
+  const few = ['LCM-LoRA', 'LCM'];
+  for (const f of [...few, 'DDIM']) for (const s of [1, 2, 4, 8]) get(`${f} ${s}`);
+  assert.match(get('DDIM 4').id, /"timestep_spacing":"trailing"/);
+  const fd = (name: string) => get(name).quality!.frechet!.value;
+  const bestFew = (s: number) => Math.min(...few.map((f) => fd(`${f} ${s}`)));
+  assert.ok(fd('DDIM 1') > 3 * bestFew(1), `DDIM 1 step FD ${fd('DDIM 1')} vs best few-step ${bestFew(1)}`);
+  assert.ok(fd('DDIM 2') > 2 * bestFew(2), `DDIM 2 steps FD ${fd('DDIM 2')} vs best few-step ${bestFew(2)}`);
+  assert.ok(fd('DDIM 8') < 2 * bestFew(8), `DDIM 8 steps FD ${fd('DDIM 8')} has not caught up with ${bestFew(8)}`);
+  const a1 = get('DDIM 1').quality!.adherence!.value;
+  for (const f of few) assert.ok(a1 < get(`${f} 1`).quality!.adherence!.value, `DDIM 1-step adherence ${a1} vs ${f} 1`);
+  checkFdVerdicts(r.results, r.verdicts);
+  for (const f of few) {
+    const v = r.verdicts.find((x) => x.steps === 1 && [x.a, x.b].includes('DDIM 1') && [x.a, x.b].includes(`${f} 1`));
+    assert.ok(v && v.verdict !== 'within noise', `at 1 step DDIM and ${f} are told apart: ${v?.text}`);
+  }
+  assert.equal(r.verdicts.length, 4 * 3, 'every pair at every step count is compared');
 }
 
 interface Time {
@@ -165,29 +200,51 @@ export function checkShippedEx3(nb: Notebook): void {
   );
 }
 
+/** What exercise 4 emits (fs.emitResult). */
+interface ResultEx4 {
+  notebook: 'ex4';
+  fixture: boolean;
+  levels: string[];
+  points: { curve: string; level: string; steps: number; adherence: ResultInterval }[];
+  needed: { curve: string; level: string; best: ResultInterval; bestSteps: number; plateau: number; target: number | null }[];
+  verdicts: { curve: string; a: string; b: string; verdict: string; text: string }[];
+}
+
 /**
- * Exercise 4 on the shipped family, what the measurement robustly shows: complexity lowers the best
- * reachable adherence (the teacher's best at 6-7 attributes is below its best at 4), while the steps
- * needed to reach each curve's plateau do not grow much with it (at 6-7 attributes at most twice
- * those at 4; measured: the same or fewer). Few steps cost adherence at every level: LCM at 1 step and
- * the teacher at 4 steps are more than 0.03 below their best. Deterministic (fixed prompts and seeds).
+ * Exercise 4 on the shipped family, from its structured result, what the measurement robustly
+ * shows: complexity lowers the teacher's best reachable adherence (its best at 6-7 attributes is
+ * below its best at 4), while the steps to within noise of each curve's best do not grow much (at
+ * 6-7 attributes at most twice those at 4). Few steps cost adherence at every level: LCM at 1 step
+ * and the teacher at 4 steps are more than 0.03 below their best. Every point has an interval, and
+ * each verdict agrees with the intervals it compares. Deterministic (fixed prompts and seeds).
  */
 export function checkShippedEx4(nb: Notebook): void {
-  const text = notFixture(nb);
-  const curves = figure(nb, 'Prompt adherence vs steps, by prompt complexity');
-  const best = (name: string) => Math.max(...curves.series(name).y);
-  assert.ok(best('teacher + DPM-Solver++, 4 attributes') > best('teacher + DPM-Solver++, 6-7 attributes'),
-    `teacher: best adherence ${best('teacher + DPM-Solver++, 4 attributes')} at 4 attributes vs ${best('teacher + DPM-Solver++, 6-7 attributes')} at 6-7`);
-  for (const level of ['4 attributes', '5 attributes', '6-7 attributes']) {
-    for (const method of ['LCM (few-step)', 'teacher + DPM-Solver++']) {
-      const s = curves.series(`${method}, ${level}`);
-      assert.ok(s.y[0] < best(`${method}, ${level}`) - 0.03, `${method}, ${level}: the fewest steps (${s.x[0]}) give ${s.y[0]}, best ${best(`${method}, ${level}`)}`);
+  notFixture(nb);
+  const r = structuredResult<ResultEx4>(nb, 'ex4');
+  assert.equal(r.fixture, false);
+  const curves = ['LCM (few-step)', 'teacher + DPM-Solver++'];
+  const curve = (c: string, level: string) => r.points.filter((p) => p.curve === c && p.level === level).sort((a, b) => a.steps - b.steps);
+  for (const p of r.points) assert.ok(p.adherence.low <= p.adherence.value && p.adherence.value <= p.adherence.high, `${p.curve}, ${p.level}, ${p.steps}: interval`);
+  const best = (c: string, level: string) => Math.max(...curve(c, level).map((p) => p.adherence.value));
+  assert.ok(best('teacher + DPM-Solver++', '4 attributes') > best('teacher + DPM-Solver++', '6-7 attributes'),
+    `teacher: best adherence ${best('teacher + DPM-Solver++', '4 attributes')} at 4 attributes vs ${best('teacher + DPM-Solver++', '6-7 attributes')} at 6-7`);
+  for (const level of r.levels) {
+    for (const c of curves) {
+      const s = curve(c, level);
+      assert.ok(s.length >= 4, `${c}, ${level}: measured`);
+      assert.ok(s[0].adherence.value < best(c, level) - 0.03, `${c}, ${level}: the fewest steps (${s[0].steps}) give ${s[0].adherence.value}, best ${best(c, level)}`);
     }
   }
-  for (const method of ['LCM \\(few-step\\)', 'teacher \\+ DPM-Solver\\+\\+']) {
-    const m = new RegExp(`${method}: steps to plateau 4 attributes (\\d+), 5 attributes (\\d+), 6-7 attributes (\\d+)`).exec(text);
-    assert.ok(m, `no steps-to-plateau line for ${method}`);
-    assert.ok(Number(m[3]) <= 2 * Number(m[1]), `${method}: ${m[3]} steps to plateau at 6-7 attributes vs ${m[1]} at 4`);
+  for (const c of curves) {
+    const n = (level: string) => r.needed.find((x) => x.curve === c && x.level === level)!.plateau;
+    assert.ok(n('6-7 attributes') <= 2 * n('4 attributes'), `${c}: ${n('6-7 attributes')} steps to within noise at 6-7 attributes vs ${n('4 attributes')} at 4`);
+  }
+  assert.equal(r.verdicts.length, curves.length);
+  for (const v of r.verdicts) {
+    const a = r.needed.find((x) => x.curve === v.curve && x.level === v.a)!.best;
+    const b = r.needed.find((x) => x.curve === v.curve && x.level === v.b)!.best;
+    const overlap = a.low <= b.high && b.low <= a.high;
+    assert.equal(v.verdict, overlap ? 'within noise' : a.low > b.high ? 'first better' : 'second better', v.text);
   }
 }
 
