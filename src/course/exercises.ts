@@ -1,14 +1,12 @@
 /**
  * The reusable pieces of notebook 07 (summary and exercises) and its worked solutions in
  * notebooks/solutions/: the shipped family's measured summary (data/model-eval.json and
- * models/scenes-training.json), time budgets, "steps needed" searches, the batch size where
- * throughput saturates, scene prompts of controlled complexity, and resizing images for the
- * 64 px scene evaluator. Pure functions over measured numbers, so the solution cells stay short.
+ * models/scenes-training.json), "steps needed" searches and scene prompts of controlled complexity.
+ * Pure functions over measured numbers, so the solution cells stay short. (Time budgets and batch
+ * saturation are src/evaluation/timeCompare.ts; measuring is the evaluation session's.)
  */
-import sharp from 'sharp';
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { pngsToPixels, promptAdherence, type Adherence, type SceneEvaluator } from '../quality/sceneEvaluator.js';
 import { parseScenePrompt, sceneCaption, SCENE_ATTRIBUTES, type SceneSpec } from '../scenes/scene.js';
 
 // ---------------------------------------------------------------- the measured summary (notebook 07)
@@ -38,105 +36,6 @@ export function bestRowBy<T>(
     }
   }
   return best;
-}
-
-// ---------------------------------------------------------------- exercise 2: a fixed time budget
-
-/** A configuration with its measured time per image. */
-export interface TimedConfig {
-  timeMs: number;
-}
-
-/** The configurations whose measured time per image is within `budgetMs` (inclusive), in their order. */
-export function withinTimeBudget<T extends TimedConfig>(configs: readonly T[], budgetMs: number): T[] {
-  requireFinite('budgetMs', budgetMs, 0);
-  if (budgetMs <= 0) throw new InvalidArgumentError('budgetMs', budgetMs, 'a positive number of milliseconds');
-  configs.forEach((c, i) => requireFinite(`configs[${i}].timeMs`, c.timeMs, 0));
-  return configs.filter((c) => c.timeMs <= budgetMs);
-}
-
-/**
- * The best configuration that fits the budget by `score` ('lower' or 'higher' is better); among
- * equal scores the faster one. Undefined when nothing fits.
- */
-export function bestWithinTimeBudget<T extends TimedConfig>(
-  configs: readonly T[],
-  budgetMs: number,
-  score: (c: T) => number,
-  better: 'lower' | 'higher',
-): T | undefined {
-  const fitting = withinTimeBudget(configs, budgetMs)
-    .slice()
-    .sort((a, b) => a.timeMs - b.timeMs);
-  return bestRowBy(fitting, score, better);
-}
-
-/**
- * Resizes PNGs to size x size with sharp (Lanczos-3, aspect ratio ignored): the scene evaluator
- * sees 64 px, so images made at other resolutions are brought to its size before scoring.
- */
-export async function resizePngs(pngs: readonly Uint8Array[], size: number): Promise<Buffer[]> {
-  requireInteger('size', size, 1, 8192);
-  return Promise.all(
-    pngs.map((png) => sharp(png).resize(size, size, { fit: 'fill', kernel: 'lanczos3' }).png().toBuffer()),
-  );
-}
-
-// ---------------------------------------------------------------- exercise 3: batch size
-
-/** Throughput at one batch size. */
-export interface BatchPoint {
-  batch: number;
-  /** Median time of one call divided by the batch size. */
-  perImageMs: number;
-  imagesPerSecond: number;
-}
-
-/** Where throughput stops improving. */
-export interface ThroughputSaturation {
-  points: BatchPoint[];
-  /** The smallest batch whose throughput is within `tolerance` of the best measured. */
-  saturationBatch: number;
-  /** The batch with the highest measured throughput. */
-  bestBatch: number;
-  bestImagesPerSecond: number;
-  tolerance: number;
-}
-
-/**
- * From per-call times at increasing batch sizes: images per second at each batch, and the
- * saturation point, the smallest batch whose throughput is at least (1 - tolerance) x the best
- * measured one (larger batches gain less than `tolerance`, e.g. 0.1 = 10 %).
- */
-export function throughputSaturation(
-  batches: readonly number[],
-  callMs: readonly number[],
-  tolerance = 0.1,
-): ThroughputSaturation {
-  if (!Array.isArray(batches) || batches.length === 0)
-    throw new InvalidArgumentError('batches', batches, 'a non-empty array of batch sizes');
-  if (!Array.isArray(callMs) || callMs.length !== batches.length)
-    throw new InvalidArgumentError('callMs', callMs, `one time per batch size (${batches.length})`);
-  requireFinite('tolerance', tolerance, 0, 1);
-  batches.forEach((b, i) => {
-    requireInteger(`batches[${i}]`, b, 1);
-    if (i > 0 && b <= batches[i - 1])
-      throw new InvalidArgumentError(`batches[${i}]`, b, `increasing batch sizes (after ${batches[i - 1]})`);
-  });
-  const points = batches.map((batch, i) => {
-    const ms = requireFinite(`callMs[${i}]`, callMs[i], 0);
-    if (ms <= 0) throw new InvalidArgumentError(`callMs[${i}]`, ms, 'a positive time in milliseconds');
-    return { batch, perImageMs: ms / batch, imagesPerSecond: (1000 * batch) / ms };
-  });
-  const best = bestRowBy(points, (p) => p.imagesPerSecond, 'higher')!;
-  const saturation = points.find((p) => p.imagesPerSecond >= (1 - tolerance) * best.imagesPerSecond)!;
-  return {
-    points,
-    saturationBatch: saturation.batch,
-    bestBatch: best.batch,
-    bestImagesPerSecond: best.imagesPerSecond,
-    tolerance,
-  };
 }
 
 // ---------------------------------------------------------------- exercise 4: steps needed
@@ -256,19 +155,4 @@ export function complexityPrompts(
     specs.push(spec);
   }
   return { prompts: specs.map(sceneCaption), specs };
-}
-
-// ---------------------------------------------------------------- generating and scoring image sets
-
-/** Prompt adherence of PNGs (image i made for prompts[i]) as the scene evaluator sees them at `size` px (default 64). */
-export async function adherenceOfImages(
-  evaluator: SceneEvaluator,
-  pngs: readonly Uint8Array[],
-  prompts: readonly string[],
-  size = 64,
-): Promise<Adherence> {
-  if (pngs.length !== prompts.length || pngs.length === 0)
-    throw new InvalidArgumentError('pngs', pngs.length, `one image per prompt (${prompts.length}), at least one`);
-  const out = await evaluator.run(await pngsToPixels(pngs, size), pngs.length, size);
-  return promptAdherence(out.attributes, prompts);
 }

@@ -9,7 +9,6 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { InvalidArgumentError, MissingResourceError, requireInteger } from '../core/errors.js';
 import { pngToTensor, rawImageToTensor, type RawImage } from '../image/tensorPng.js';
-import { frechetDistance } from '../metrics/frechet.js';
 import { threadingOptions } from '../onnx/session.js';
 import { parseScenePrompt, sceneDataset, SCENE_ATTRIBUTES, type SceneSpec } from '../scenes/scene.js';
 
@@ -259,40 +258,5 @@ export function sceneReference(n: number, seed = EVAL_SEED, size = 64): SceneRef
     pixels,
     prompts: scenes.map((s) => s.caption),
     truth: scenes.map((s) => specAttributes(s.spec)),
-  };
-}
-
-/** Quality of a set of generated images against real scenes drawn for the same prompts. */
-export interface ImageSetQuality {
-  /** Frechet distance in the evaluator's feature space (lower is better). */
-  frechet: number;
-  /** Mean fraction of the prompt's attributes found in the image (higher is better). */
-  adherence: number;
-  /** Fraction of images with every attribute right. */
-  allCorrect: number;
-  perAttribute: Record<EvalAttribute, number>;
-}
-
-/**
- * Scores generated PNGs, image i made for `reference.prompts[i]`: Frechet distance of their evaluator
- * features to the real reference's and prompt adherence. `referenceFeatures` may be passed to skip
- * re-running the evaluator on the reference.
- */
-export async function scoreImages(
-  evaluator: SceneEvaluator,
-  pngs: readonly Uint8Array[],
-  reference: SceneReference,
-  referenceFeatures?: Float32Array,
-): Promise<ImageSetQuality> {
-  if (pngs.length !== reference.n)
-    throw new InvalidArgumentError('pngs', pngs.length, `one image per reference prompt (${reference.n})`);
-  const real = referenceFeatures ?? (await evaluator.run(reference.pixels, reference.n, reference.size)).features;
-  const out = await evaluator.run(await pngsToPixels(pngs, reference.size), reference.n, reference.size);
-  const a = promptAdherence(out.attributes, reference.prompts);
-  return {
-    frechet: frechetDistance(out.features, real, evaluator.featureDim),
-    adherence: a.mean,
-    allCorrect: a.allCorrect,
-    perAttribute: a.perAttribute,
   };
 }

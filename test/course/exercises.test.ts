@@ -1,18 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import sharp from 'sharp';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import {
   bestRowBy,
-  bestWithinTimeBudget,
   complexityPrompts,
   namedAttributeCount,
-  resizePngs,
   stepsNeeded,
   stepsToPlateau,
-  throughputSaturation,
-  withinTimeBudget,
 } from '../../src/course/exercises.js';
 import { resolutionLadder } from '../../src/bench/sizes.js';
 import { findPublishedResult, readPublishedResults } from '../../src/course/published.js';
@@ -22,38 +17,7 @@ import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const isInvalid = (field: string) => (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(field);
 
-describe('time budgets (exercise 2)', () => {
-  const configs = [
-    { name: 'a', timeMs: 10, fd: 30 },
-    { name: 'b', timeMs: 40, fd: 12 },
-    { name: 'c', timeMs: 25, fd: 12 },
-    { name: 'd', timeMs: 41, fd: 5 },
-  ];
-
-  test('withinTimeBudget keeps the configurations at or under the budget, in their order', () => {
-    assert.deepEqual(
-      withinTimeBudget(configs, 40).map((c) => c.name),
-      ['a', 'b', 'c'],
-    );
-    assert.deepEqual(withinTimeBudget(configs, 9.99), []);
-  });
-
-  test('bestWithinTimeBudget picks the best score that fits and, on a tie, the faster configuration', () => {
-    assert.equal(bestWithinTimeBudget(configs, 40, (c) => c.fd, 'lower')?.name, 'c');
-    assert.equal(bestWithinTimeBudget(configs, 100, (c) => c.fd, 'lower')?.name, 'd');
-    assert.equal(bestWithinTimeBudget(configs, 40, (c) => c.fd, 'higher')?.name, 'a');
-    assert.equal(
-      bestWithinTimeBudget(configs, 5, (c) => c.fd, 'lower'),
-      undefined,
-    );
-  });
-
-  test('a budget that is not a positive number, or a configuration without a finite time, is rejected', () => {
-    assert.throws(() => withinTimeBudget(configs, 0), isInvalid('budgetMs'));
-    assert.throws(() => withinTimeBudget(configs, Number.NaN), isInvalid('budgetMs'));
-    assert.throws(() => withinTimeBudget([{ timeMs: Number.POSITIVE_INFINITY }], 10), isInvalid('configs[0].timeMs'));
-  });
-
+describe('the resolution ladder (exercise 2)', () => {
   test('resolutionLadder rounds 0.5x-2x the native size to multiples of 16 within the allowed range', () => {
     assert.deepEqual(resolutionLadder(64), [32, 48, 64, 96, 128]);
     assert.deepEqual(resolutionLadder(32, { min: 8, max: 128 }), [16, 32, 48, 64]); // 24 rounds to 32, a repeat
@@ -61,53 +25,6 @@ describe('time budgets (exercise 2)', () => {
     assert.deepEqual(resolutionLadder(512, { factors: [1, 2], multiple: 64 }), [512, 1024]);
     assert.throws(() => resolutionLadder(0), isInvalid('native'));
     assert.throws(() => resolutionLadder(64, { factors: [-1] }), isInvalid('factors[0]'));
-  });
-
-  test('resizePngs brings images to size x size and keeps a flat colour flat', async () => {
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 200, g: 40, b: 10 } } })
-      .png()
-      .toBuffer();
-    const [out] = await resizePngs([png], 64);
-    const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
-    assert.equal(info.width, 64);
-    assert.equal(info.height, 64);
-    assert.deepEqual([data[0], data[1], data[2]], [200, 40, 10]);
-    assert.deepEqual([data[data.length - 3], data[data.length - 2], data[data.length - 1]], [200, 40, 10]);
-    await assert.rejects(resizePngs([png], 0), isInvalid('size'));
-  });
-});
-
-describe('throughput saturation (exercise 3)', () => {
-  test('images per second per batch, and the smallest batch within the tolerance of the best', () => {
-    // Per-call times chosen by hand: 10 ms/image at batch 1, 6 at 2, 5 at 4, 4.8 at 8, 4.9 at 16.
-    const r = throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.1);
-    assert.deepEqual(
-      r.points.map((p) => p.perImageMs),
-      [10, 6, 5, 4.8, 4.9],
-    );
-    assert.ok(Math.abs(r.points[0].imagesPerSecond - 100) < 1e-9);
-    assert.equal(r.bestBatch, 8);
-    assert.ok(Math.abs(r.bestImagesPerSecond - 1000 / 4.8) < 1e-9);
-    // 90 % of 208.3 images/s is 187.5: batch 4 (200/s) is the first to reach it, batch 2 (166.7/s) is not.
-    assert.equal(r.saturationBatch, 4);
-    assert.equal(throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.01).saturationBatch, 8);
-    // Half of 208.3 is 104.2: batch 1 (100/s) still misses it, batch 2 does not.
-    assert.equal(throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.5).saturationBatch, 2);
-    assert.equal(throughputSaturation([1, 2, 4, 8, 16], [10, 12, 20, 38.4, 78.4], 0.55).saturationBatch, 1);
-  });
-
-  test('when batching never helps, saturation is batch 1', () => {
-    const r = throughputSaturation([1, 2, 4], [5, 10, 20]);
-    assert.equal(r.saturationBatch, 1);
-    assert.equal(r.bestBatch, 1);
-  });
-
-  test('unsorted batches, mismatched lengths and non-positive times are rejected', () => {
-    assert.throws(() => throughputSaturation([2, 1], [1, 1]), isInvalid('batches[1]'));
-    assert.throws(() => throughputSaturation([1, 2], [1]), isInvalid('callMs'));
-    assert.throws(() => throughputSaturation([1, 2], [1, 0]), isInvalid('callMs[1]'));
-    assert.throws(() => throughputSaturation([], []), isInvalid('batches'));
-    assert.throws(() => throughputSaturation([1], [1], 2), isInvalid('tolerance'));
   });
 });
 
