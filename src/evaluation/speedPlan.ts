@@ -7,13 +7,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { countOnnxFlops, unetFlopShapes } from '../bench/flops.js';
 import { InvalidArgumentError, requireInteger } from '../core/errors.js';
-import { FEW_STEP_LIMIT, type CoursePlan, type PlannedModel } from '../course/plan.js';
+import type { CoursePlan, PlannedModel } from '../course/plan.js';
 import { unetEvaluationsPerStep } from '../onnx/pipeline.js';
 import { cachedWithOutcome } from './cache.js';
 import { describeMachine, measurementKey } from './key.js';
-import { DPM_SOLVER_PP_TRAILING, type Method } from './method.js';
+import type { Method } from './method.js';
 import type { MethodResult } from './result.js';
 import type { EvaluationSession } from './session.js';
+import { teacherDpmSolver } from './sweep.js';
 
 /** Image size and batch of a timed method (default: the model's native size, batch 1). */
 export interface SpeedVariant {
@@ -40,17 +41,6 @@ function fewModelMethod(f: PlannedModel, steps: number): Method {
   return { name: `${family} ${steps}`, family, dir: f.dir, steps, guidance: f.defaults.guidance };
 }
 
-function teacherMethod(t: PlannedModel, steps: number): Method {
-  return {
-    name: `DPM-Solver++ ${steps}`,
-    family: 'DPM-Solver++',
-    dir: t.dir,
-    steps,
-    guidance: t.defaults.guidance,
-    scheduler: { ...DPM_SOLVER_PP_TRAILING },
-  };
-}
-
 function checkPlan(plan: CoursePlan): void {
   if (plan === null || typeof plan !== 'object' || !plan.main)
     throw new InvalidArgumentError('plan', plan, 'a CoursePlan (coursePlan())');
@@ -63,7 +53,7 @@ function checkPlan(plan: CoursePlan): void {
 export function manyStepMethod(plan: CoursePlan, steps: number, v: SpeedVariant = {}): Method {
   checkPlan(plan);
   requireInteger('steps', steps, 1, 1000);
-  const m = plan.teacher ? teacherMethod(plan.teacher, steps) : fewModelMethod(plan.fewStep ?? plan.main, steps);
+  const m = plan.teacher ? teacherDpmSolver(plan.teacher, steps) : fewModelMethod(plan.fewStep ?? plan.main, steps);
   return named(m, v);
 }
 
@@ -71,16 +61,15 @@ export function manyStepMethod(plan: CoursePlan, steps: number, v: SpeedVariant 
 export function fewStepMethod(plan: CoursePlan, steps: number, v: SpeedVariant = {}): Method {
   checkPlan(plan);
   requireInteger('steps', steps, 1, 1000);
-  const m = plan.fewStep ? fewModelMethod(plan.fewStep, steps) : teacherMethod(plan.teacher ?? plan.main, steps);
+  const m = plan.fewStep ? fewModelMethod(plan.fewStep, steps) : teacherDpmSolver(plan.teacher ?? plan.main, steps);
   return named(m, v);
 }
 
-/** The course's rule: the few-step model at <= FEW_STEP_LIMIT steps (or when there is no teacher), else the many-step sampler. */
+/** The course's rule (plan.methodFor: the few-step model at <= FEW_STEP_LIMIT steps, else the teacher with DPM-Solver++), with a size/batch variant. */
 export function courseSpeedMethod(plan: CoursePlan, steps: number, v: SpeedVariant = {}): Method {
   checkPlan(plan);
   requireInteger('steps', steps, 1, 1000);
-  const few = plan.fewStep !== undefined && (steps <= FEW_STEP_LIMIT || plan.teacher === undefined);
-  return few ? fewStepMethod(plan, steps, v) : manyStepMethod(plan, steps, v);
+  return named(plan.methodFor(steps), v);
 }
 
 /** The timed result of `m` among `results` (matched by name); throws naming the method when it is missing or untimed. */

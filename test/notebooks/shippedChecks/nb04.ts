@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Notebook } from '../../../src/runner/index.js';
 import { figure, figuresOf, structuredResult, textOf, type ResultInterval } from '../support.js';
 
-interface Time {
+/** A timed method's statistics as notebooks emit them (median, quartiles, IQR, runs; nb04 adds stage times). */
+export interface Time {
   medianMs: number;
   q1Ms: number;
   q3Ms: number;

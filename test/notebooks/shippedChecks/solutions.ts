@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Notebook } from '../../../src/runner/index.js';
 import { structuredResult, textOf, type ResultInterval, type ResultSummary } from '../support.js';
+import type { Time } from './nb04.js';
 
 
 function notFixture(nb: Notebook): string {
@@ -70,13 +71,6 @@ export function checkShippedEx1(nb: Notebook): void {
   assert.equal(r.verdicts.length, 4 * 3, 'every pair at every step count is compared');
 }
 
-interface Time {
-  medianMs: number;
-  q1Ms: number;
-  q3Ms: number;
-  iqrMs: number;
-  n: number;
-}
 
 /** What exercise 2 emits. */
 export interface ResultEx2 {
