@@ -12,5 +12,6 @@ export * from './plots/index.js';
 export * from './image/index.js';
 export * from './evaluation/index.js';
 export * from './quality/index.js';
+export * from './published/index.js';
 export * from './course/index.js';
 export * from './distill/index.js';

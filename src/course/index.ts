@@ -3,6 +3,5 @@ export * from './speedCode.js';
 export * from './paretoSweep.js';
 export * from './distillation.js';
 export * from './exercises.js';
-export * from './published.js';
 export * from './transfer.js';
 export * from './techniques.js';

@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError, requireFinite, requireInteger } from '../core/errors.js';
 import type { ModelEvalFile } from '../evaluation/recorded.js';
-import { citationText, type PublishedResult } from './published.js';
+import { citationText, type PublishedResult } from '../published/index.js';
 
 /** One (method, steps) quality number, lower is better (a Frechet distance, an FID). */
 export interface StepScore {

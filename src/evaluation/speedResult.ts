@@ -5,7 +5,7 @@
 import type { SpeedLineFit } from '../bench/lineFit.js';
 import type { StageBreakdown } from '../bench/stages.js';
 import type { CoursePlan } from '../course/plan.js';
-import type { PublishedResult } from '../course/published.js';
+import type { PublishedResult } from '../published/index.js';
 import type { Interval } from './bootstrap.js';
 import { describeMachine, type MachineIdentity } from './key.js';
 import type { MethodResult, TimeStats } from './result.js';

@@ -1,6 +1,6 @@
 /** Panels of published speed figures: one chart per source table and metric, labelled 'published' with the citation. */
 import { InvalidArgumentError } from '../core/errors.js';
-import { citationText, type PublishedResult } from '../course/published.js';
+import { citationText, type PublishedResult } from '../published/index.js';
 import { groupedBarChart } from './barChart.js';
 import type { PlotlyFigure } from './figure.js';
 

@@ -10,7 +10,7 @@ import {
   stepsToPlateau,
 } from '../../src/course/exercises.js';
 import { resolutionLadder } from '../../src/bench/sizes.js';
-import { findPublishedResult, readPublishedResults } from '../../src/course/published.js';
+import { findPublishedResult, readPublishedResults } from '../../src/published/index.js';
 import { promptAttributes } from '../../src/quality/sceneEvaluator.js';
 
 // Compiled to .build/test/course/: the repository root is three levels up.

@@ -10,7 +10,7 @@ import {
   type KeyTechnique,
 } from '../../src/course/techniques.js';
 import { tableBundle } from '../../src/plots/bundle.js';
-import { readPublishedResults } from '../../src/course/published.js';
+import { readPublishedResults } from '../../src/published/index.js';
 
 const throwsField = (fn: () => unknown, field: string) =>
   assert.throws(

@@ -10,7 +10,7 @@ import {
   publishedStepScores,
   type StepScore,
 } from '../../src/course/transfer.js';
-import { readPublishedResults } from '../../src/course/published.js';
+import { readPublishedResults } from '../../src/published/index.js';
 import { readModelEval } from '../../src/evaluation/recorded.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/core/errors.js';
-import { readPublishedResults } from '../../src/course/published.js';
+import { readPublishedResults } from '../../src/published/index.js';
 import {
   publishedLatencyFidTables,
   publishedLatencyFront,

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PublishedResult } from '../../src/course/published.js';
+import type { PublishedResult } from '../../src/published/index.js';
 import { publishedSpeedPanel } from '../../src/plots/publishedSpeedPanel.js';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');

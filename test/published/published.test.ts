@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
-import { citationText, readPublishedResults } from '../../src/course/published.js';
+import { citationText, readPublishedResults } from '../../src/published/index.js';
 
 describe('published results', () => {
   test('reads the package data file: cited rows and text-only claims', () => {
