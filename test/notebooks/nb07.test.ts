@@ -34,7 +34,10 @@ describe('course notebook 07 (summary and exercises)', { timeout: 240_000 }, () 
     for (const [i, name] of SOLUTIONS.entries()) {
       assert.match(text, new RegExp(`TODO \\(exercise ${i + 1}\\)\\. Solution: notebooks/solutions/${name}\\.ipynb`));
     }
-    assert.match(text, /teacher: .*tiny-sd\nLoRA: none \(skipped on this model\)/);
+    // The starters list the methods they set up (the fixture plan has no LoRA: no LCM-LoRA method).
+    assert.match(text, /DDIM 1 \(DDIM, guidance [\d.]+\); .*LCM 1 \(LCM, guidance/);
+    assert.doesNotMatch(text, /LCM-LoRA 1 \(/);
+    assert.match(text, /LCM 4 x1, LCM 4 x2, .*DPM-Solver\+\+ 25 x16/);
     assert.match(text, /LCM: native 32 px; sizes to try: 16, 32, 48, 64 px/);
     assert.doesNotMatch(text, /conclusion:/, 'the starters do not compute the answers');
   });
