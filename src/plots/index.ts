@@ -9,3 +9,4 @@ export * from './heatmapChart.js';
 export * from './bundle.js';
 export * from './notebook.js';
 export * from './publishedSpeedPanel.js';
+export * from './publishedFrontChart.js';
