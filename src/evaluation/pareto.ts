@@ -10,7 +10,7 @@ import { kneePoint } from '../pareto/knee.js';
 import type { PlotlyFigure } from '../plots/figure.js';
 import { paretoChart } from '../plots/paretoChart.js';
 import { compareIntervals, type Interval, type IntervalComparison } from './bootstrap.js';
-import type { MethodResult } from './result.js';
+import { originProvenance, type MethodResult } from './result.js';
 
 /** Which quality a speed/quality analysis uses: Frechet distance (lower is better) or PSNR (higher is better). */
 export type QualityMetric = 'frechet' | 'psnr';
@@ -91,7 +91,7 @@ export function resultParetoChart(
         : 'PSNR vs the 50-step reference, dB (higher is better; bars: 95% interval)',
     logX: o.logX ?? true,
     staircase: true,
-    provenance: 'measured',
+    ...originProvenance(points.flatMap((p) => [p.result.provenance.quality, p.result.provenance.time])),
     source: o.source,
   });
   if (o.logY) figure.layout = { ...figure.layout, yaxis: { ...figure.layout.yaxis, type: 'log' } };

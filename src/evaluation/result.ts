@@ -50,6 +50,27 @@ export interface MeasurementOrigin {
   file?: string;
 }
 
+/**
+ * The provenance of numbers read from measurement origins (one or more results' quality or time): 'measured', and when any
+ * of them is a cache hit, their machine and the earliest time they were measured (the label then says "read from
+ * the measurement cache" with that time instead of "measured now"; all measured now: this machine, now).
+ */
+export function originProvenance(origins: MeasurementOrigin | readonly (MeasurementOrigin | undefined)[]): {
+  provenance: 'measured';
+  machine?: string;
+  provider?: string;
+  measuredAt?: string;
+} {
+  const list = (Array.isArray(origins) ? origins : [origins]).filter((o): o is MeasurementOrigin => o !== undefined);
+  if (list.length === 0) return { provenance: 'measured' };
+  const provider = list[0].machine.provider;
+  const hits = list.filter((o) => o.source === 'cache hit');
+  if (hits.length === 0) return { provenance: 'measured', provider };
+  const earliest = hits.map((o) => o.measuredAt).sort()[0];
+  const m = hits[0].machine;
+  return { provenance: 'measured', machine: `${m.cores} x ${m.cpu}`, provider, measuredAt: earliest };
+}
+
 /** One method's measured result. */
 export interface MethodResult {
   method: Method;

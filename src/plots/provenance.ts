@@ -34,6 +34,11 @@ export interface ProvenanceOptions {
   machine?: string;
   /** `measured`: the execution provider the numbers were measured with (e.g. 'cpu', 'cuda'), added to the machine. */
   provider?: string;
+  /**
+   * `measured`: when the numbers were measured, if not in this run (ISO timestamp): they were read from
+   * this machine's measurement cache, and the label says so with the time instead of "measured now".
+   */
+  measuredAt?: string;
 }
 
 /** The machine-readable provenance a chart keeps in `layout.meta` and a table in its bundle's metadata. */
@@ -94,7 +99,19 @@ export function provenanceRecord(options: ProvenanceOptions): ProvenanceRecord {
       const provider = optionalText('provider', options.provider, kind);
       machine = optionalText('machine', options.machine, kind) ?? thisMachine(provider);
       if (options.machine !== undefined && provider) machine = `${machine}, ${provider}`;
-      label = `measured now on ${machine}${source ? ` (${source})` : ''}`;
+      const at = optionalText('measuredAt', options.measuredAt, kind);
+      if (at !== undefined && (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(at) || Number.isNaN(Date.parse(at)))) {
+        throw new InvalidArgumentError(
+          'measuredAt',
+          options.measuredAt,
+          "an ISO timestamp such as '2026-12-06T03:47:00Z'",
+        );
+      }
+      if (at !== undefined) date = at;
+      label =
+        at === undefined
+          ? `measured now on ${machine}${source ? ` (${source})` : ''}`
+          : `measured ${at.slice(0, 16).replace('T', ' ')} UTC on ${machine}, read from the measurement cache${source ? ` (${source})` : ''}`;
       break;
     }
     case 'recorded': {

@@ -72,7 +72,7 @@ export function checkCommon(nb: Notebook, minFigures: number, minPngs: number): 
     const kinds = [...html.matchAll(/<table class="fewstep-table" data-provenance="([a-z]+)">/g)].map((m) => m[1]);
     assert.equal(kinds.length, (html.match(/class="fewstep-table"/g) ?? []).length, 'every table has a data-provenance');
     assert.ok(kinds.every((k) => (PROVENANCES as readonly string[]).includes(k)), `table provenance ${kinds.join(', ')}`);
-    assert.match(String(dataOf(o)['text/plain']), /^\[(measured now on|recorded \d{4}-\d{2}-\d{2} on|formula|published: |SIMULATION)/);
+    assert.match(String(dataOf(o)['text/plain']), /^\[(measured (now|\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC) on|recorded \d{4}-\d{2}-\d{2} on|formula|published: |SIMULATION)/);
   }
   const bundles = outputsOf(nb).filter((o) => 'application/vnd.plotly.v1+json' in dataOf(o));
   assert.ok(bundles.every((o) => 'text/html' in dataOf(o)), 'every chart carries its HTML fallback');

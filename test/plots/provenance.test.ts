@@ -43,6 +43,26 @@ describe('provenance kinds', () => {
     );
   });
 
+  test('measured earlier (a cache hit): the label gives the time and says the numbers were read from the cache', () => {
+    const r = provenanceRecord({
+      provenance: 'measured',
+      machine: '2 x AMD EPYC',
+      provider: 'cpu',
+      measuredAt: '2026-12-06T03:47:00.222Z',
+      source: '9 rounds',
+    });
+    assert.equal(
+      r.label,
+      'measured 2026-12-06 03:47 UTC on 2 x AMD EPYC, cpu, read from the measurement cache (9 rounds)',
+    );
+    assert.equal(r.date, '2026-12-06T03:47:00.222Z');
+    assert.doesNotMatch(r.label, /now/);
+    assert.throws(
+      () => provenanceRecord({ provenance: 'measured', measuredAt: 'yesterday' }),
+      (e: unknown) => e instanceof InvalidArgumentError && e.field === 'measuredAt',
+    );
+  });
+
   test('recorded: carries the date and the machine that measured the numbers', () => {
     const r = provenanceRecord({
       provenance: 'recorded',
