@@ -21,6 +21,8 @@ export const PARETO_SWEEP: Readonly<Required<Omit<SweepChoice, 'lcmLoraDir'>>> =
   fewStep: Object.freeze([1, 2, 4]),
   lcmLora: Object.freeze([2, 4]),
   progressive: Object.freeze([1, 2, 4, 8]),
+  turbo: Object.freeze([1, 2, 4]),
+  lightning: Object.freeze([1, 2, 4, 8]),
   ddimLeading: Object.freeze([4]),
 });
 

@@ -40,6 +40,10 @@ export interface CoursePlan {
   lcmLora?: string;
   /** Progressive-distillation students, by step count (shipped family only). */
   progressive: { steps: number; dir: string }[];
+  /** The adversarially distilled Turbo model (ADD; sampled at 1-4 steps, guidance 0), when shipped (shipped family only). */
+  turbo?: string;
+  /** Progressive adversarial distillation (Lightning) students, by step count (shipped family only). */
+  lightning: { steps: number; dir: string }[];
   /** The scene evaluator (shipped family only; metrics that need it are skipped otherwise). */
   evaluator?: string;
   /** True when the shipped scenes family runs (nothing set). */
@@ -156,6 +160,13 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
         .map((steps) => ({ steps, dir: path.join(models, `scenes-pd-${steps}`) }))
         .filter((p) => fs.existsSync(path.join(p.dir, 'unet', 'model.onnx')))
     : [];
+  const turboDir = path.join(models, 'scenes-turbo');
+  const turbo = shipped && fs.existsSync(path.join(turboDir, 'unet', 'model.onnx')) ? turboDir : undefined;
+  const lightning = shipped
+    ? [1, 2, 4, 8]
+        .map((steps) => ({ steps, dir: path.join(models, `scenes-lightning-${steps}`) }))
+        .filter((p) => fs.existsSync(path.join(p.dir, 'unet', 'model.onnx')))
+    : [];
   const evaluatorDir = path.join(models, 'scenes-evaluator');
   const evaluator = shipped && fs.existsSync(path.join(evaluatorDir, 'model.onnx')) ? evaluatorDir : undefined;
   const fixture = [main, teacher, fewStep].some((m) => m !== undefined && isFixture(m.dir));
@@ -204,6 +215,9 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
         ? `<= ${FEW_STEP_LIMIT} steps: ${rel(fewStep.dir)} (${fewStep.family}, guidance ${fewStep.defaults.guidance})`
         : `<= ${FEW_STEP_LIMIT} steps: no few-step model; the teacher samples them too`,
       lcmLora ? `LCM-LoRA: ${rel(lcmLora)}` : 'LCM-LoRA: none (set FEWSTEP_LCM_LORA)',
+      shipped
+        ? `adversarial distillation: ${turbo ? rel(turbo) : 'no scenes-turbo'}; Lightning students ${lightning.length ? lightning.map((l) => l.steps).join(', ') + ' steps' : 'none'}`
+        : '',
       evaluator
         ? `quality metrics: scene evaluator ${rel(evaluator)} (Frechet distance, prompt adherence) + PSNR/SSIM`
         : 'quality metrics: PSNR/SSIM against the 50-step reference only (no scene evaluator for this model)',
@@ -219,6 +233,8 @@ export function coursePlan(options: CoursePlanOptions = {}): CoursePlan {
     fewStep,
     lcmLora,
     progressive,
+    turbo,
+    lightning,
     evaluator,
     shipped,
     fixture,

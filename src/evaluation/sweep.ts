@@ -20,6 +20,10 @@ export interface SweepChoice {
   lcmLora?: readonly number[];
   /** Progressive-distillation students: each samples at its own step count; list the counts to keep. */
   progressive?: readonly number[];
+  /** The shipped Turbo model (ADD) at these step counts (Euler, trailing, guidance 0). */
+  turbo?: readonly number[];
+  /** Lightning students (progressive adversarial distillation): each samples at its own step count; list the counts to keep. */
+  lightning?: readonly number[];
   /** Teacher DDIM with diffusers' default "leading" spacing, shown once to see why spacing matters (default none). */
   ddimLeading?: readonly number[];
   /** Where the fused LCM-LoRA folder goes (default out/lcm-lora-fused under the package root). */
@@ -33,6 +37,8 @@ export const DEFAULT_SWEEP: Readonly<Required<Omit<SweepChoice, 'lcmLoraDir'>>> 
   fewStep: [1, 2, 4, 8],
   lcmLora: [2, 4, 8],
   progressive: [1, 2, 4, 8],
+  turbo: [1, 2, 4],
+  lightning: [1, 2, 4, 8],
   ddimLeading: [],
 });
 
@@ -111,6 +117,11 @@ export function planMethods(plan: CoursePlan, choice: SweepChoice = {}): Method[
   const wanted = pick('progressive');
   for (const p of plan.progressive.filter((x) => wanted.includes(x.steps)))
     out.push({ name: `PD ${p.steps}`, family: 'PD', dir: p.dir, steps: p.steps, guidance: 0 });
+  if (plan.turbo)
+    for (const steps of pick('turbo')) out.push({ name: `Turbo ${steps}`, family: 'Turbo', dir: plan.turbo, steps, guidance: 0 });
+  const wantedLightning = pick('lightning');
+  for (const l of (plan.lightning ?? []).filter((x) => wantedLightning.includes(x.steps)))
+    out.push({ name: `Lightning ${l.steps}`, family: 'Lightning', dir: l.dir, steps: l.steps, guidance: 0 });
   return out;
 }
 

@@ -86,6 +86,8 @@ describe('planMethods', () => {
       fewStep: [],
       lcmLora: [],
       progressive: [],
+      lightning: [],
+      turbo: [],
       ddimLeading: [4],
     });
     assert.deepEqual(

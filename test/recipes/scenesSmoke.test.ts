@@ -40,9 +40,19 @@ test(
     assert.ok(line, `no smoke_out line in:\n${r.stdout.slice(-2000)}`);
     const out = (JSON.parse(line) as { smoke_out: string }).smoke_out;
     try {
+      for (const folder of ['scenes-clip/image_encoder', 'scenes-clip/text_encoder', 'scenes-pd-1/unet'])
+        assert.ok(fs.existsSync(path.join(out, folder, 'model.onnx')), `${folder}/model.onnx was not exported`);
+      const record = JSON.parse(fs.readFileSync(path.join(out, 'scenes-training.json'), 'utf8')) as Record<
+        string,
+        { steps?: number; minutes?: number }
+      >;
+      for (const stage of ['clip', 'turbo', 'lightning8', 'lightning4', 'lightning2', 'lightning1'])
+        assert.equal(record[stage]?.steps, 3, `scenes-training.json ${stage}.steps`);
       for (const [name, family] of [
         ['scenes-teacher', 'sd'],
         ['scenes-lcm', 'lcm'],
+        ['scenes-turbo', 'turbo'],
+        ['scenes-lightning-1', 'turbo'],
       ] as const) {
         const pipe = await loadPipeline(path.join(out, name), { device: 'cpu', log: () => {}, warn: () => {} });
         try {

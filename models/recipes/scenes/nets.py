@@ -321,3 +321,100 @@ def apply_lora(unet, rank, alpha):
         parent = unet.get_submodule(parent_name) if parent_name else unet
         setattr(parent, leaf, LoraWrap(getattr(parent, leaf), rank, alpha))
     return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Scene CLIP (contrastive text-image model used only to score: CLIPScore)
+# ---------------------------------------------------------------------------------------------
+
+
+class ClipImageEncoder(nn.Module):
+    """pixel_values [b,3,H,W] in [0,1] -> L2-normalised embedding [b, dim]. Its own weights: not the
+    evaluator's, not the autoencoder's."""
+
+    def __init__(self, dim=64, width=96):
+        super().__init__()
+
+        def block(cin, cout, stride):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1), nn.GroupNorm(8, cout), nn.GELU())
+
+        self.body = nn.Sequential(block(3, 32, 2), block(32, 64, 2), block(64, 96, 1),   # 16x16 (from 64x64)
+                                  block(96, width, 2), block(width, width, 1))           # 8x8
+        self.proj = nn.Sequential(nn.Linear(2 * width, 2 * width), nn.GELU(), nn.Linear(2 * width, dim))
+
+    def forward(self, pixel_values):
+        h = self.body(pixel_values * 2.0 - 1.0)
+        z = self.proj(torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3))], dim=1))
+        return F.normalize(z, dim=-1)
+
+
+class ClipTextEncoder(nn.Module):
+    """input_ids [b, SEQ_LEN] -> L2-normalised embedding [b, dim] (pooled at the first end-of-text token,
+    as CLIP). Its own weights: not the teacher's text encoder."""
+
+    def __init__(self, vocab_size, eos_id, dim=64, width=TEXT_WIDTH, layers=2, heads=4):
+        super().__init__()
+        self.text = TextEncoder(vocab_size, eos_id, width, layers, heads)
+        self.proj = nn.Linear(width, dim, bias=False)
+
+    def forward(self, input_ids):
+        _, pooled = self.text(input_ids)
+        return F.normalize(self.proj(pooled), dim=-1)
+
+
+class SceneClip(nn.Module):
+    def __init__(self, vocab_size, eos_id, dim=64):
+        super().__init__()
+        self.image = ClipImageEncoder(dim)
+        self.text = ClipTextEncoder(vocab_size, eos_id, dim)
+        self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Discriminator heads (adversarial distillation): trainable heads on frozen features
+# ---------------------------------------------------------------------------------------------
+
+
+class DiscHead(nn.Module):
+    """Per-location logits from one frozen feature map, with a projection-discriminator text term
+    (Miyato & Koyama 2018), as ADD's conditioned heads: logit = w . h + <proj(text), h>."""
+
+    def __init__(self, c, text_dim, hidden=64):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(c, hidden, 3, padding=1), nn.GroupNorm(8, hidden), nn.LeakyReLU(0.2),
+                                  nn.Conv2d(hidden, hidden, 3, padding=1), nn.GroupNorm(8, hidden), nn.LeakyReLU(0.2))
+        self.out = nn.Conv2d(hidden, 1, 1)
+        self.cond = nn.Linear(text_dim, hidden)
+
+    def forward(self, feat, text):
+        h = self.body(feat)
+        return (self.out(h) + (self.cond(text)[:, :, None, None] * h).sum(1, keepdim=True) / math.sqrt(h.shape[1])).flatten(1).mean(1)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, channels, text_dim):
+        super().__init__()
+        self.heads = nn.ModuleList([DiscHead(c, text_dim) for c in channels])
+
+    def forward(self, feats, text):
+        return sum(h(f, text) for h, f in zip(self.heads, feats)) / len(self.heads)
+
+
+def ae_encoder_features(encoder, pixels):
+    """The frozen autoencoder encoder's feature maps (32x32x32, 16x16x64, 8x8x64) of images in [-1, 1]."""
+    h = encoder.conv_in(pixels)
+    f1 = encoder.res1(encoder.down1(F.silu(h)))
+    f2 = encoder.res2(encoder.down2(f1))
+    f3 = encoder.res3(encoder.down3(f2))
+    return [f1, f2, f3]
+
+
+def unet_encoder_features(unet, sample, timestep, context):
+    """The frozen UNet's down and middle feature maps (SDXL-Lightning's discriminator backbone is the
+    diffusion UNet's encoder): 8x8x64, 4x4x96, 4x4x96."""
+    t = timestep_embedding(timestep.reshape(-1), unet.c0)
+    temb = unet.time_linear_2(F.silu(unet.time_linear_1(t)))
+    h0 = unet.d0_attn(unet.d0_res(unet.conv_in(sample), temb), context)
+    h1 = unet.d1_attn(unet.d1_res(unet.down(h0), temb), context)
+    hm = unet.mid_attn(unet.mid_res(h1, temb), context)
+    return [h0, h1, hm]

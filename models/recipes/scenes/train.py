@@ -870,7 +870,12 @@ def write_safetensors(path, tensors, metadata):
     os.replace(path + ".tmp", path)
 
 
-EXPORT_PARTS = ("teacher", "lcm", "lora", "pd", "evaluator")
+EXPORT_PARTS = ("teacher", "lcm", "lora", "pd", "evaluator", "clip", "turbo", "lightning")
+# SD-Turbo's scheduler: Euler, trailing spacing (its sampling at 2-4 steps re-enters at the trailing timesteps).
+TURBO_SCHEDULER = {"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.30.0", "num_train_timesteps": 1000,
+                   "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "prediction_type": "epsilon",
+                   "interpolation_type": "linear", "use_karras_sigmas": False, "timestep_spacing": "trailing",
+                   "steps_offset": 0, "timestep_type": "discrete"}
 
 
 def recorded_where():
@@ -898,7 +903,9 @@ def stage_export(ctx):
     if ctx.only and os.path.exists(record):
         with open(record) as f:
             infos = json.load(f)
-    infos.update({"ae": ae_info, "teacher": t_info})
+    for key, info in (("ae", ae_info), ("teacher", t_info)):
+        if key not in infos or not info.get("rebuilt_from"):  # a record of training, not of a rebuild
+            infos[key] = info
     sd_sched = dict(SD_SCHEDULER)
     base = os.path.join(out, "scenes-teacher")
     if "teacher" in only:
@@ -968,17 +975,451 @@ def stage_export(ctx):
         write_json(os.path.join(folder, "config.json"), {"_class_name": "SceneEvaluator", "input": "pixel_values, RGB in [0, 1], NCHW",
                                                          "native_size": SIZE, "feature_dim": 128, "heads": heads, "logits": off})
         infos["evaluator"] = s.get("info")
+    if "turbo" in only and os.path.exists(ctx.path("turbo.ckpt")) and torch.load(ctx.path("turbo.ckpt")).get("final"):
+        s = torch.load(ctx.path("turbo.ckpt"))
+        unet = nets.UNet()
+        unet.load_state_dict(s["student"])
+        folder = os.path.join(out, "scenes-turbo")
+        export_shared(folder, base, "StableDiffusionPipeline", dict(TURBO_SCHEDULER), {"steps": 1, "guidance": 0})
+        export_unet(unet, folder, False)
+        infos["turbo"] = s["info"]
+    for n in LIGHTNING_STEPS:
+        name = ctx.path(f"lightning{n}.ckpt")
+        if "lightning" in only and os.path.exists(name) and torch.load(name).get("final"):
+            s = torch.load(name)
+            unet = nets.UNet()
+            unet.load_state_dict(s["student"])
+            sched = dict(SD_SCHEDULER)
+            sched["timestep_spacing"] = "trailing"
+            sched["steps_offset"] = 0
+            folder = os.path.join(out, f"scenes-lightning-{n}")
+            export_shared(folder, base, "StableDiffusionPipeline", sched, {"steps": n, "guidance": 0})
+            export_unet(unet, folder, False)
+            infos[f"lightning{n}"] = s["info"]
+    if "clip" in only and os.path.exists(ctx.path("clip.ckpt")) and torch.load(ctx.path("clip.ckpt")).get("final"):
+        s = torch.load(ctx.path("clip.ckpt"))
+        model = nets.SceneClip(len(vocab), vocab["<|endoftext|>"], CLIP_DIM)
+        model.load_state_dict(s["model"])
+        folder = os.path.join(out, "scenes-clip")
+        if os.path.isdir(folder):
+            shutil.rmtree(folder)
+        os.makedirs(folder)
+        os.symlink(os.path.join("..", "scenes-teacher", "tokenizer"), os.path.join(folder, "tokenizer"))
+        export(model.image.eval(), (torch.rand(1, 3, SIZE, SIZE),), os.path.join(folder, "image_encoder", "model.onnx"),
+               ["pixel_values"], ["image_embeds"], {"pixel_values": {0: "batch", 2: "height", 3: "width"}, "image_embeds": {0: "batch"}})
+        ids = tokenize(["a beautiful sunset over mountains, oil painting style, warm colors"], vocab).int()
+        export(model.text.eval(), (ids,), os.path.join(folder, "text_encoder", "model.onnx"), ["input_ids"], ["text_embeds"],
+               {"input_ids": {0: "batch"}, "text_embeds": {0: "batch"}})
+        write_json(os.path.join(folder, "config.json"), {
+            "_class_name": "SceneCLIP", "embed_dim": CLIP_DIM, "native_size": SIZE,
+            "image_input": "pixel_values, RGB in [0, 1], NCHW", "text_input": f"input_ids, int32, [batch, {nets.SEQ_LEN}], the tokenizer/ folder",
+            "outputs": "image_embeds and text_embeds, L2-normalised", "logit_scale": s["info"]["logit_scale"],
+            "score": "CLIPScore = 100 * max(cos(image_embeds, text_embeds), 0) (Hessel et al. 2021, w = 1)",
+            "used_for_training": "no student: it scores only"})
+        infos["clip"] = s["info"]
     infos["torch"] = torch.__version__
     infos["device"] = str(ctx.device)
-    infos["recorded"] = recorded_where()
+    if ctx.only and "recorded" in infos:
+        # A partial export: the parts it wrote carry their own date and machine; the record's stays.
+        for key in ("clip", "turbo", *[f"lightning{n}" for n in LIGHTNING_STEPS], "lcm", "lora", *[f"pd{n}" for n in PD_STEPS]):
+            part = {"clip": "clip", "turbo": "turbo", "lcm": "lcm", "lora": "lora"}.get(key, key.rstrip("0123456789"))
+            if part in only and key in infos:
+                infos[key]["recorded"] = recorded_where()
+    else:
+        infos["recorded"] = recorded_where()
     infos["threads"] = torch.get_num_threads()
     infos["seed"] = ctx.seed
     write_json(record, infos)
     log("exported to", out)
 
 
+# ---------------------------------------------------------------------------------------------
+# Adversarial distillation: Turbo (ADD, Sauer et al. 2023) and Lightning (Lin et al. 2024)
+# ---------------------------------------------------------------------------------------------
+
+TURBO_TRAIN_T = None      # the student's timesteps: the 4-step trailing grid (999, 749, 499, 249), as ADD's 4
+TURBO_DISTILL_WEIGHT = 2.5  # ADD's lambda (L = L_adv + lambda L_distill), before the adaptive balance below
+ADV_BALANCE = 0.5         # adversarial gradient at the student's output layer, relative to the distillation one
+LIGHTNING_STEPS = [8, 4, 2, 1]
+
+
+def adaptive_adv_weight(loss_rec, loss_adv, layer, balance=ADV_BALANCE):
+    """Weight of the adversarial term so that its gradient at the student's last layer is `balance`
+    times the distillation loss's (the adaptive weight of Esser et al. 2021); the two losses live on
+    different scales (latent MSE vs hinge logits) and this keeps the ratio fixed while both change."""
+    g_rec = torch.autograd.grad(loss_rec, layer, retain_graph=True)[0].norm()
+    g_adv = torch.autograd.grad(loss_adv, layer, retain_graph=True)[0].norm()
+    return (balance * g_rec / (g_adv + 1e-8)).clamp(0.0, 1e3).detach()
+
+
+def hinge_d(real_logits, fake_logits):
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
+def cfg_eps(unet, x, t, hidden, uncond1, g=GUIDANCE):
+    bs = x.shape[0]
+    e_c, e_u = unet(torch.cat([x, x]), torch.cat([t, t]), torch.cat([hidden, uncond1.expand(bs, -1, -1)])).chunk(2)
+    return e_u + g * (e_c - e_u)
+
+
+def adv_ckpt_state(student, opt, ema, disc, opt_d, step, budget):
+    return {"student": student.state_dict(), "opt": opt.state_dict(), "ema": ema.model.state_dict(),
+            "disc": disc.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "elapsed": budget.elapsed()}
+
+
+def adv_resume(ck, student, opt, ema, disc, opt_d):
+    s = torch.load(ck)
+    student.load_state_dict(s["student"]); opt.load_state_dict(s["opt"]); ema.model.load_state_dict(s["ema"])
+    disc.load_state_dict(s["disc"]); opt_d.load_state_dict(s["opt_d"])
+    return s["step"], s["elapsed"]
+
+
+def stage_turbo(ctx):
+    """Adversarial diffusion distillation (Sauer et al. 2023): a student initialised from the teacher
+    denoises forward-diffused training latents at the 4 timesteps 999, 749, 499, 249 in one step;
+    its loss is a hinge adversarial loss from a discriminator on frozen features plus a distillation
+    loss to the guided teacher's denoised prediction of the student's output re-noised at a uniform
+    timestep, weighted by alpha_bar(t) (ADD's exponential weighting). The frozen features are the
+    teacher UNet encoder's on re-noised latents, as in latent ADD (LADD, Sauer et al. 2024): ADD's
+    pixel-space features (the autoencoder encoder on decoded images was tried) cost 5 s a step on one
+    CPU thread against about 1 s. Not the scene evaluator and not scenes-clip, the two networks that
+    score the models."""
+    lat, ids_u, cap, empty, vocab, _ = latents_and_text(ctx)
+    te, base, _ = load_teacher(ctx, vocab)
+    with torch.no_grad():
+        uncond1, _ = te(empty[None].to(ctx.device))
+    ck = ctx.path("turbo.ckpt")
+    if os.path.exists(ck) and torch.load(ck).get("final"):
+        log("turbo: done already"); return
+    torch.manual_seed(ctx.seed + 50)
+    student = nets.UNet()
+    student.load_state_dict(base.state_dict())
+    student.to(ctx.device).train()
+    disc = nets.Discriminator([64, 96, 96], nets.TEXT_WIDTH).to(ctx.device)
+    lr, lr_d = 5e-5, 1e-4
+    opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.0)
+    opt_d = torch.optim.AdamW(disc.parameters(), lr=lr_d, betas=(0.0, 0.99), weight_decay=0.0)
+    ema = EMA(student, 0.99)
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        step, elapsed = adv_resume(ck, student, opt, ema, disc, opt_d)
+    budget = Budget(ctx.minutes, elapsed, 3 if ctx.smoke else None)
+    g = torch.Generator().manual_seed(ctx.seed + 500 + step)
+    grid = torch.from_numpy(trailing(4))
+    bs = 32
+    while not budget.done(step):
+        idx = torch.randint(0, lat.shape[0], (bs,), generator=g)
+        x0 = lat[idx].to(ctx.device)
+        with torch.no_grad():
+            hidden, pooled = te(ids_u[cap[idx]].to(ctx.device))
+        t = grid[torch.randint(0, 4, (bs,), generator=g)]
+        a = bcast(alpha_at(t)).to(ctx.device)
+        eps = torch.randn(x0.shape, generator=g).to(ctx.device)
+        xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(lr, budget.frac(step), floor=0.2)
+        x0_s = x0_from_eps(xt, student(xt, t.float().to(ctx.device), hidden), a)
+        # Distillation: the guided teacher's denoised estimate of the student's sample re-noised at t_d.
+        t_d = torch.randint(0, 1000, (bs,), generator=g)
+        a_d = bcast(ALPHAS[t_d]).to(ctx.device)
+        with torch.no_grad():
+            x_d = a_d.sqrt() * x0_s + (1 - a_d).sqrt() * torch.randn(x0.shape, generator=g).to(ctx.device)
+            x0_t = x0_from_eps(x_d, cfg_eps(base, x_d, t_d.float().to(ctx.device), hidden, uncond1), a_d)
+        loss_distill = TURBO_DISTILL_WEIGHT * (a_d * (x0_s - x0_t) ** 2).mean()
+        # Adversarial (the discriminator of LADD, Sauer et al. 2024): frozen teacher-UNet encoder features of
+        # the student's sample and of a training latent, both re-noised with the same noise at t_a.
+        t_a = torch.randint(0, 1000, (bs,), generator=g)
+        a_a = bcast(ALPHAS[t_a]).to(ctx.device)
+        n_a = torch.randn(x0.shape, generator=g).to(ctx.device)
+        t_a_in = t_a.float().to(ctx.device)
+        fake = nets.unet_encoder_features(base, a_a.sqrt() * x0_s + (1 - a_a).sqrt() * n_a, t_a_in, hidden)
+        with torch.no_grad():
+            real = nets.unet_encoder_features(base, a_a.sqrt() * x0 + (1 - a_a).sqrt() * n_a, t_a_in, hidden)
+        loss_adv = -disc(fake, pooled).mean()
+        w_adv = adaptive_adv_weight(loss_distill, loss_adv, student.conv_out.weight)
+        loss = loss_distill + w_adv * loss_adv
+        opt.zero_grad(set_to_none=True); loss.backward()
+        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        opt.step()
+        ema.update(student, min(0.99, (1 + step) / (10 + step)))
+        # Discriminator step (hinge) on the detached features.
+        loss_d = hinge_d(disc(real, pooled), disc([f.detach() for f in fake], pooled))
+        opt_d.zero_grad(set_to_none=True); loss_d.backward(); opt_d.step()
+        step += 1
+        if step % 25 == 0:
+            log(f"turbo step {step} distill {loss_distill.item():.4f} adv {loss_adv.item():.3f} w {w_adv.item():.3g} "
+                f"D {loss_d.item():.3f} ({budget.elapsed() / 60:.1f} min)")
+        if budget.should_save():
+            save_atomic(adv_ckpt_state(student, opt, ema, disc, opt_d, step, budget), ck)
+    info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": lr, "lr_discriminator": lr_d,
+            "ema": 0.99, "student_timesteps": [int(v) for v in grid], "teacher": f"guided teacher (g={GUIDANCE:g})",
+            "distillation": f"{TURBO_DISTILL_WEIGHT} x alpha_bar(t) x MSE of denoised latents, t uniform in [0, 999]",
+            "adversarial": f"hinge, adaptive weight (adversarial gradient {ADV_BALANCE} x distillation's at the output layer)",
+            "discriminator_features": "frozen teacher UNet encoder (conv_in, down blocks, middle block) on latents re-noised at "
+                                      "a uniform timestep (LADD's discriminator; ADD's DINOv2 on decoded pixels cost 5 s a step "
+                                      "here); trainable conditioned heads (projection with the pooled text embedding)",
+            "not_used": "the scene evaluator and scenes-clip (they score the models)", "r1_penalty": "none"}
+    log("turbo:", info)
+    save_atomic({"student": ema.model.state_dict(), "final": True, "step": step, "elapsed": budget.elapsed(), "info": info}, ck)
+
+
+def stage_lightning(ctx):
+    """Progressive adversarial distillation (Lin et al. 2024, SDXL-Lightning), scaled down: students at
+    8, 4, 2 and 1 steps, each initialised from the one before (the first from the teacher) and trained
+    to take one DDIM step where its teacher takes two (the teacher of the 8-step student is the guided
+    teacher at 16 steps, as in progressive distillation), with the MSE loss of progressive distillation
+    plus a hinge adversarial loss: a discriminator on the frozen teacher UNet's encoder features
+    (SDXL-Lightning's backbone: the diffusion UNet's encoder), conditioned on the text and the
+    timestep, tells the student's next latent from the teacher's. Not the scene evaluator, not scenes-clip."""
+    lat, ids_u, cap, empty, vocab, _ = latents_and_text(ctx)
+    te, base, _ = load_teacher(ctx, vocab)
+    with torch.no_grad():
+        uncond1, _ = te(empty[None].to(ctx.device))
+    per_stage = ctx.minutes / len(LIGHTNING_STEPS)
+    teacher_model = base
+    for n in LIGHTNING_STEPS:
+        ck = ctx.path(f"lightning{n}.ckpt")
+        student = nets.UNet()
+        student.load_state_dict(teacher_model.state_dict())
+        student.to(ctx.device)
+        first = teacher_model is base
+        if os.path.exists(ck) and torch.load(ck).get("final"):
+            student.load_state_dict(torch.load(ck)["student"])
+            teacher_model = student.eval()
+            for p in teacher_model.parameters():
+                p.requires_grad_(False)
+            log(f"lightning{n}: done already")
+            continue
+        lr, lr_d = 1e-4, 1e-4
+        opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.0)
+        disc = nets.Discriminator([64, 96, 96], nets.TEXT_WIDTH).to(ctx.device)
+        opt_d = torch.optim.AdamW(disc.parameters(), lr=lr_d, betas=(0.0, 0.99), weight_decay=0.0)
+        ema = EMA(student, 0.99)
+        step, elapsed = 0, 0.0
+        if os.path.exists(ck):
+            step, elapsed = adv_resume(ck, student, opt, ema, disc, opt_d)
+        torch.manual_seed(ctx.seed + 60 + n)
+        g = torch.Generator().manual_seed(ctx.seed + 600 + n + step)
+        budget = Budget(per_stage, elapsed, 3 if ctx.smoke else None)
+        grid = torch.from_numpy(trailing(n))
+        h_student, h_teacher = 1000 // n, 1000 // (2 * n)
+        bs = 32
+        student.train()
+        while not budget.done(step):
+            idx = torch.randint(0, lat.shape[0], (bs,), generator=g)
+            x0 = lat[idx].to(ctx.device)
+            with torch.no_grad():
+                hidden, pooled = te(ids_u[cap[idx]].to(ctx.device))
+            t = grid[torch.randint(0, n, (bs,), generator=g)]
+            t_mid, t_next = t - h_teacher, t - h_student
+            a_t, a_m, a_n = [bcast(alpha_at(v)).to(ctx.device) for v in (t, t_mid, t_next)]
+            eps = torch.randn(x0.shape, generator=g).to(ctx.device)
+            xt = a_t.sqrt() * x0 + (1 - a_t).sqrt() * eps
+
+            def teacher_eps(x, tt):
+                tt = tt.to(ctx.device).float()
+                return cfg_eps(teacher_model, x, tt, hidden, uncond1) if first else teacher_model(x, tt, hidden)
+
+            with torch.no_grad():
+                x_m = ddim_step(xt, teacher_eps(xt, t), a_t, a_m)
+                x_n = ddim_step(x_m, teacher_eps(x_m, t_mid.clamp(min=0)), a_m, a_n)
+                s_ratio = (1 - a_n).sqrt() / (1 - a_t).sqrt()
+                x0_tgt = (x_n - s_ratio * xt) / (a_n.sqrt() - s_ratio * a_t.sqrt())
+                eps_tgt = (xt - a_t.sqrt() * x0_tgt) / (1 - a_t).sqrt()
+                weight = torch.clamp((1 - a_t) / a_t, min=1.0)
+            for pg in opt.param_groups:
+                pg["lr"] = lr_at(lr, budget.frac(step), floor=0.2)
+            e_s = student(xt, t.to(ctx.device).float(), hidden)
+            loss_mse = (weight * (e_s - eps_tgt) ** 2).mean()
+            x_n_s = ddim_step(xt, e_s, a_t, a_n)
+            t_in = t_next.clamp(min=0).float().to(ctx.device)
+            fake = nets.unet_encoder_features(base, x_n_s, t_in, hidden)
+            with torch.no_grad():
+                real = nets.unet_encoder_features(base, x_n, t_in, hidden)
+            loss_adv = -disc(fake, pooled).mean()
+            w_adv = adaptive_adv_weight(loss_mse, loss_adv, student.conv_out.weight)
+            loss = loss_mse + w_adv * loss_adv
+            opt.zero_grad(set_to_none=True); loss.backward()
+            torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+            opt.step()
+            ema.update(student)
+            loss_d = hinge_d(disc(real, pooled), disc([f.detach() for f in fake], pooled))
+            opt_d.zero_grad(set_to_none=True); loss_d.backward(); opt_d.step()
+            step += 1
+            if step % 25 == 0:
+                log(f"lightning{n} step {step} mse {loss_mse.item():.5f} adv {loss_adv.item():.3f} w {w_adv.item():.3g} "
+                    f"D {loss_d.item():.3f} ({budget.elapsed() / 60:.1f} min)")
+            if budget.should_save():
+                save_atomic(adv_ckpt_state(student, opt, ema, disc, opt_d, step, budget), ck)
+        info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": lr, "lr_discriminator": lr_d, "ema": 0.99,
+                "teacher": f"{'guided teacher (g=%g)' % GUIDANCE if first else 'lightning-%d student' % (2 * n)}, DDIM {2 * n} steps trailing",
+                "loss": "progressive-distillation MSE (truncated-SNR weighting) + hinge adversarial, adaptive weight "
+                        f"(adversarial gradient {ADV_BALANCE} x the MSE's at the output layer)",
+                "discriminator_features": "frozen teacher UNet encoder (conv_in, down blocks, middle block) at the next "
+                                          "timestep; trainable conditioned heads",
+                "not_used": "the scene evaluator and scenes-clip (they score the models)"}
+        log(f"lightning{n}:", info)
+        save_atomic({"student": ema.model.state_dict(), "final": True, "step": step, "elapsed": budget.elapsed(), "info": info}, ck)
+        teacher_model = ema.model.eval()
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage: clip (a contrastive text-image model of the scenes, used only to score: CLIPScore)
+# ---------------------------------------------------------------------------------------------
+
+CLIP_DIM = 64
+ZERO_SHOT_ATTRS = ("timeOfDay", "terrain", "palette", "style")
+
+
+def scene_caption(a):
+    """The caption of a scene from its attributes (src/scenes/scene.ts sceneCaption's rule)."""
+    extras = []
+    if a["celestial"]:
+        extras.append("the moon" if a["timeOfDay"] == "night" else "the sun")
+    if a["clouds"]:
+        extras.append("clouds")
+    if a["stars"] and a["timeOfDay"] == "night":
+        extras.append("stars")
+    time_ = f"{a['timeOfDay']} sky" if a["timeOfDay"] in ("noon", "night") else a["timeOfDay"]
+    with_ = ""
+    if extras:
+        with_ = " with " + (extras[0] if len(extras) == 1 else ", ".join(extras[:-1]) + " and " + extras[-1])
+    return f"a beautiful {time_} over {a['terrain']}{with_}, {a['style']} style, {a['palette']} colors"
+
+
+def clip_checks(model, imgs, side, vocab, device):
+    """On held-out scenes: mean CLIPScore (100 max(cos, 0)) with their own captions and with captions
+    shuffled across scenes, and zero-shot attribute accuracy (the caption with one attribute set to each
+    of its values; the most similar one wins)."""
+    model.eval()
+    with torch.no_grad():
+        x = imgs.float().div(255).to(device)
+        ie = torch.cat([model.image(x[i:i + 256]) for i in range(0, x.shape[0], 256)])
+        own = model.text(tokenize(side["captions"], vocab).to(device))
+        perm = torch.roll(torch.arange(len(side["captions"])), 1)
+        cos_own = (ie * own).sum(-1)
+        cos_shuf = (ie * own[perm]).sum(-1)
+        out = {"clipscore_own": float(100 * cos_own.clamp(min=0).mean()),
+               "clipscore_shuffled": float(100 * cos_shuf.clamp(min=0).mean()), "zero_shot": {}}
+        for attr in ZERO_SHOT_ATTRS:
+            values = dict(ATTRS)[attr]
+            correct = 0
+            for i, a in enumerate(side["attributes"]):
+                caps = [scene_caption(dict(a, **{attr: v})) for v in values]
+                te = model.text(tokenize(caps, vocab).to(device))
+                correct += int(values[int((te @ ie[i]).argmax())] == a[attr])
+            out["zero_shot"][attr] = correct / len(side["attributes"])
+    model.train()
+    return out
+
+
+def stage_clip(ctx):
+    torch.manual_seed(ctx.seed + 7)
+    vocab, _ = build_vocab()
+    imgs, side = load_scenes(ctx, "train64", TRAIN_COUNT if not ctx.smoke else 64, TRAIN_SEED)
+    ids_u, cap_idx, _ = caption_ids(side, vocab)
+    model = nets.SceneClip(len(vocab), vocab["<|endoftext|>"], CLIP_DIM).to(ctx.device)
+    lr = 1e-3
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    ck = ctx.path("clip.ckpt")
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        s = torch.load(ck)
+        if s.get("final"):
+            log("clip: done already"); return
+        model.load_state_dict(s["model"]); opt.load_state_dict(s["opt"]); step, elapsed = s["step"], s["elapsed"]
+    budget = Budget(ctx.minutes, elapsed, 3 if ctx.smoke else None)
+    g = torch.Generator().manual_seed(ctx.seed + 70 + step)
+    bs = 128 if not ctx.smoke else 16
+    while not budget.done(step):
+        idx = torch.randint(0, imgs.shape[0], (bs,), generator=g)
+        x = imgs[idx].float().div(255)
+        flip = torch.rand(bs, generator=g) < 0.5
+        x[flip] = x[flip].flip(-1)
+        c = cap_idx[idx]
+        for pg in opt.param_groups:
+            pg["lr"] = lr_at(lr, budget.frac(step))
+        ie = model.image(x.to(ctx.device))
+        te = model.text(ids_u[c].to(ctx.device))
+        logits = model.logit_scale.exp().clamp(max=100) * ie @ te.t()
+        # Symmetric InfoNCE (Radford et al. 2021). The scenes have 640 distinct captions, so a batch holds
+        # repeats: every pair with the same caption is a positive (the target spreads over them).
+        same = (c[:, None] == c[None, :]).float().to(ctx.device)
+        tgt = same / same.sum(1, keepdim=True)
+        loss = 0.5 * (-(tgt * logits.log_softmax(1)).sum(1).mean() - (tgt * logits.t().log_softmax(1)).sum(1).mean())
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        step += 1
+        if step % 50 == 0:
+            log(f"clip step {step} loss {loss.item():.4f} scale {model.logit_scale.exp().item():.1f} ({budget.elapsed() / 60:.1f} min)")
+        if budget.should_save():
+            save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": budget.elapsed()}, ck)
+    hold, hside = load_scenes(ctx, "heldout64", HELDOUT_COUNT if not ctx.smoke else 16, HELDOUT_SEED)
+    checks = clip_checks(model, hold, hside, vocab, ctx.device)
+    info = {"steps": step, "minutes": budget.elapsed() / 60, "batch": bs, "lr": lr, "embed_dim": CLIP_DIM,
+            "loss": "symmetric InfoNCE, same-caption pairs all positive", "train_images": int(imgs.shape[0]),
+            "logit_scale": float(model.logit_scale.exp().clamp(max=100)), "heldout_checks": checks}
+    log("clip:", info)
+    save_atomic({"model": model.state_dict(), "step": step, "elapsed": budget.elapsed(), "final": True, "info": info}, ck)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stage: from-onnx (the shipped autoencoder and teacher as checkpoints, without retraining them)
+# ---------------------------------------------------------------------------------------------
+
+
+def stage_from_onnx(ctx):
+    """Writes ae.ckpt and teacher.ckpt from the shipped ONNX graphs of `ctx.out`/scenes-teacher (the
+    checkpoints are not committed; the graphs are), each rebuilt network checked by exporting it again
+    and comparing every initializer with the shipped one. Later stages (turbo, lightning) then start
+    from exactly the shipped teacher. Does nothing for a checkpoint that exists."""
+    from from_onnx import load_onnx_weights, check_same
+    base = os.path.join(ctx.out, "scenes-teacher")
+    record = os.path.join(ctx.out, "scenes-training.json")
+    infos = {}
+    if os.path.exists(record):
+        with open(record) as f:
+            infos = json.load(f)
+    vocab, _ = build_vocab()
+    lat = SIZE // 8
+    if not os.path.exists(ctx.path("ae.ckpt")):
+        ae = nets.Autoencoder()
+        parts = [(ae.decoder, "vae_decoder", (torch.randn(1, 4, lat, lat),), ["latent_sample"], ["sample"],
+                  {"latent_sample": {0: "batch", 2: "height", 3: "width"}, "sample": {0: "batch", 2: "height", 3: "width"}}),
+                 (ae.encoder, "vae_encoder", (torch.randn(1, 3, SIZE, SIZE),), ["sample"], ["latent_sample"],
+                  {"sample": {0: "batch", 2: "height", 3: "width"}, "latent_sample": {0: "batch", 2: "height", 3: "width"}})]
+        for net, part, args, ins, outs, axes in parts:
+            path = os.path.join(base, part, "model.onnx")
+            load_onnx_weights(net, path, export, args, ins, outs, axes)
+            log(f"from-onnx: {part} rebuilt, largest initializer difference {check_same(net, path, export, args, ins, outs, axes):.3g}")
+        with open(os.path.join(base, "vae_decoder", "config.json")) as f:
+            scaling = json.load(f)["scaling_factor"]
+        info = dict(infos.get("ae", {}), scaling_factor=scaling, rebuilt_from=os.path.relpath(base, ROOT))
+        save_atomic({"model": ae.state_dict(), "final": True, "step": info.get("steps", 0), "elapsed": 0.0, "info": info},
+                    ctx.path("ae.ckpt"))
+    if not os.path.exists(ctx.path("teacher.ckpt")):
+        te = nets.TextEncoder(len(vocab), vocab["<|endoftext|>"])
+        ids = tokenize(["a beautiful sunset over mountains, oil painting style, warm colors"], vocab).int()
+        te_axes = {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}, "pooler_output": {0: "batch"}}
+        path = os.path.join(base, "text_encoder", "model.onnx")
+        load_onnx_weights(te, path, export, (ids,), ["input_ids"], ["last_hidden_state", "pooler_output"], te_axes)
+        log(f"from-onnx: text_encoder rebuilt, largest difference "
+            f"{check_same(te, path, export, (ids,), ['input_ids'], ['last_hidden_state', 'pooler_output'], te_axes):.3g}")
+        unet = nets.UNet()
+        args = (torch.randn(1, 4, lat, lat), torch.tensor([999.0]), torch.randn(1, nets.SEQ_LEN, nets.TEXT_WIDTH))
+        names = ["sample", "timestep", "encoder_hidden_states"]
+        axes = {"sample": {0: "batch", 2: "height", 3: "width"}, "timestep": {0: "steps"},
+                "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch", 2: "height", 3: "width"}}
+        path = os.path.join(base, "unet", "model.onnx")
+        load_onnx_weights(unet, path, export, args, names, ["out_sample"], axes)
+        log(f"from-onnx: unet rebuilt, largest difference {check_same(unet, path, export, args, names, ['out_sample'], axes):.3g}")
+        info = dict(infos.get("teacher", {}), rebuilt_from=os.path.relpath(base, ROOT))
+        save_atomic({"te": te.state_dict(), "unet": unet.state_dict(), "final": True, "step": info.get("steps", 0),
+                     "elapsed": 0.0, "info": info}, ctx.path("teacher.ckpt"))
+
+
 STAGES = {"ae": stage_ae, "evaluator": stage_evaluator, "teacher": stage_teacher, "lora": stage_lora, "lcm": stage_lcm,
-          "pd": stage_pd, "export": stage_export}
+          "pd": stage_pd, "clip": stage_clip, "turbo": stage_turbo, "lightning": stage_lightning, "export": stage_export,
+          "from-onnx": stage_from_onnx}
 
 
 def main():
@@ -1009,6 +1450,8 @@ def main():
         args.work, args.out = os.path.join(tmp, "work"), os.path.join(tmp, "models")
         ctx = Ctx(args)
         for name, fn in STAGES.items():
+            if name == "from-onnx":  # the smoke run trains its own teacher; from-onnx reads the shipped one
+                continue
             log("smoke:", name)
             fn(ctx)
         print(json.dumps({"smoke_out": args.out}))
