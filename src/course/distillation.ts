@@ -8,6 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../core/packageRoot.js';
 import type { Method } from '../evaluation/method.js';
+import { compareResults, metricInterval, type QualityMetric } from '../evaluation/pareto.js';
+import type { MethodResult } from '../evaluation/result.js';
+import { bestRowBy } from './exercises.js';
 
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
 export interface DistillationMethodInfo {
@@ -62,7 +65,7 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     steps: '1-4 (1 typical; 2-4 re-noise between steps, Euler with trailing timesteps, no guidance)',
     cost: 'GAN-style training with the teacher and a discriminator in the loop; the student is trained at 4 noise levels only',
     inCourse:
-      'this notebook (section 5: how it is trained, published rows); measured only when models/scenes-turbo exists (not shipped yet)',
+      'this notebook (section 5: how it is trained, published rows, our scenes-turbo measured at 1, 2 and 4 steps), notebooks 05 and 07',
     citations: ['Sauer, Lorenz, Blattmann, Rombach 2023, arXiv 2311.17042'],
   },
   {
@@ -72,7 +75,7 @@ export const DISTILLATION_METHODS: readonly DistillationMethodInfo[] = Object.fr
     steps: '1, 2, 4, 8 (a separate checkpoint per step count)',
     cost: 'one adversarial training run per halving round; a relaxed (unconditional) objective for the last rounds to avoid collapse',
     inCourse:
-      'this notebook (section 5: how it is trained); no verified published table in data/; measured only when models/scenes-lightning-N exist (not shipped yet)',
+      'this notebook (section 5: how it is trained; our scenes-lightning-8/4/2/1 measured; no verified published table in data/), notebooks 05 and 07',
     citations: ['Lin, Wang, Yang 2024, arXiv 2402.13929'],
   },
   {
@@ -123,4 +126,57 @@ export function adversarialMethods(modelsDir = path.join(packageRoot(), 'models'
     else missing.push(`models/scenes-lightning-${steps}`);
   }
   return { methods, missing };
+}
+
+/** The course seed's claim checked against measured rows: "Lightning/Turbo at 4 steps" is the best quality-speed trade-off. */
+export interface AdversarialClaimCheck {
+  /** 'supported', 'not supported', 'within noise' (the best adversarial 4-step row ties the best other one), or 'not measured'. */
+  verdict: 'supported' | 'not supported' | 'within noise' | 'not measured';
+  /** The best Turbo/Lightning row at 4 steps, and the best other row at <= 4 steps. */
+  adversarial?: MethodResult;
+  other?: MethodResult;
+  /** One line: the two rows with their intervals and the verdict. */
+  text: string;
+}
+
+/**
+ * Checks the claim "Lightning/Turbo at 4 steps is the best quality-speed trade-off" on measured rows:
+ * the best (by `metric`) Turbo or Lightning row at 4 steps against the best row of every other family
+ * at <= 4 steps (the same budget of UNet steps). Supported when the adversarial row is better beyond
+ * noise, within noise when the 95% intervals overlap, not supported when the other row is better
+ * beyond noise.
+ */
+export function checkAdversarialClaim(results: readonly MethodResult[], metric: QualityMetric): AdversarialClaimCheck {
+  const adversarial = (r: MethodResult) => r.method.family === 'Turbo' || r.method.family === 'Lightning';
+  const scored = results.filter(
+    (r) => metricInterval(r, metric) !== undefined && r.method.scheduler?.timestep_spacing !== 'leading',
+  );
+  const better = metric === 'frechet' ? 'lower' : 'higher';
+  const value = (r: MethodResult) => metricInterval(r, metric)!.value;
+  const a = bestRowBy(
+    scored.filter((r) => adversarial(r) && r.method.steps === 4),
+    value,
+    better,
+  );
+  const o = bestRowBy(
+    scored.filter((r) => !adversarial(r) && r.method.steps <= 4),
+    value,
+    better,
+  );
+  if (!a || !o)
+    return {
+      verdict: 'not measured',
+      adversarial: a,
+      other: o,
+      text: `"Lightning/Turbo at 4 steps" not checked: ${a ? 'no other row at <= 4 steps' : 'no Turbo or Lightning row at 4 steps was measured'}`,
+    };
+  const c = compareResults(a, o, metric);
+  const verdict = c.verdict === 'first better' ? 'supported' : c.verdict === 'second better' ? 'not supported' : 'within noise';
+  const said =
+    verdict === 'supported'
+      ? 'supported on this model'
+      : verdict === 'not supported'
+        ? `not supported on this model: ${o.method.name} is better`
+        : 'not settled on this model: the two are within noise';
+  return { verdict, adversarial: a, other: o, text: `"Lightning/Turbo at 4 steps": ${said} (${c.text})` };
 }

@@ -304,7 +304,8 @@ export function trainingCost(
  * The training stages (names in models/scenes-training.json) a model needs on top of the teacher:
  * none for the teacher itself, 'lcm' for the LCM student, 'lora' for teacher + LCM-LoRA, the
  * progressive-distillation chain pd8 -> pd4 -> pd2 -> pd1 down to the student's step count, 'turbo'
- * for scenes-turbo (adversarial diffusion distillation) and 'lightning<N>' for scenes-lightning-N.
+ * for scenes-turbo (adversarial diffusion distillation) and the Lightning chain lightning8 -> ... -> lightning<N>
+ * for scenes-lightning-N.
  */
 export function trainingStagesFor(model: string): string[] {
   if (typeof model !== 'string')
@@ -313,18 +314,17 @@ export function trainingStagesFor(model: string): string[] {
   if (model === 'scenes-lcm') return ['lcm'];
   if (model.includes('lcm-lora')) return ['lora'];
   if (model === 'scenes-turbo') return ['turbo'];
-  const lightning = /^scenes-lightning-(\d+)$/.exec(model);
-  if (lightning) return [`lightning${Number(lightning[1])}`];
-  const pd = /^scenes-pd-(\d+)$/.exec(model);
-  if (pd) {
+  // Progressive chains: a student of N steps needs every round before it (8 -> 4 -> 2 -> 1).
+  const chained = /^scenes-(pd|lightning)-(\d+)$/.exec(model);
+  if (chained) {
     const chain = [8, 4, 2, 1];
-    const k = chain.indexOf(Number(pd[1]));
-    if (k >= 0) return chain.slice(0, k + 1).map((n) => `pd${n}`);
+    const k = chain.indexOf(Number(chained[2]));
+    if (k >= 0) return chain.slice(0, k + 1).map((n) => `${chained[1]}${n}`);
   }
   throw new InvalidArgumentError(
     'model',
     model,
-    "a shipped sampler model: 'scenes-teacher', 'scenes-lcm', a fused LCM-LoRA folder, 'scenes-pd-<8|4|2|1>', 'scenes-turbo' or 'scenes-lightning-<N>'",
+    "a shipped sampler model: 'scenes-teacher', 'scenes-lcm', a fused LCM-LoRA folder, 'scenes-pd-<8|4|2|1>', 'scenes-turbo' or 'scenes-lightning-<8|4|2|1>'",
   );
 }
 

@@ -141,10 +141,10 @@ describe('the measured summary (notebook 07)', () => {
     assert.throws(() => readTrainingRecordOrigin(path.join(dir, 't.json')), isInvalid('recorded'));
   });
 
-  test('Turbo and Lightning models have their own training stage; unknown names are refused by name', () => {
+  test('Turbo has its own training stage, a Lightning student the chain down to it; unknown names are refused by name', () => {
     assert.deepEqual(trainingStagesFor('scenes-turbo'), ['turbo']);
-    assert.deepEqual(trainingStagesFor('scenes-lightning-4'), ['lightning4']);
-    assert.deepEqual(trainingStagesFor('scenes-lightning-2'), ['lightning2']);
+    assert.deepEqual(trainingStagesFor('scenes-lightning-4'), ['lightning8', 'lightning4']);
+    assert.deepEqual(trainingStagesFor('scenes-lightning-2'), ['lightning8', 'lightning4', 'lightning2']);
     assert.throws(() => trainingStagesFor('scenes-sdxl'), isInvalid('model'));
     assert.throws(() => trainingStagesFor(undefined as unknown as string), isInvalid('model'));
   });

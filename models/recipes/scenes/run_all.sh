@@ -19,7 +19,7 @@ for s in $STAGES; do
     lcm) $PY lcm --minutes 10 ;;  # defaults: from teacher + LCM-LoRA, g in [1.5, 4.5], lr 2e-5
     pd) $PY pd --minutes 8 ;;
     clip) $PY clip --minutes 12 ;;
-    turbo) $PY turbo --minutes 25 ;;
+    turbo) $PY turbo --minutes 30 ;;
     lightning) $PY lightning --minutes 20 ;;  # 5 per student: 8, 4, 2, 1 steps
     from-onnx) $PY from-onnx ;;  # ae.ckpt and teacher.ckpt rebuilt from the shipped ONNX (instead of ae, teacher)
     export) $PY export ;;

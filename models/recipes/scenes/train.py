@@ -871,11 +871,10 @@ def write_safetensors(path, tensors, metadata):
 
 
 EXPORT_PARTS = ("teacher", "lcm", "lora", "pd", "evaluator", "clip", "turbo", "lightning")
-# SD-Turbo's scheduler: Euler, trailing spacing (its sampling at 2-4 steps re-enters at the trailing timesteps).
-TURBO_SCHEDULER = {"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.30.0", "num_train_timesteps": 1000,
+# SD-Turbo's sampling: Euler ancestral, trailing spacing (at 2-4 steps each step re-noises the prediction to the next trailing timestep, as ADD samples).
+TURBO_SCHEDULER = {"_class_name": "EulerAncestralDiscreteScheduler", "_diffusers_version": "0.30.0", "num_train_timesteps": 1000,
                    "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "prediction_type": "epsilon",
-                   "interpolation_type": "linear", "use_karras_sigmas": False, "timestep_spacing": "trailing",
-                   "steps_offset": 0, "timestep_type": "discrete"}
+                   "timestep_spacing": "trailing", "steps_offset": 0}
 
 
 def recorded_where():
