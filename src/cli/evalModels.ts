@@ -28,6 +28,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { requireFinite, requireInteger } from '../core/errors.js';
+import { modelFingerprint } from '../evaluation/fingerprint.js';
 import { DDIM_LEADING, type Method } from '../evaluation/method.js';
 import { MODEL_EVAL_SCHEMA, type ModelEvalFile, type ModelEvalRow } from '../evaluation/recorded.js';
 import { EvaluationSession } from '../evaluation/session.js';
@@ -415,6 +416,7 @@ async function main(): Promise<void> {
         ? {
             clipModel: {
               dir: path.relative(process.cwd(), clip.dir) || clip.dir,
+              fingerprint: await modelFingerprint(clip.dir),
               embedDim: clip.embedDim,
               logitScale: clip.config.logitScale,
             },
