@@ -6,8 +6,11 @@
  * of the shipped scenes family, asks the session for each one's quality (Frechet distance and prompt
  * adherence with the scene evaluator, 95% bootstrap intervals over the images) and for their times
  * (interleaved batch-1 rounds, median and IQR), and records them in data/model-eval.json with the
- * date and the machine (read back by src/evaluation/recorded.ts). Also recorded: the evaluator's
- * accuracy on the real held-out scenes and the autoencoder's reconstruction PSNR.
+ * date and the machine (read back by src/evaluation/recorded.ts). With models/scenes-clip (or --clip)
+ * each row also gets CLIPScore (Hessel et al. 2021) with its interval, and the file the CLIP model's
+ * checks on real held-out scenes (own vs shuffled captions, zero-shot attributes; clipChecks).
+ * Also recorded: the evaluator's accuracy on the real held-out scenes and the autoencoder's
+ * reconstruction PSNR.
  *
  * Rows: the teacher with DDIM and DPM-Solver++ at 25/8/4 steps, trailing spacing (the fair few-step
  * baseline, Lin et al. 2024); teacher DDIM 4 with diffusers' default leading spacing once, labelled
@@ -25,12 +28,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { requireFinite, requireInteger } from '../core/errors.js';
+import { modelFingerprint } from '../evaluation/fingerprint.js';
 import { DDIM_LEADING, type Method } from '../evaluation/method.js';
 import { MODEL_EVAL_SCHEMA, type ModelEvalFile, type ModelEvalRow } from '../evaluation/recorded.js';
 import { EvaluationSession } from '../evaluation/session.js';
 import { teacherDdim, teacherDpmSolver } from '../evaluation/sweep.js';
 import { imageGrid } from '../image/grid.js';
 import { psnr } from '../metrics/psnr.js';
+import { clipChecks, CLIP_ZERO_SHOT_ATTRIBUTES, type ClipChecks } from '../quality/clipScore.js';
 import { attributeAccuracy, promptAdherence } from '../quality/sceneEvaluator.js';
 import { defineCli, parseCli, parseIntegerArg, runCli } from './args.js';
 import { writeModelCards } from './modelCards.js';
@@ -185,15 +190,31 @@ async function writeGrid(session: EvaluationSession, m: Method, file: string, ti
 const f2 = (v: number): string => v.toFixed(2);
 const pct = (v: number): string => (100 * v).toFixed(1);
 
-/** One printed line of a row: FD and adherence with their intervals, time median and IQR. */
+/** One printed line of a row: FD, adherence and CLIPScore (or "n/a" without scenes-clip) with their intervals, time median and IQR. */
 export function rowLine(r: ModelEvalRow): string {
   const fd = r.frechetInterval;
   const ad = r.adherenceInterval;
+  const cs = r.clipScoreInterval;
   return (
     `${r.name.padEnd(44)} FD ${f2(r.frechet).padStart(6)} [${f2(fd.low)}, ${f2(fd.high)}]` +
     `  adherence ${pct(r.adherence)}% [${pct(ad.low)}, ${pct(ad.high)}]` +
+    `  CLIPScore ${cs ? `${cs.value.toFixed(1)} [${cs.low.toFixed(1)}, ${cs.high.toFixed(1)}]` : 'n/a'}` +
     `  ${f2(r.time.medianMs)} ms (IQR ${f2(r.time.iqrMs)})${r.source === 'cache hit' ? '  (cache hit)' : ''}`
   );
+}
+
+/** The printed lines of the CLIP model's checks: own vs shuffled captions, zero-shot accuracy against chance. */
+export function clipCheckLines(c: ClipChecks): string[] {
+  const i1 = (i: { value: number; low: number; high: number }) =>
+    `${i.value.toFixed(1)} [${i.low.toFixed(1)}, ${i.high.toFixed(1)}]`;
+  const p1 = (i: { value: number; low: number; high: number }) => `${pct(i.value)}% [${pct(i.low)}, ${pct(i.high)}]`;
+  return [
+    `scenes-clip on ${c.n} held-out real scenes: CLIPScore with own captions ${i1(c.ownCaptions)}, with shuffled captions ${i1(c.shuffledCaptions)}, own - shuffled ${i1(c.ownMinusShuffled)}`,
+    `scenes-clip zero-shot attribute accuracy: ` +
+      CLIP_ZERO_SHOT_ATTRIBUTES.map(
+        (a) => `${a} ${p1(c.zeroShot[a].accuracy)} (chance ${pct(c.zeroShot[a].chance)}%)`,
+      ).join(', '),
+  ];
 }
 
 /**
@@ -255,6 +276,11 @@ export const EVAL_MODELS_CLI = defineCli({
     'sweep-lcm-guidance': { type: 'string', value: 'g1,g2,...', help: 'only sweep LCM guidance on validation prompts' },
     'sweep-steps': { type: 'string', value: 's1,s2,...', default: '4', help: 'steps of the sweep' },
     rows: { type: 'string', value: 'prefix', help: 'only rows whose name starts with this' },
+    clip: {
+      type: 'string',
+      value: 'dir',
+      help: 'scenes-clip folder for CLIPScore (default: <models>/scenes-clip when it exists)',
+    },
   },
 });
 
@@ -293,6 +319,7 @@ async function main(): Promise<void> {
   const session = await EvaluationSession.open({
     images: n,
     evaluator: path.join(modelsDir, 'scenes-evaluator'),
+    ...(values.clip !== undefined ? { clip: values.clip } : {}),
     device: 'cpu',
     force: values.force,
   });
@@ -310,6 +337,10 @@ async function main(): Promise<void> {
           .join(', '),
     );
     console.log(`autoencoder reconstruction PSNR ${f2(aePsnr)} dB; real-image adherence ${pct(realAdherence.mean)}%`);
+    const clip = session.clip;
+    const checks = clip ? await clipChecks(clip, n, ref.seed) : undefined;
+    if (checks) for (const line of clipCheckLines(checks)) console.log(line);
+    else console.log(`CLIPScore: not measured (no scenes-clip model at ${path.join(modelsDir, 'scenes-clip')})`);
 
     const own = await defaultsOf(
       session,
@@ -327,6 +358,7 @@ async function main(): Promise<void> {
       const q = r.quality!;
       const { value: _f, ...frechetRest } = q.frechet!;
       const { value: _a, ...adherenceRest } = q.adherence!;
+      const cs = q.clipScore;
       const row: ModelEvalRow = {
         name: m.name,
         family: m.family,
@@ -342,6 +374,7 @@ async function main(): Promise<void> {
         adherence: q.adherence!.value,
         adherenceInterval: { value: q.adherence!.value, ...adherenceRest },
         allCorrect: q.allCorrect!,
+        ...(cs ? { clipScore: cs.value, clipScoreInterval: { ...cs } } : {}),
         time: timed[k].time!,
         source: r.provenance.quality!.source,
         measuredAt: r.provenance.quality!.measuredAt,
@@ -365,7 +398,7 @@ async function main(): Promise<void> {
     const lcm4 = timeOf('LCM 4');
     const t50 = timeOf('teacher DDIM 50')!;
     const result: ModelEvalFile = {
-      what: 'scenes model family (npm run eval:models, through src/evaluation/session.ts): Frechet distance in the scene evaluator feature space vs real scenes drawn for the same prompts and prompt adherence (evaluator predictions vs the prompt attributes), each with a 95% bootstrap interval over the images; time per image at batch 1, median and IQR of interleaved rounds',
+      what: 'scenes model family (npm run eval:models, through src/evaluation/session.ts): Frechet distance in the scene evaluator feature space vs real scenes drawn for the same prompts, prompt adherence (evaluator predictions vs the prompt attributes) and, with models/scenes-clip, CLIPScore (100 x max(cos, 0) of the scenes-clip image and prompt embeddings, Hessel et al. 2021), each with a 95% bootstrap interval over the images; time per image at batch 1, median and IQR of interleaved rounds',
       schema: MODEL_EVAL_SCHEMA,
       date: new Date().toISOString(),
       machine: machine((await session.machine(methods[0])).provider),
@@ -379,6 +412,20 @@ async function main(): Promise<void> {
       evaluatorAccuracy,
       realImageAdherence: realAdherence,
       aeReconstructionPsnrDb: aePsnr,
+      ...(clip && checks
+        ? {
+            clipModel: {
+              dir: path.relative(process.cwd(), clip.dir) || clip.dir,
+              fingerprint: await modelFingerprint(clip.dir),
+              embedDim: clip.embedDim,
+              logitScale: clip.config.logitScale,
+            },
+            clipChecks: {
+              what: 'scenes-clip on the held-out real scenes (8-bit): mean CLIPScore with own and with shuffled captions (a seeded derangement) and their paired difference; zero-shot accuracy of timeOfDay, terrain, palette, style (arg-max cosine over the caption with that attribute set to each value) against chance; 95% bootstrap intervals over the scenes',
+              ...checks,
+            },
+          }
+        : { clipScore: 'not measured: no scenes-clip model' }),
       rows,
       speed: {
         what: 'LCM 4 and the teacher at 50 guided trailing DDIM steps, end to end per image (from the same interleaved rounds)',

@@ -53,19 +53,30 @@ function lookup(data: CardData, dotted: string, where: string): unknown {
 const f2 = (v: number): string => v.toFixed(2);
 const p1 = (v: number): string => (100 * v).toFixed(1);
 
-/** The markdown table of the named eval rows: FD and adherence with 95% intervals, time median (IQR). */
+/**
+ * The markdown table of the named eval rows: FD, adherence and (when the rows have it: eval:models ran
+ * with models/scenes-clip) CLIPScore with 95% intervals, time median (IQR). A row without CLIPScore
+ * among rows with it says "n/a (no scenes-clip)".
+ */
 export function rowsTable(evalFile: ModelEvalFile, names: readonly string[]): string {
+  const rows = names.map((name) => modelEvalRow(evalFile, name));
+  const clip = rows.some((r) => r.clipScoreInterval !== undefined);
   const lines = [
-    '| sampler | steps | guidance | UNet evaluations | FD [95% CI] | adherence % [95% CI] | all 7 right | ms/image (IQR) |',
-    '|---|---|---|---|---|---|---|---|',
+    `| sampler | steps | guidance | UNet evaluations | FD [95% CI] | adherence % [95% CI] | all 7 right |${clip ? ' CLIPScore [95% CI] |' : ''} ms/image (IQR) |`,
+    `|---|---|---|---|---|---|---|${clip ? '---|' : ''}---|`,
   ];
-  for (const name of names) {
-    const r = modelEvalRow(evalFile, name);
+  for (const r of rows) {
     const fd = r.frechetInterval;
     const ad = r.adherenceInterval;
+    const cs = r.clipScoreInterval;
+    const clipCell = !clip
+      ? ''
+      : cs
+        ? ` ${cs.value.toFixed(1)} [${cs.low.toFixed(1)}, ${cs.high.toFixed(1)}] |`
+        : ' n/a (no scenes-clip) |';
     lines.push(
       `| ${r.name} | ${r.steps} | ${r.guidance} | ${r.unetEvaluations} | ${f2(r.frechet)} [${f2(fd.low)}, ${f2(fd.high)}] | ` +
-        `${p1(r.adherence)} [${p1(ad.low)}, ${p1(ad.high)}] | ${p1(r.allCorrect)}% | ${f2(r.time.medianMs)} (${f2(r.time.iqrMs)}) |`,
+        `${p1(r.adherence)} [${p1(ad.low)}, ${p1(ad.high)}] | ${p1(r.allCorrect)}% |${clipCell} ${f2(r.time.medianMs)} (${f2(r.time.iqrMs)}) |`,
     );
   }
   return lines.join('\n');

@@ -9,7 +9,7 @@ import { hypervolume2d } from '../pareto/hypervolume.js';
 import { kneePoint } from '../pareto/knee.js';
 import type { PlotlyFigure } from '../plots/figure.js';
 import { paretoChart } from '../plots/paretoChart.js';
-import { compareIntervals, type Interval, type IntervalComparison } from './bootstrap.js';
+import { compareIntervals, formatInterval, type Interval, type IntervalComparison } from './bootstrap.js';
 import { originProvenance, type MethodResult } from './result.js';
 
 /** Which quality a speed/quality analysis uses: Frechet distance (lower is better) or PSNR (higher is better). */
@@ -51,6 +51,7 @@ export function resultHover(r: MethodResult): string {
     parts.push(
       `adherence ${(100 * q.adherence.value).toFixed(1)}% [${(100 * q.adherence.low).toFixed(1)}, ${(100 * q.adherence.high).toFixed(1)}]`,
     );
+  if (q?.clipScore) parts.push(`CLIPScore ${clipScoreText(q.clipScore)}`);
   if (q?.psnrDb) parts.push(`PSNR ${f(q.psnrDb)} dB`);
   return parts.join('<br>');
 }
@@ -142,7 +143,21 @@ export function logTimeHypervolume(subset: readonly ResultPoint[], all: readonly
   return hypervolume2d(subset.map(log), ref);
 }
 
-/** "FD 12.10 [11.02, 13.40], adherence 85.0% [83.1, 86.9]" (or "PSNR ... dB"): a result's quality with its 95% intervals. */
+/** Column title of CLIPScore in result tables (scenes-clip, Hessel et al. 2021: 100 x max(cos, 0), mean over the images). */
+export const CLIP_SCORE_COLUMN = 'CLIPScore [95% CI]';
+
+/** What a CLIPScore cell says when the row has none: the session had no scenes-clip model. */
+export const NO_CLIP_SCORE = 'not measured (no models/scenes-clip)';
+
+/** "23.1 [22.4, 23.8]": a CLIPScore with its 95% interval (1 decimal), or NO_CLIP_SCORE when there is none. */
+export function clipScoreText(i: Interval | undefined, digits = 1): string {
+  return i === undefined ? NO_CLIP_SCORE : formatInterval(i, digits);
+}
+
+/**
+ * "FD 12.10 [11.02, 13.40], adherence 85.0% [83.1, 86.9], CLIPScore 23.1 [22.4, 23.8]" (or "PSNR ...
+ * dB"): a result's quality with its 95% intervals (CLIPScore only when measured; tables say when it is not).
+ */
 export function qualityText(r: MethodResult): string {
   const q = r.quality;
   if (!q) return 'quality not measured';
@@ -153,6 +168,7 @@ export function qualityText(r: MethodResult): string {
     parts.push(
       `adherence ${(100 * q.adherence.value).toFixed(1)}% [${(100 * q.adherence.low).toFixed(1)}, ${(100 * q.adherence.high).toFixed(1)}]`,
     );
+  if (q.clipScore) parts.push(`CLIPScore ${clipScoreText(q.clipScore)}`);
   if (q.psnrDb) parts.push(`PSNR ${f(q.psnrDb)} dB`);
   return parts.join(', ');
 }

@@ -42,6 +42,13 @@ export interface ModelEvalRow {
   adherenceInterval: Interval;
   /** Fraction of images with all 7 attributes right. */
   allCorrect: number;
+  /**
+   * Mean CLIPScore with models/scenes-clip (100 x max(cos, 0), higher is better): the point estimate;
+   * absent when eval:models ran without the scenes-clip model (files written before it existed).
+   */
+  clipScore?: number;
+  /** Its bootstrap interval (present exactly when clipScore is). */
+  clipScoreInterval?: Interval;
   /** Time per image, batch 1, end to end (median and IQR over interleaved rounds). */
   time: TimeStats;
   /** 'measured now' when eval:models measured the row in that run, 'cache hit' when it re-used the cache's value. */
@@ -176,6 +183,13 @@ export function readModelEval(file = path.join(packageRoot(), 'data', 'model-eva
     checkInterval(r, 'frechetInterval', f, num(r, 'frechet', f, 0), 0);
     checkInterval(r, 'adherenceInterval', f, num(r, 'adherence', f, 0, 1), 0);
     num(r, 'allCorrect', f, 0, 1);
+    if ((r.clipScore === undefined) !== (r.clipScoreInterval === undefined))
+      throw new InvalidArgumentError(
+        `${f}.${r.clipScore === undefined ? 'clipScore' : 'clipScoreInterval'}`,
+        undefined,
+        'clipScore and clipScoreInterval together (or neither, for a row measured without scenes-clip)',
+      );
+    if (r.clipScore !== undefined) checkInterval(r, 'clipScoreInterval', f, num(r, 'clipScore', f, 0, 100), 0);
     checkTime(r, f);
     if (r.source !== 'measured now' && r.source !== 'cache hit')
       throw new InvalidArgumentError(`${f}.source`, r.source, "'measured now' or 'cache hit'");

@@ -31,6 +31,12 @@ export interface QualityStats {
   adherence?: Interval;
   /** Fraction of images with every attribute right. */
   allCorrect?: number;
+  /**
+   * Mean CLIPScore (Hessel et al. 2021, w = 1: 100 x max(cos, 0) of the scenes-clip image and prompt
+   * embeddings; higher is better) with its bootstrap interval. Absent when the session had no
+   * scenes-clip model (models/scenes-clip missing).
+   */
+  clipScore?: Interval;
   /** Mean PSNR (dB, capped at 100) against the reference method's images of the same prompts and seeds. */
   psnrDb?: Interval;
   /** Mean SSIM against the same images. */
@@ -114,8 +120,12 @@ export function intervalProblems(v: unknown, field: string, min = -Infinity, max
   return out;
 }
 
-/** Problems of a stored QualityStats (plus samples), e.g. a negative or NaN Frechet distance (empty: valid). */
-export function qualityProblems(v: unknown): string[] {
+/**
+ * Problems of a stored QualityStats (plus samples), e.g. a negative or NaN Frechet distance (empty:
+ * valid). With `clipScore` true the row must hold a CLIPScore, with false it must not (a row measured
+ * without scenes-clip is never taken for one with it, nor the other way round); undefined: either.
+ */
+export function qualityProblems(v: unknown, expect: { clipScore?: boolean } = {}): string[] {
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     return [`quality is ${JSON.stringify(v)}, not an object`];
   const q = v as Record<string, unknown>;
@@ -126,6 +136,7 @@ export function qualityProblems(v: unknown): string[] {
   if (q.adherence !== undefined) out.push(...intervalProblems(q.adherence, 'adherence', 0, 1));
   if (q.allCorrect !== undefined && !(isNum(q.allCorrect) && q.allCorrect >= 0 && q.allCorrect <= 1))
     out.push(`allCorrect is ${JSON.stringify(q.allCorrect)}, not in [0, 1]`);
+  out.push(...clipScoreProblems(q, expect.clipScore));
   if (q.psnrDb !== undefined) out.push(...intervalProblems(q.psnrDb, 'psnrDb', 0, 100));
   if (q.ssim !== undefined) out.push(...intervalProblems(q.ssim, 'ssim', -1, 1));
   if (q.pairs !== undefined && !(Number.isInteger(q.pairs) && (q.pairs as number) >= 1))
@@ -137,9 +148,27 @@ export function qualityProblems(v: unknown): string[] {
   ) {
     out.push('samples is not an array of base64 strings');
   }
-  const known = new Set(['images', 'frechet', 'adherence', 'allCorrect', 'psnrDb', 'ssim', 'pairs', 'samples']);
+  const known = new Set([
+    'images',
+    'frechet',
+    'adherence',
+    'allCorrect',
+    'clipScore',
+    'psnrDb',
+    'ssim',
+    'pairs',
+    'samples',
+  ]);
   for (const k of Object.keys(q)) if (!known.has(k)) out.push(`unknown field ${k}`);
   return out;
+}
+
+/** Problems of a stored row's clipScore: an interval in [0, 100]; present or absent as `expected` says (undefined: either). */
+function clipScoreProblems(q: Record<string, unknown>, expected: boolean | undefined): string[] {
+  if (q.clipScore === undefined)
+    return expected === true ? ['clipScore is missing (a row measured without the scenes-clip model)'] : [];
+  if (expected === false) return ['clipScore is present in a row measured without the scenes-clip model'];
+  return intervalProblems(q.clipScore, 'clipScore', 0, 100);
 }
 
 /** Problems of stored TimeStats (empty: valid). */
@@ -190,17 +219,20 @@ export function pairProblems(v: unknown): string[] {
   return out;
 }
 
-/** Problems of a stored adherence on given prompts: {images = count, adherence, allCorrect} (empty: valid). */
-export function promptQualityProblems(v: unknown, count: number): string[] {
+/**
+ * Problems of a stored adherence on given prompts: {images = count, adherence, allCorrect, clipScore?}
+ * (empty: valid); `expect.clipScore` as in qualityProblems.
+ */
+export function promptQualityProblems(v: unknown, count: number, expect: { clipScore?: boolean } = {}): string[] {
   if (v === null || typeof v !== 'object' || Array.isArray(v))
     return [`adherence is ${JSON.stringify(v)}, not an object`];
   const q = v as Record<string, unknown>;
-  const out = intervalProblems(q.adherence, 'adherence', 0, 1);
+  const out = [...intervalProblems(q.adherence, 'adherence', 0, 1), ...clipScoreProblems(q, expect.clipScore)];
   if (q.images !== count) out.push(`images is ${JSON.stringify(q.images)}, not ${count} (one per prompt)`);
   if (!(isNum(q.allCorrect) && q.allCorrect >= 0 && q.allCorrect <= 1))
     out.push(`allCorrect is ${JSON.stringify(q.allCorrect)}, not in [0, 1]`);
   for (const k of Object.keys(q))
-    if (!['images', 'adherence', 'allCorrect'].includes(k)) out.push(`unknown field ${k}`);
+    if (!['images', 'adherence', 'allCorrect', 'clipScore'].includes(k)) out.push(`unknown field ${k}`);
   return out;
 }
 

@@ -2,7 +2,8 @@
  * The one evaluation path: an `EvaluationSession` owns the pipelines, the scene evaluator, the real
  * reference scenes and the fused LCM-LoRA folders of one notebook (or CLI run) and releases them all
  * with `close()`. `evaluateMethod` measures quality (Frechet distance and adherence with the scene
- * evaluator, or PSNR/SSIM against a reference method's images), `timeMethods` measures speed
+ * evaluator, plus CLIPScore with the scenes-clip model when there is one, or PSNR/SSIM against a
+ * reference method's images), `timeMethods` measures speed
  * (interleaved rounds, src/bench). Both go through the measurement cache with keys from
  * `measurementKey`, validate what they read, and say in the output when a number is a cache hit.
  */
@@ -28,6 +29,7 @@ import {
   SceneEvaluator,
   type SceneReference,
 } from '../quality/sceneEvaluator.js';
+import { SceneClip } from '../quality/clipScore.js';
 import { bootstrapFrechet, bootstrapMean, FrechetReference, type Interval } from './bootstrap.js';
 import { cachedWithOutcome, canonicalJson, type CachedValue } from './cache.js';
 import { describeMachine, machineIdentity, measurementKey, type MachineIdentity } from './key.js';
@@ -62,6 +64,12 @@ export interface EvaluationOptions {
   images: number;
   /** Scene evaluator folder: quality = Frechet distance + adherence. Without it quality is PSNR/SSIM vs `referenceMethod`. */
   evaluator?: string;
+  /**
+   * scenes-clip folder: the quality rows (with the evaluator) then carry CLIPScore too. Default: the
+   * evaluator's sibling folder `scenes-clip` (models/scenes-clip) when it exists, else none (rows
+   * without clipScore); `false`: none even when it exists. A folder given here must exist.
+   */
+  clip?: string | false;
   /** Whose images PSNR/SSIM compare with (same prompts and seeds), e.g. the teacher's 50-step DDIM. */
   referenceMethod?: Method;
   /** PSNR/SSIM pairs (default: `images` without an evaluator, 0 with one). */
@@ -152,6 +160,30 @@ export function clipInterval(i: Interval, min: number, max: number): Interval {
   return { ...i, low: Math.max(min, i.low), high: Math.min(max, i.high) };
 }
 
+/**
+ * The scenes-clip folder a session opens: `options.clip` when it is a folder (which must then exist;
+ * it needs the evaluator, whose quality rows carry the CLIPScore), none for `false`, else the
+ * evaluator's sibling `scenes-clip` when that exists (models/scenes-clip next to models/scenes-evaluator).
+ */
+export function defaultClipDir(options: Pick<EvaluationOptions, 'evaluator' | 'clip'>): string | undefined {
+  const c = options.clip;
+  if (c === false) return undefined;
+  if (c !== undefined) {
+    if (typeof c !== 'string' || c.trim() === '')
+      throw new InvalidArgumentError('options.clip', c, 'a scenes-clip folder, or false for none');
+    if (!options.evaluator)
+      throw new InvalidArgumentError(
+        'options.clip',
+        c,
+        'a session with a scene evaluator (CLIPScore is part of its quality rows), or false',
+      );
+    return c;
+  }
+  if (!options.evaluator) return undefined;
+  const sibling = path.join(path.dirname(path.resolve(options.evaluator)), 'scenes-clip');
+  return fs.existsSync(path.join(sibling, 'config.json')) ? sibling : undefined;
+}
+
 /** Per-image fraction of the prompt's attributes the evaluator found. */
 function perImageAdherence(
   predicted: readonly Record<string, unknown>[],
@@ -234,6 +266,8 @@ export class EvaluationSession {
     readonly reference: SceneReference,
     readonly evaluator: SceneEvaluator | undefined,
     private readonly log: (line: string) => void,
+    /** The scenes-clip model behind the quality rows' CLIPScore (undefined: rows without it). */
+    readonly clip: SceneClip | undefined,
   ) {}
 
   /** Opens a session: draws the reference scenes and opens the evaluator (if any); pipelines load on first use. */
@@ -258,8 +292,32 @@ export class EvaluationSession {
         `a reference method for the ${pairs} PSNR/SSIM pairs`,
       );
     const reference = sceneReference(images, options.referenceSeed ?? EVAL_SEED, options.referenceSize ?? 64);
+    const clipDir = defaultClipDir(options);
     const evaluator = options.evaluator ? await SceneEvaluator.open(options.evaluator) : undefined;
-    return new EvaluationSession({ ...options, pairs }, reference, evaluator, options.log ?? ((l) => console.log(l)));
+    let clip: SceneClip | undefined;
+    try {
+      clip = clipDir ? await SceneClip.load(clipDir) : undefined;
+    } catch (e) {
+      await evaluator?.release();
+      throw e;
+    }
+    return new EvaluationSession(
+      { ...options, pairs, clip: clipDir ?? false },
+      reference,
+      evaluator,
+      options.log ?? ((l) => console.log(l)),
+      clip,
+    );
+  }
+
+  /** The folder of the session's scenes-clip model, or undefined when its rows carry no CLIPScore. */
+  get clipDir(): string | undefined {
+    return this.clip?.dir;
+  }
+
+  /** The model folders a quality key holds: the evaluator, and scenes-clip when the session has it. */
+  private qualityModels(): Record<string, string> {
+    return { evaluator: this.options.evaluator!, ...(this.clip ? { clip: this.clip.dir } : {}) };
   }
 
   private check(): void {
@@ -386,13 +444,23 @@ export class EvaluationSession {
         'quality',
         [m],
         machine,
-        { ...common, images: this.reference.n, evaluator: true, bootstrap: this.bootstrapSettings() },
-        { evaluator: this.options.evaluator! },
+        {
+          ...common,
+          images: this.reference.n,
+          evaluator: true,
+          ...(this.clip ? { clipScore: true } : {}),
+          bootstrap: this.bootstrapSettings(),
+        },
+        this.qualityModels(),
       );
       const c = await cachedWithOutcome<QualityStats>(
         key,
         async () => this.scoreQuality(await imagesOf(this.reference.n)),
-        { ...cacheOptions, name: 'quality', validate: qualityProblems },
+        {
+          ...cacheOptions,
+          name: 'quality',
+          validate: (v) => qualityProblems(v, { clipScore: this.clip !== undefined }),
+        },
       );
       Object.assign(quality, c.value);
       provenance.quality = originOf(c, machine);
@@ -464,7 +532,16 @@ export class EvaluationSession {
       frechet: fd,
       adherence: clipInterval(bootstrapMean(a.values, { reps: reps.mean ?? 1000, seed: 0 }), 0, 1),
       allCorrect: a.allCorrect,
+      ...(await this.scoreClip(pixels, this.reference.prompts.slice(0, pixels.length))),
     };
+  }
+
+  /** {clipScore} (mean CLIPScore of image i with prompts[i], bootstrap interval) with scenes-clip, else {}. */
+  private async scoreClip(pixels: readonly RawImage[], prompts: readonly string[]): Promise<{ clipScore?: Interval }> {
+    if (!this.clip) return {};
+    const scores = await this.clip.clipScores(pixels, prompts);
+    const reps = this.options.bootstrapReps?.mean ?? 1000;
+    return { clipScore: clipInterval(bootstrapMean(scores, { reps, seed: 0 }), 0, 100) };
   }
 
   /** PSNR/SSIM (bootstrap intervals over the pairs) of images against the reference method's images. */
@@ -509,8 +586,14 @@ export class EvaluationSession {
       'prompt-adherence',
       [m],
       machine,
-      { prompts: [...prompts], firstSeed, size: m.size ?? size, bootstrap: this.bootstrapSettings() },
-      { evaluator: this.options.evaluator! },
+      {
+        prompts: [...prompts],
+        firstSeed,
+        size: m.size ?? size,
+        ...(this.clip ? { clipScore: true } : {}),
+        bootstrap: this.bootstrapSettings(),
+      },
+      this.qualityModels(),
     );
     const c = await cachedWithOutcome<QualityStats>(
       key,
@@ -535,13 +618,14 @@ export class EvaluationSession {
             1,
           ),
           allCorrect: a.allCorrect,
+          ...(await this.scoreClip(pixels, prompts)),
         };
       },
       {
         dir: this.options.cacheDir,
         force: this.options.force,
         name: 'prompt-adherence',
-        validate: (v) => promptQualityProblems(v, prompts.length),
+        validate: (v) => promptQualityProblems(v, prompts.length, { clipScore: this.clip !== undefined }),
       },
     );
     const provenance = originOf(c, machine);
@@ -636,6 +720,7 @@ export class EvaluationSession {
       }
     }
     await this.evaluator?.release();
+    await this.clip?.release();
     for (const dir of this.fused) fs.rmSync(dir, { recursive: true, force: true });
     this.fused.clear();
   }

@@ -1,1 +1,2 @@
 export * from './sceneEvaluator.js';
+export * from './clipScore.js';
