@@ -118,7 +118,8 @@ export function planMethods(plan: CoursePlan, choice: SweepChoice = {}): Method[
   for (const p of plan.progressive.filter((x) => wanted.includes(x.steps)))
     out.push({ name: `PD ${p.steps}`, family: 'PD', dir: p.dir, steps: p.steps, guidance: 0 });
   if (plan.turbo)
-    for (const steps of pick('turbo')) out.push({ name: `Turbo ${steps}`, family: 'Turbo', dir: plan.turbo, steps, guidance: 0 });
+    for (const steps of pick('turbo'))
+      out.push({ name: `Turbo ${steps}`, family: 'Turbo', dir: plan.turbo, steps, guidance: 0 });
   const wantedLightning = pick('lightning');
   for (const l of (plan.lightning ?? []).filter((x) => wantedLightning.includes(x.steps)))
     out.push({ name: `Lightning ${l.steps}`, family: 'Lightning', dir: l.dir, steps: l.steps, guidance: 0 });

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
-import { DISTILLATION_METHODS } from '../../src/course/distillation.js';
+import { checkAdversarialClaim, DISTILLATION_METHODS } from '../../src/course/distillation.js';
+import type { MethodResult } from '../../src/evaluation/result.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 describe('DISTILLATION_METHODS', () => {
@@ -45,5 +46,56 @@ describe('DISTILLATION_METHODS', () => {
       assert.ok(numbers.size > 0, `${m.method}: names no notebook`);
       for (const nn of numbers) assert.match(source(nn), uses[m.method], `${m.method} is said to be in notebook ${nn}`);
     }
+  });
+});
+
+describe('checkAdversarialClaim: "Lightning/Turbo at 4 steps", decided by the 95% intervals', () => {
+  const row = (
+    name: string,
+    family: string,
+    steps: number,
+    fd: [number, number, number],
+    spacing?: string,
+  ): MethodResult => ({
+    method: {
+      name,
+      family,
+      dir: 'x',
+      steps,
+      guidance: 0,
+      ...(spacing ? { scheduler: { _class_name: 'DDIMScheduler', timestep_spacing: spacing } } : {}),
+    },
+    id: name,
+    quality: { images: 10, frechet: { value: fd[1], low: fd[0], high: fd[2], level: 0.95 } },
+    provenance: {},
+  });
+  const others = [
+    row('LCM 4', 'LCM', 4, [12, 13, 14]),
+    row('PD 4', 'PD', 4, [10, 11, 12]),
+    row('DDIM 8', 'DDIM', 8, [1, 2, 3]), // more than 4 steps: not the comparison
+    row('DDIM 4 (leading)', 'DDIM, diffusers default spacing', 4, [1, 2, 3], 'leading'), // the demonstration row
+  ];
+
+  test('the best adversarial 4-step row against the best other row at <= 4 steps', () => {
+    const supported = checkAdversarialClaim(
+      [...others, row('Turbo 4', 'Turbo', 4, [20, 21, 22]), row('Lightning 4', 'Lightning', 4, [7, 8, 9])],
+      'frechet',
+    );
+    assert.equal(supported.verdict, 'supported');
+    assert.equal(supported.adversarial?.method.name, 'Lightning 4');
+    assert.equal(supported.other?.method.name, 'PD 4');
+    assert.match(supported.text, /supported on this model/);
+
+    const tie = checkAdversarialClaim([...others, row('Turbo 4', 'Turbo', 4, [11.5, 12.5, 13.5])], 'frechet');
+    assert.equal(tie.verdict, 'within noise');
+    const worse = checkAdversarialClaim([...others, row('Turbo 4', 'Turbo', 4, [30, 31, 32])], 'frechet');
+    assert.equal(worse.verdict, 'not supported');
+    assert.match(worse.text, /PD 4 is better/);
+  });
+
+  test('nothing to compare: said, not guessed', () => {
+    const none = checkAdversarialClaim([...others, row('Turbo 1', 'Turbo', 1, [50, 60, 70])], 'frechet');
+    assert.equal(none.verdict, 'not measured');
+    assert.match(none.text, /no Turbo or Lightning row at 4 steps/);
   });
 });

@@ -20,7 +20,7 @@ for s in $STAGES; do
     pd) $PY pd --minutes 8 ;;
     clip) $PY clip --minutes 12 ;;
     turbo) $PY turbo --minutes 30 ;;
-    lightning) $PY lightning --minutes 20 ;;  # 5 per student: 8, 4, 2, 1 steps
+    lightning) $PY lightning --minutes 28 ;;  # 7 per student: 8, 4, 2, 1 steps
     from-onnx) $PY from-onnx ;;  # ae.ckpt and teacher.ckpt rebuilt from the shipped ONNX (instead of ae, teacher)
     export) $PY export ;;
     *) echo "unknown stage $s" >&2; exit 2 ;;

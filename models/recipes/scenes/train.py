@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 import nets  # noqa: E402
+from from_onnx import store_fp16  # noqa: E402
 from make_fixtures import BASE_SYMBOLS, learn_merges, export, write_json, SD_SCHEDULER, LCM_SCHEDULER  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
@@ -981,7 +982,8 @@ def stage_export(ctx):
         folder = os.path.join(out, "scenes-turbo")
         export_shared(folder, base, "StableDiffusionPipeline", dict(TURBO_SCHEDULER), {"steps": 1, "guidance": 0})
         export_unet(unet, folder, False)
-        infos["turbo"] = s["info"]
+        store_fp16(os.path.join(folder, "unet", "model.onnx"))
+        infos["turbo"] = dict(s["info"], stored="float16 weights, cast to float32 when loaded (models/ size budget)")
     for n in LIGHTNING_STEPS:
         name = ctx.path(f"lightning{n}.ckpt")
         if "lightning" in only and os.path.exists(name) and torch.load(name).get("final"):
@@ -992,9 +994,14 @@ def stage_export(ctx):
             sched["timestep_spacing"] = "trailing"
             sched["steps_offset"] = 0
             folder = os.path.join(out, f"scenes-lightning-{n}")
-            export_shared(folder, base, "StableDiffusionPipeline", sched, {"steps": n, "guidance": 0})
+            if n in LIGHTNING_SHIPPED:
+                export_shared(folder, base, "StableDiffusionPipeline", sched, {"steps": n, "guidance": 0})
+            if n not in LIGHTNING_SHIPPED:  # trained as the chain's first round; its UNet is not shipped
+                infos[f"lightning{n}"] = dict(s["info"], shipped=False)
+                continue
             export_unet(unet, folder, False)
-            infos[f"lightning{n}"] = s["info"]
+            store_fp16(os.path.join(folder, "unet", "model.onnx"))
+            infos[f"lightning{n}"] = dict(s["info"], stored="float16 weights, cast to float32 when loaded (models/ size budget)")
     if "clip" in only and os.path.exists(ctx.path("clip.ckpt")) and torch.load(ctx.path("clip.ckpt")).get("final"):
         s = torch.load(ctx.path("clip.ckpt"))
         model = nets.SceneClip(len(vocab), vocab["<|endoftext|>"], CLIP_DIM)
@@ -1009,6 +1016,8 @@ def stage_export(ctx):
         ids = tokenize(["a beautiful sunset over mountains, oil painting style, warm colors"], vocab).int()
         export(model.text.eval(), (ids,), os.path.join(folder, "text_encoder", "model.onnx"), ["input_ids"], ["text_embeds"],
                {"input_ids": {0: "batch"}, "text_embeds": {0: "batch"}})
+        for part in ("image_encoder", "text_encoder"):
+            store_fp16(os.path.join(folder, part, "model.onnx"))
         write_json(os.path.join(folder, "config.json"), {
             "_class_name": "SceneCLIP", "embed_dim": CLIP_DIM, "native_size": SIZE,
             "image_input": "pixel_values, RGB in [0, 1], NCHW", "text_input": f"input_ids, int32, [batch, {nets.SEQ_LEN}], the tokenizer/ folder",
@@ -1040,6 +1049,9 @@ TURBO_TRAIN_T = None      # the student's timesteps: the 4-step trailing grid (9
 TURBO_DISTILL_WEIGHT = 2.5  # ADD's lambda (L = L_adv + lambda L_distill), before the adaptive balance below
 ADV_BALANCE = 0.5         # adversarial gradient at the student's output layer, relative to the distillation one
 LIGHTNING_STEPS = [8, 4, 2, 1]
+# Shipped Lightning students: models/ has a 45 MB budget, so the 8-step student (the chain's first
+# round; PD-8 covers 8 steps) is trained but not exported.
+LIGHTNING_SHIPPED = [4, 2, 1]
 
 
 def adaptive_adv_weight(loss_rec, loss_adv, layer, balance=ADV_BALANCE):
@@ -1241,7 +1253,7 @@ def stage_lightning(ctx):
             opt.zero_grad(set_to_none=True); loss.backward()
             torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
             opt.step()
-            ema.update(student)
+            ema.update(student, min(0.99, (1 + step) / (10 + step)))  # warm-up: a short stage must not keep its init
             loss_d = hinge_d(disc(real, pooled), disc([f.detach() for f in fake], pooled))
             opt_d.zero_grad(set_to_none=True); loss_d.backward(); opt_d.step()
             step += 1
