@@ -87,7 +87,7 @@ export function checkVerdicts(r: Result05): void {
 
 /**
  * Asserts what notebook 05 concludes on the shipped scenes family, from its structured result: all
- * five method families are measured, the teacher's DDIM and DPM-Solver++ with trailing spacing
+ * seven method families are measured (Turbo and Lightning too), the teacher's DDIM and DPM-Solver++ with trailing spacing
  * (plus the one leading-spacing DDIM 4 shown for contrast, kept off the front) and a many-step
  * DPM-Solver++ point; the drawn front is exactly the non-dominated set with the knee on it; its
  * fast end is distilled while the best Frechet distance belongs to a teacher sampler; every verdict
@@ -106,7 +106,7 @@ export function checkShipped05(nb: Notebook): void {
   const { all, front } = checkFrontDrawn(nb, false);
   assert.deepEqual(front.map((p) => p.label), r.front, 'the chart draws the front the notebook reports');
   const families = new Set(r.results.map((x) => x.family));
-  for (const f of ['DDIM', 'DPM-Solver++', 'LCM', 'LCM-LoRA', 'PD']) assert.ok(families.has(f), `${f} measured (${[...families].join(', ')})`);
+  for (const f of ['DDIM', 'DPM-Solver++', 'LCM', 'LCM-LoRA', 'PD', 'Turbo', 'Lightning']) assert.ok(families.has(f), `${f} measured (${[...families].join(', ')})`);
   assert.ok(all.length >= 12, `${all.length} configurations`);
   for (const x of r.results.filter((y) => y.family === 'DDIM' || y.family === 'DPM-Solver++')) {
     assert.match(x.id, /"timestep_spacing":"trailing"/, `${x.name} uses trailing spacing`);
@@ -121,7 +121,7 @@ export function checkShipped05(nb: Notebook): void {
     assert.ok(x.time && x.time.q1Ms <= x.time.medianMs && x.time.medianMs <= x.time.q3Ms, `${x.name}: time with its IQR`);
   }
 
-  assert.ok(front.some((p) => /^(LCM|LCM-LoRA|PD) /.test(p.label)), `a distilled configuration on the front: ${r.front.join(', ')}`);
+  assert.ok(front.some((p) => /^(LCM|LCM-LoRA|PD|Turbo|Lightning) /.test(p.label)), `a distilled configuration on the front: ${r.front.join(', ')}`);
   assert.ok(!isTeacher(r.front[0]), `the fastest front point is distilled, not ${r.front[0]}`);
   const best = all.reduce((a, b) => (b.y < a.y ? b : a));
   assert.ok(isTeacher(best.label), `the lowest FD belongs to a teacher sampler (quality gap), not ${best.label} (${best.y})`);

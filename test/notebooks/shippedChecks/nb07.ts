@@ -71,7 +71,7 @@ export function checkResult07(r: Result07, env: Record<string, string | undefine
 
 /**
  * Asserts what notebook 07 concludes on the shipped scenes family, from its structured result: the
- * summary shows notebook 05's 15 configurations with FD intervals; LCM 4 runs in under half the time
+ * summary shows notebook 05's 21 configurations (Turbo 1/2/4 and Lightning 1/2/4 among them) with FD intervals; LCM 4 runs in under half the time
  * of DDIM 25 (about 10x on a quiet machine; the margin is for shared machines); the knee is a
  * distilled configuration; the quality pick has the lowest FD of the table; LCM's training counts the
  * LCM-LoRA stage it was initialised from (3.0 + 10.0 = 13.0 min, models/scenes-training.json); both
@@ -85,15 +85,20 @@ export function checkShipped07(nb: Notebook): void {
   checkResult07(r, {});
   const text = textOf(nb);
   assert.doesNotMatch(text, /conclusion:/, 'the starters do not compute the answers');
-  assert.equal(r.results.length, 15);
+  assert.equal(r.results.length, 21);
   const ms = (name: string) => r.results.find((x) => x.name === name)!.time!.medianMs;
   assert.ok(ms('LCM 4') < ms('DDIM 25') / 2, `LCM 4 ${ms('LCM 4')} ms vs DDIM 25 ${ms('DDIM 25')} ms`);
-  assert.match(r.knee, /^(LCM|LCM-LoRA|PD) /, `the knee is distilled: ${r.knee}`);
+  assert.match(r.knee, /^(LCM|LCM-LoRA|PD|Turbo|Lightning) /, `the knee is distilled: ${r.knee}`);
   const quality = r.measuredRecommendations.find((x) => x.goal === 'quality');
   const lowest = r.results
     .filter((x) => !x.id.includes('"timestep_spacing":"leading"'))
     .reduce((a, b) => (b.quality!.frechet!.value < a.quality!.frechet!.value ? b : a));
   assert.equal(quality?.use, lowest.name, 'the quality pick has the lowest FD');
+  const claim = r.measuredRecommendations.find((x) => x.goal === 'Turbo/Lightning at 4 steps (the course claim)');
+  const adv4 = r.results
+    .filter((x) => x.name === 'Turbo 4' || x.name === 'Lightning 4')
+    .reduce((a, b) => (b.quality!.frechet!.value < a.quality!.frechet!.value ? b : a));
+  assert.equal(claim?.use, adv4.name, 'the course claim is checked with the better of Turbo 4 and Lightning 4');
   assert.ok(r.lcmTraining && Math.abs(r.lcmTraining.minutes - 13.0) < 0.05, `LCM training ${r.lcmTraining?.minutes} min`);
   assert.match(text, /lora 3\.0 min \+ lcm 10\.0 min = 13\.0 min/);
   assert.deepEqual(
@@ -104,9 +109,9 @@ export function checkShipped07(nb: Notebook): void {
     r.transfer.some((t) => t.swapped.length > 0),
     'our small model and published SD rank some 4-step methods differently, and the notebook names them',
   );
-  // The key-techniques table mirrors KEY_TECHNIQUES: the five families of the shipped sweep have measured rows.
+  // The key-techniques table mirrors KEY_TECHNIQUES: the seven families of the shipped sweep have measured rows.
   assert.equal(r.techniques.length, 9);
-  for (const name of ['DDIM', 'DPM-Solver++', 'Progressive distillation', 'LCM', 'LCM-LoRA']) {
+  for (const name of ['DDIM', 'DPM-Solver++', 'Progressive distillation', 'LCM', 'LCM-LoRA', 'Turbo (ADD)', 'Lightning']) {
     const t = r.techniques.find((x) => x.technique === name);
     assert.ok(t && /^\d/.test(t.stepsHere), `${name} measured here: ${t?.stepsHere}`);
   }
