@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadPipeline } from '../../src/onnx/pipeline.js';
@@ -70,6 +71,41 @@ test(
       }
     } finally {
       fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'from-onnx rebuilds the shipped teacher and autoencoder as PyTorch checkpoints, equal initializer by initializer',
+  {
+    skip: !hasTorch && !inCi ? `${PY} lacks torch/onnx (apt-get install python3-torch python3-onnx)` : false,
+    timeout: 300_000,
+  },
+  () => {
+    assert.ok(hasTorch, `CI=true but ${PY} cannot import torch and onnx`);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scenes-from-onnx-'));
+    try {
+      const r = spawnSync(
+        PY,
+        [path.join(ROOT, 'models', 'recipes', 'scenes', 'train.py'), 'from-onnx', '--threads', '1', '--work', work],
+        { cwd: ROOT, encoding: 'utf8', timeout: 280_000 },
+      );
+      assert.equal(
+        r.status,
+        0,
+        `train.py from-onnx exited ${r.status}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-4000)}`,
+      );
+      const diffs = [...r.stdout.matchAll(/from-onnx: (\w+) rebuilt, largest (?:initializer )?difference (\S+)/g)];
+      assert.deepEqual(
+        diffs.map((m) => m[1]).sort(),
+        ['text_encoder', 'unet', 'vae_decoder', 'vae_encoder'],
+        r.stdout.slice(-2000),
+      );
+      for (const m of diffs)
+        assert.equal(Number(m[2]), 0, `${m[1]}: the rebuilt network exports the shipped initializers`);
+      for (const f of ['ae.ckpt', 'teacher.ckpt']) assert.ok(fs.existsSync(path.join(work, f)), f);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
     }
   },
 );
