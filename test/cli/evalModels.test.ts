@@ -50,6 +50,12 @@ describe('eval:models rows', () => {
         ['PD 2', 0],
         ['PD 4', 0],
         ['PD 8', 0],
+        ['Turbo 1', 0],
+        ['Turbo 2', 0],
+        ['Turbo 4', 0],
+        ['Lightning 1', 0],
+        ['Lightning 2', 0],
+        ['Lightning 4', 0],
       ],
     );
     const ids = methods.map(methodId);
