@@ -22,7 +22,7 @@ export const PARETO_SWEEP: Readonly<Required<Omit<SweepChoice, 'lcmLoraDir'>>> =
   lcmLora: Object.freeze([2, 4]),
   progressive: Object.freeze([1, 2, 4, 8]),
   turbo: Object.freeze([1, 2, 4]),
-  lightning: Object.freeze([1, 2, 4, 8]),
+  lightning: Object.freeze([1, 2, 4]),
   ddimLeading: Object.freeze([4]),
 });
 

@@ -160,7 +160,15 @@ describe('CoursePlan.sweep', () => {
 
   test('methodFor gives the same Method ids as planMethods (notebooks 03, 05 and 07 share cached rows)', () => {
     const plan = coursePlan({ env: {}, root });
-    const planned = planMethods(plan, { ddim: [], dpmSolver: [4, 25], fewStep: [1, 4], lcmLora: [], progressive: [] });
+    const planned = planMethods(plan, {
+      ddim: [],
+      dpmSolver: [4, 25],
+      fewStep: [1, 4],
+      lcmLora: [],
+      progressive: [],
+      turbo: [],
+      lightning: [],
+    });
     assert.deepEqual(
       planned.map(methodId).sort(),
       [plan.sweep([4, 25])[2], plan.methodFor(25), plan.methodFor(1), plan.methodFor(4)].map(methodId).sort(),
@@ -178,6 +186,8 @@ describe('paretoMethods', () => {
       PARETO_SWEEP.fewStep.length +
       PARETO_SWEEP.lcmLora.length +
       PARETO_SWEEP.progressive.length +
+      PARETO_SWEEP.turbo.length +
+      PARETO_SWEEP.lightning.length +
       PARETO_SWEEP.ddimLeading.length;
     assert.equal(methods.length, expected);
     assert.deepEqual(
@@ -198,6 +208,12 @@ describe('paretoMethods', () => {
         'PD 2',
         'PD 4',
         'PD 8',
+        'Turbo 1',
+        'Turbo 2',
+        'Turbo 4',
+        'Lightning 1',
+        'Lightning 2',
+        'Lightning 4',
       ],
     );
     assert.deepEqual(paretoMethods(plan).map(methodId), methods.map(methodId), 'stable ids');

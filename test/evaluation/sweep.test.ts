@@ -58,7 +58,10 @@ describe('Method', () => {
 describe('planMethods', () => {
   test('teacher DDIM and DPM-Solver++ use trailing spacing; LCM, LCM-LoRA and PD their own settings; a many-step DPM-Solver++ point', () => {
     const ms = planMethods(coursePlan({ env: {}, root }), { lcmLoraDir: '/tmp/fused' });
-    assert.deepEqual([...new Set(ms.map((s) => s.family))], ['DDIM', 'DPM-Solver++', 'LCM', 'LCM-LoRA', 'PD']);
+    assert.deepEqual(
+      [...new Set(ms.map((s) => s.family))],
+      ['DDIM', 'DPM-Solver++', 'LCM', 'LCM-LoRA', 'PD', 'Turbo', 'Lightning'],
+    );
     for (const s of ms.filter((x) => x.family === 'DDIM' || x.family === 'DPM-Solver++')) {
       assert.equal(path.basename(s.dir), 'scenes-teacher');
       assert.equal(s.guidance, 3);
