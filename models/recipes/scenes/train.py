@@ -673,6 +673,45 @@ def ddim_step(x, eps, a_t, a_n):
     return a_n.sqrt() * x0 + (1 - a_n).sqrt() * eps
 
 
+def cfg_eps(unet, x, t, hidden, uncond1, g=GUIDANCE):
+    """Classifier-free guidance: the unconditional eps plus g times (conditional - unconditional)."""
+    bs = x.shape[0]
+    e_c, e_u = unet(torch.cat([x, x]), torch.cat([t, t]), torch.cat([hidden, uncond1.expand(bs, -1, -1)])).chunk(2)
+    return e_u + g * (e_c - e_u)
+
+
+def two_step_target(teacher_eps, x0, eps, t, n, device):
+    """Progressive distillation's target (Salimans & Ho 2022) for an n-step student on the trailing grid:
+    from x_t, two teacher DDIM steps of 1000/(2n) reach x_next; the target is the eps with which one DDIM
+    step of 1000/n from x_t lands on x_next, weighted by truncated SNR, max(1, 1/snr).
+    Returns (x_t, eps target, weight, x_next, t_next, a_t, a_next)."""
+    t_mid, t_next = t - 1000 // (2 * n), t - 1000 // n
+    a_t, a_m, a_n = [bcast(alpha_at(v)).to(device) for v in (t, t_mid, t_next)]
+    xt = a_t.sqrt() * x0 + (1 - a_t).sqrt() * eps
+    with torch.no_grad():
+        x_m = ddim_step(xt, teacher_eps(xt, t), a_t, a_m)
+        x_n = ddim_step(x_m, teacher_eps(x_m, t_mid.clamp(min=0)), a_m, a_n)
+        s_ratio = (1 - a_n).sqrt() / (1 - a_t).sqrt()
+        x0_tgt = (x_n - s_ratio * xt) / (a_n.sqrt() - s_ratio * a_t.sqrt())
+        eps_tgt = (xt - a_t.sqrt() * x0_tgt) / (1 - a_t).sqrt()
+        weight = torch.clamp((1 - a_t) / a_t, min=1.0)
+    return xt, eps_tgt, weight, x_n, t_next, a_t, a_n
+
+
+def load_final_student(ck, student, tag):
+    """The finished (EMA) student of a progressive stage if its checkpoint says final, frozen; else None."""
+    if not os.path.exists(ck):
+        return None
+    s = torch.load(ck)
+    if not s.get("final"):
+        return None
+    student.load_state_dict(s["student"])
+    for p in student.parameters():
+        p.requires_grad_(False)
+    log(f"{tag}: done already")
+    return student.eval()
+
+
 def stage_pd(ctx):
     lat, ids_u, cap, empty, vocab, _ = latents_and_text(ctx)
     te, base, _ = load_teacher(ctx, vocab)
@@ -686,25 +725,21 @@ def stage_pd(ctx):
         student.load_state_dict(teacher_model.state_dict())
         student.to(ctx.device)
         first = teacher_model is base
+        done = load_final_student(ck, student, f"pd{n}")
+        if done is not None:
+            teacher_model = done
+            continue
         step, elapsed = 0, 0.0
         opt = torch.optim.AdamW(student.parameters(), lr=1e-4, weight_decay=0.0)
         ema = EMA(student, 0.99)
         if os.path.exists(ck):
             s = torch.load(ck)
-            if s.get("final"):
-                student.load_state_dict(s["student"])
-                teacher_model = student.eval()
-                for p in teacher_model.parameters():
-                    p.requires_grad_(False)
-                log(f"pd{n}: done already")
-                continue
             student.load_state_dict(s["student"]); opt.load_state_dict(s["opt"]); ema.model.load_state_dict(s["ema"])
             step, elapsed = s["step"], s["elapsed"]
         torch.manual_seed(ctx.seed + 40 + n)
         g = torch.Generator().manual_seed(ctx.seed + 400 + n + step)
         budget = Budget(per_stage, elapsed, 3 if ctx.smoke else None)
         grid = torch.from_numpy(trailing(n))
-        h_student, h_teacher = 1000 // n, 1000 // (2 * n)
         bs = 64
         student.train()
         while not budget.done(step):
@@ -713,26 +748,13 @@ def stage_pd(ctx):
             with torch.no_grad():
                 hidden, _ = te(ids_u[cap[idx]].to(ctx.device))
             t = grid[torch.randint(0, n, (bs,), generator=g)]
-            t_mid, t_next = t - h_teacher, t - h_student
-            a_t, a_m, a_n = [bcast(alpha_at(v)).to(ctx.device) for v in (t, t_mid, t_next)]
             eps = torch.randn(x0.shape, generator=g).to(ctx.device)
-            xt = a_t.sqrt() * x0 + (1 - a_t).sqrt() * eps
 
-            def teacher_eps(x, tt):
+            def teacher_eps(x, tt):  # classifier-free guidance baked into the first student
                 tt = tt.to(ctx.device).float()
-                if first:  # classifier-free guidance baked into the first student
-                    e_c, e_u = teacher_model(torch.cat([x, x]), torch.cat([tt, tt]),
-                                             torch.cat([hidden, uncond1.expand(bs, -1, -1)])).chunk(2)
-                    return e_u + GUIDANCE * (e_c - e_u)
-                return teacher_model(x, tt, hidden)
+                return cfg_eps(teacher_model, x, tt, hidden, uncond1) if first else teacher_model(x, tt, hidden)
 
-            with torch.no_grad():
-                x_m = ddim_step(xt, teacher_eps(xt, t), a_t, a_m)
-                x_n = ddim_step(x_m, teacher_eps(x_m, t_mid.clamp(min=0)), a_m, a_n)
-                s_ratio = (1 - a_n).sqrt() / (1 - a_t).sqrt()
-                x0_tgt = (x_n - s_ratio * xt) / (a_n.sqrt() - s_ratio * a_t.sqrt())
-                eps_tgt = (xt - a_t.sqrt() * x0_tgt) / (1 - a_t).sqrt()
-                weight = torch.clamp((1 - a_t) / a_t, min=1.0)   # truncated-SNR weighting: max(1, 1/snr) on eps
+            xt, eps_tgt, weight, _, _, _, _ = two_step_target(teacher_eps, x0, eps, t, n, ctx.device)
             for pg in opt.param_groups:
                 pg["lr"] = lr_at(1e-4, budget.frac(step), floor=0.2)
             e_s = student(xt, t.to(ctx.device).float(), hidden)
@@ -1067,12 +1089,6 @@ def hinge_d(real_logits, fake_logits):
     return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
 
 
-def cfg_eps(unet, x, t, hidden, uncond1, g=GUIDANCE):
-    bs = x.shape[0]
-    e_c, e_u = unet(torch.cat([x, x]), torch.cat([t, t]), torch.cat([hidden, uncond1.expand(bs, -1, -1)])).chunk(2)
-    return e_u + g * (e_c - e_u)
-
-
 def adv_ckpt_state(student, opt, ema, disc, opt_d, step, budget):
     return {"student": student.state_dict(), "opt": opt.state_dict(), "ema": ema.model.state_dict(),
             "disc": disc.state_dict(), "opt_d": opt_d.state_dict(), "step": step, "elapsed": budget.elapsed()}
@@ -1194,12 +1210,9 @@ def stage_lightning(ctx):
         student.load_state_dict(teacher_model.state_dict())
         student.to(ctx.device)
         first = teacher_model is base
-        if os.path.exists(ck) and torch.load(ck).get("final"):
-            student.load_state_dict(torch.load(ck)["student"])
-            teacher_model = student.eval()
-            for p in teacher_model.parameters():
-                p.requires_grad_(False)
-            log(f"lightning{n}: done already")
+        done = load_final_student(ck, student, f"lightning{n}")
+        if done is not None:
+            teacher_model = done
             continue
         lr, lr_d = 1e-4, 1e-4
         opt = torch.optim.AdamW(student.parameters(), lr=lr, weight_decay=0.0)
@@ -1213,7 +1226,6 @@ def stage_lightning(ctx):
         g = torch.Generator().manual_seed(ctx.seed + 600 + n + step)
         budget = Budget(per_stage, elapsed, 3 if ctx.smoke else None)
         grid = torch.from_numpy(trailing(n))
-        h_student, h_teacher = 1000 // n, 1000 // (2 * n)
         bs = 32
         student.train()
         while not budget.done(step):
@@ -1222,22 +1234,13 @@ def stage_lightning(ctx):
             with torch.no_grad():
                 hidden, pooled = te(ids_u[cap[idx]].to(ctx.device))
             t = grid[torch.randint(0, n, (bs,), generator=g)]
-            t_mid, t_next = t - h_teacher, t - h_student
-            a_t, a_m, a_n = [bcast(alpha_at(v)).to(ctx.device) for v in (t, t_mid, t_next)]
             eps = torch.randn(x0.shape, generator=g).to(ctx.device)
-            xt = a_t.sqrt() * x0 + (1 - a_t).sqrt() * eps
 
             def teacher_eps(x, tt):
                 tt = tt.to(ctx.device).float()
                 return cfg_eps(teacher_model, x, tt, hidden, uncond1) if first else teacher_model(x, tt, hidden)
 
-            with torch.no_grad():
-                x_m = ddim_step(xt, teacher_eps(xt, t), a_t, a_m)
-                x_n = ddim_step(x_m, teacher_eps(x_m, t_mid.clamp(min=0)), a_m, a_n)
-                s_ratio = (1 - a_n).sqrt() / (1 - a_t).sqrt()
-                x0_tgt = (x_n - s_ratio * xt) / (a_n.sqrt() - s_ratio * a_t.sqrt())
-                eps_tgt = (xt - a_t.sqrt() * x0_tgt) / (1 - a_t).sqrt()
-                weight = torch.clamp((1 - a_t) / a_t, min=1.0)
+            xt, eps_tgt, weight, x_n, t_next, a_t, a_n = two_step_target(teacher_eps, x0, eps, t, n, ctx.device)
             for pg in opt.param_groups:
                 pg["lr"] = lr_at(lr, budget.frac(step), floor=0.2)
             e_s = student(xt, t.to(ctx.device).float(), hidden)
