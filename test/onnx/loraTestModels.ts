@@ -2,20 +2,21 @@
 import * as protobuf from 'protobufjs';
 import { encodeOnnxModel, OnnxDataType, type OnnxNodeProto, type OnnxTensorProto } from '../../src/onnx/onnxProto.js';
 
-/** ValueInfoProto bytes for a float tensor of fixed shape (fields from onnx.proto: name 1, type 2). */
-export function valueInfo(name: string, dims: number[]): Uint8Array {
-  // TensorShapeProto.Dimension{dim_value=1}; TensorShapeProto{dim=1}; TypeProto.Tensor{elem_type=1, shape=2}; TypeProto{tensor_type=1}
+/**
+ * ValueInfoProto bytes (onnx.proto: name 1, type 2): TypeProto{tensor_type=1: {elem_type=1, shape=2}},
+ * each dimension a dim_value (number, field 1) or a dim_param (string, field 2). Float unless `elemType`.
+ */
+export function valueInfo(name: string, dims: (number | string)[], elemType: number = OnnxDataType.FLOAT): Uint8Array {
   const shape = protobuf.Writer.create();
-  for (const d of dims)
-    shape
-      .uint32((1 << 3) | 2)
-      .fork()
-      .uint32((1 << 3) | 0)
-      .int64(d)
-      .ldelim();
+  for (const d of dims) {
+    const dim = protobuf.Writer.create();
+    if (typeof d === 'number') dim.uint32((1 << 3) | 0).int64(d);
+    else dim.uint32((2 << 3) | 2).string(d);
+    shape.uint32((1 << 3) | 2).bytes(dim.finish());
+  }
   const tensorType = protobuf.Writer.create()
     .uint32((1 << 3) | 0)
-    .int32(OnnxDataType.FLOAT)
+    .int32(elemType)
     .uint32((2 << 3) | 2)
     .bytes(shape.finish())
     .finish();

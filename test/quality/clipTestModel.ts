@@ -6,40 +6,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as protobuf from 'protobufjs';
 import { encodeOnnxModel, OnnxDataType, type OnnxNodeProto, type OnnxTensorProto } from '../../src/onnx/onnxProto.js';
+import { valueInfo } from '../onnx/loraTestModels.js';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 /** The scenes tokenizer (model_max_length 32), as models/scenes-clip/tokenizer links to it. */
 export const SCENES_TOKENIZER = path.join(repo, 'models', 'scenes-teacher', 'tokenizer');
 export const SEQ_LEN = 32;
-
-/** ValueInfoProto bytes: name, TypeProto.tensor_type {elem_type, shape (numbers: dim_value, strings: dim_param)}. */
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): Uint8Array {
-  const shape = protobuf.Writer.create();
-  for (const d of dims) {
-    const dim = protobuf.Writer.create();
-    if (typeof d === 'number') dim.uint32((1 << 3) | 0).int64(d);
-    else dim.uint32((2 << 3) | 2).string(d);
-    shape.uint32((1 << 3) | 2).bytes(dim.finish());
-  }
-  const tensorType = protobuf.Writer.create()
-    .uint32((1 << 3) | 0)
-    .int32(elemType)
-    .uint32((2 << 3) | 2)
-    .bytes(shape.finish())
-    .finish();
-  const type = protobuf.Writer.create()
-    .uint32((1 << 3) | 2)
-    .bytes(tensorType)
-    .finish();
-  return protobuf.Writer.create()
-    .uint32((1 << 3) | 2)
-    .string(name)
-    .uint32((2 << 3) | 2)
-    .bytes(type)
-    .finish();
-}
 
 function floats(name: string, dims: number[], values: readonly number[]): OnnxTensorProto {
   return { name, dims, dataType: OnnxDataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) };
@@ -105,8 +78,8 @@ export function writeClipTestModel(w: ClipTestWeights = defaultWeights(), config
       norm('e', 'image_embeds'),
     ],
     [floats('Wi', [3, w.dim], w.wi)],
-    valueInfo('pixel_values', OnnxDataType.FLOAT, ['batch', 3, 64, 64]),
-    valueInfo('image_embeds', OnnxDataType.FLOAT, ['batch', w.dim]),
+    valueInfo('pixel_values', ['batch', 3, 64, 64]),
+    valueInfo('image_embeds', ['batch', w.dim]),
   );
   const text = model(
     [
@@ -120,8 +93,8 @@ export function writeClipTestModel(w: ClipTestWeights = defaultWeights(), config
       norm('e', 'text_embeds'),
     ],
     [floats('Wt', [SEQ_LEN, w.dim], w.wt)],
-    valueInfo('input_ids', OnnxDataType.INT32, ['batch', SEQ_LEN]),
-    valueInfo('text_embeds', OnnxDataType.FLOAT, ['batch', w.dim]),
+    valueInfo('input_ids', ['batch', SEQ_LEN], OnnxDataType.INT32),
+    valueInfo('text_embeds', ['batch', w.dim]),
   );
   fs.writeFileSync(path.join(dir, 'image_encoder', 'model.onnx'), image);
   fs.writeFileSync(path.join(dir, 'text_encoder', 'model.onnx'), text);
