@@ -66,6 +66,8 @@ export interface Result05 {
   hypervolume: { teacher: number; all: number };
   spearmanWithEvalModels: number | null;
   verdicts: { a: string; b: string; verdict: string; text: string }[];
+  /** DPM-Solver++ 4 at first order (not a sweep row) against DDIM 4 and the 2M solver at 4 steps. */
+  firstOrderCheck: { result: ResultSummary; vsDdim4: string; vsSecondOrder: string } | null;
 }
 
 /**
@@ -127,6 +129,23 @@ export function checkShipped05(nb: Notebook): void {
   assert.ok(isTeacher(best.label), `the lowest FD belongs to a teacher sampler (quality gap), not ${best.label} (${best.y})`);
   checkVerdicts(r);
   assert.ok(r.verdicts.length >= 6, 'the summary compares the 4-step methods and the two spacings');
+
+  // The 2M solver's 4-step deficit is its second-order step: at first order it is DDIM (within noise of
+  // DDIM 4's interval) and better than the 2M solver (intervals apart), checked here from the intervals.
+  const fo = r.firstOrderCheck;
+  assert.ok(fo, 'the first-order DPM-Solver++ check ran');
+  assert.match(fo.result.id, /"solver_order":1/, 'the check row is first order');
+  assert.ok(!r.results.some((x) => x.name === fo.result.name), 'the first-order row is not a sweep row');
+  const fd = (name: string) => {
+    const q = (name === fo.result.name ? fo.result : r.results.find((x) => x.name === name))?.quality?.frechet;
+    assert.ok(q, `${name}: FD measured`);
+    return q;
+  };
+  const [f1, d4, p4] = [fd(fo.result.name), fd('DDIM 4'), fd('DPM-Solver++ 4')];
+  assert.ok(f1.low <= d4.high && d4.low <= f1.high, `first order ${JSON.stringify(f1)} overlaps DDIM 4 ${JSON.stringify(d4)}`);
+  assert.equal(fo.vsDdim4, 'within noise');
+  assert.ok(f1.high < p4.low, `first order ${JSON.stringify(f1)} below the 2M solver ${JSON.stringify(p4)}`);
+  assert.equal(fo.vsSecondOrder, 'first better');
 
   const t = (name: string) => {
     const x = r.results.find((y) => y.name === name);
