@@ -3,10 +3,12 @@
 //   node scripts/lint-notebooks.mjs            check: lists the cells prettier would change, exits 1 if any
 //   node scripts/lint-notebooks.mjs --write    rewrites those cells in place (then run build.mjs)
 // Markdown cells are left alone. A cell prettier cannot parse is reported with its file and cell number.
+// It also reports code the tslab kernel cannot run though TypeScript accepts it (tslabPitfalls.mjs).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
+import { crossCellShorthands } from './notebooks/tslabPitfalls.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = path.join(root, 'scripts', 'notebooks');
@@ -25,9 +27,11 @@ for (const rel of files) {
   const parts = text.split(/^(#%%[^\n]*\n)/m);
   let changed = false;
   let cellNo = 0;
+  const codeCells = [];
   for (let i = 1; i < parts.length; i += 2) {
     cellNo++;
     if (!/^#%%\s*code\s*$/.test(parts[i])) continue;
+    codeCells.push({ cellNo, code: parts[i + 1] });
     const body = parts[i + 1];
     const code = body.replace(/\s+$/, '');
     const trailing = body.slice(code.length);
@@ -50,6 +54,20 @@ for (const rel of files) {
     }
   }
   if (changed) writeFileSync(file, parts.join(''));
+  let pitfalls = [];
+  try {
+    pitfalls = crossCellShorthands(codeCells.map((c) => c.code));
+  } catch (e) {
+    console.error(`${rel}: the tslab check could not read it: ${String(e.message).split('\n')[0]}`);
+    bad++;
+  }
+  for (const p of pitfalls) {
+    console.error(
+      `${rel} cell ${codeCells[p.cell].cellNo} line ${p.line}: shorthand property { ${p.name} } names an earlier cell's variable; ` +
+        `tslab cannot resolve it (ReferenceError at run time): write { ${p.name}: ${p.name} }`,
+    );
+    bad++;
+  }
 }
 if (bad > 0) {
   console.error(`${bad} notebook cell(s) need attention`);
