@@ -12,9 +12,14 @@ function bindingNames(name, out) {
   else for (const el of name.elements) if (!ts.isOmittedExpression(el)) bindingNames(el.name, out);
 }
 
-/** The value names a cell declares at its top level: variables, functions, classes, enums, imports. */
+/** A cell's code as a TypeScript syntax tree. */
+function parse(code) {
+  return ts.createSourceFile('cell.ts', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+}
+
+/** The value names a cell (code or its syntax tree) declares at its top level: variables, functions, classes, enums, imports. */
 export function topLevelNames(code) {
-  const sf = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const sf = typeof code === 'string' ? parse(code) : code;
   const out = new Set();
   for (const st of sf.statements) {
     if (ts.isVariableStatement(st)) for (const d of st.declarationList.declarations) bindingNames(d.name, out);
@@ -56,7 +61,7 @@ export function crossCellShorthands(cells) {
   const earlier = new Set();
   const found = [];
   cells.forEach((code, cell) => {
-    const sf = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    const sf = parse(code);
     const own = namesBoundIn(sf);
     const visit = (node) => {
       if (ts.isShorthandPropertyAssignment(node)) {
@@ -68,7 +73,7 @@ export function crossCellShorthands(cells) {
       ts.forEachChild(node, visit);
     };
     visit(sf);
-    for (const n of topLevelNames(code)) earlier.add(n);
+    for (const n of topLevelNames(sf)) earlier.add(n);
   });
   return found;
 }

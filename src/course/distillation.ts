@@ -4,12 +4,11 @@
  * src/evaluation's; the point of diminishing returns is src/pareto/diminishingReturns.ts.)
  */
 
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { packageRoot } from '../core/packageRoot.js';
 import type { Method } from '../evaluation/method.js';
 import { compareResults, metricInterval, type QualityMetric } from '../evaluation/pareto.js';
 import type { MethodResult } from '../evaluation/result.js';
+import { planMethods, sweepOnly } from '../evaluation/sweep.js';
+import type { CoursePlan } from './plan.js';
 import { bestRowBy } from './exercises.js';
 
 /** One distillation method of the course's table: what the student learns, in how many steps, at what cost. */
@@ -103,28 +102,19 @@ export const TURBO_STEPS: readonly number[] = Object.freeze([1, 2, 4]);
 export const LIGHTNING_STEPS: readonly number[] = Object.freeze([1, 2, 4]);
 
 /**
- * The adversarially distilled models of the scenes family that exist under `modelsDir` (default the
- * package's models/): `scenes-turbo` (ADD, one model sampled at 1, 2 and 4 steps, guidance 0, its own
- * scheduler) and `scenes-lightning-N` (one student per step count N, guidance 0), as Methods; and the
- * folders that do not exist yet, so that a notebook can say what it skipped.
+ * The adversarially distilled models of a plan as Methods (`planMethods` at TURBO_STEPS and
+ * LIGHTNING_STEPS: `scenes-turbo`, one model at each step count, and `scenes-lightning-N`, one student
+ * per N; both guidance 0 and only in the shipped family), and the folders the plan lacks, so that a
+ * notebook can say what it skipped.
  */
-export function adversarialMethods(modelsDir = path.join(packageRoot(), 'models')): {
-  methods: Method[];
-  missing: string[];
-} {
-  const exists = (dir: string) => fs.existsSync(path.join(dir, 'model_index.json'));
-  const methods: Method[] = [];
-  const missing: string[] = [];
-  const turbo = path.join(modelsDir, 'scenes-turbo');
-  if (exists(turbo))
-    for (const steps of TURBO_STEPS)
-      methods.push({ name: `Turbo ${steps}`, family: 'Turbo', dir: turbo, steps, guidance: 0 });
-  else missing.push('models/scenes-turbo');
-  for (const steps of LIGHTNING_STEPS) {
-    const dir = path.join(modelsDir, `scenes-lightning-${steps}`);
-    if (exists(dir)) methods.push({ name: `Lightning ${steps}`, family: 'Lightning', dir, steps, guidance: 0 });
-    else missing.push(`models/scenes-lightning-${steps}`);
-  }
+export function adversarialMethods(plan: CoursePlan): { methods: Method[]; missing: string[] } {
+  const methods = planMethods(plan, sweepOnly({ turbo: TURBO_STEPS, lightning: LIGHTNING_STEPS }));
+  const missing = [
+    ...(plan.turbo ? [] : ['models/scenes-turbo']),
+    ...LIGHTNING_STEPS.filter((s) => !plan.lightning.some((l) => l.steps === s)).map(
+      (s) => `models/scenes-lightning-${s}`,
+    ),
+  ];
   return { methods, missing };
 }
 

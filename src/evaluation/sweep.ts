@@ -42,6 +42,15 @@ export const DEFAULT_SWEEP: Readonly<Required<Omit<SweepChoice, 'lcmLoraDir'>>> 
   ddimLeading: [],
 });
 
+/**
+ * A sweep of only the families `choice` names: every other family gets no step counts. (`planMethods`
+ * fills a family left out from DEFAULT_SWEEP, which grows as the course ships new families.)
+ */
+export function sweepOnly(choice: SweepChoice): SweepChoice {
+  const none = Object.fromEntries(Object.keys(DEFAULT_SWEEP).map((k) => [k, []])) as SweepChoice;
+  return { ...none, ...choice };
+}
+
 /** Teacher DDIM at `steps` with trailing spacing (the fair baseline). */
 export function teacherDdim(teacher: { dir: string; defaults: { guidance: number } }, steps: number): Method {
   return {

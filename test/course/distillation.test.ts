@@ -2,7 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
-import { checkAdversarialClaim, DISTILLATION_METHODS } from '../../src/course/distillation.js';
+import {
+  adversarialMethods,
+  checkAdversarialClaim,
+  DISTILLATION_METHODS,
+  LIGHTNING_STEPS,
+  TURBO_STEPS,
+} from '../../src/course/distillation.js';
+import { coursePlan } from '../../src/course/plan.js';
 import type { MethodResult } from '../../src/evaluation/result.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -97,5 +104,27 @@ describe('checkAdversarialClaim: "Lightning/Turbo at 4 steps", decided by the 95
     const none = checkAdversarialClaim([...others, row('Turbo 1', 'Turbo', 1, [50, 60, 70])], 'frechet');
     assert.equal(none.verdict, 'not measured');
     assert.match(none.text, /no Turbo or Lightning row at 4 steps/);
+  });
+});
+
+describe('adversarialMethods', () => {
+  test('the shipped plan: Turbo at TURBO_STEPS from scenes-turbo, one Lightning student per LIGHTNING_STEPS, guidance 0', () => {
+    const { methods, missing } = adversarialMethods(coursePlan({ env: {}, root }));
+    assert.deepEqual(missing, []);
+    assert.deepEqual(
+      methods.map((m) => [m.name, path.basename(m.dir), m.steps, m.guidance]),
+      [
+        ...TURBO_STEPS.map((s) => [`Turbo ${s}`, 'scenes-turbo', s, 0]),
+        ...LIGHTNING_STEPS.map((s) => [`Lightning ${s}`, `scenes-lightning-${s}`, s, 0]),
+      ],
+    );
+  });
+
+  test('a plan without them (a fixture): no methods, every folder named as missing', () => {
+    const { methods, missing } = adversarialMethods(
+      coursePlan({ env: { FEWSTEP_MODEL: 'models/fixtures/tiny-sd' }, root }),
+    );
+    assert.deepEqual(methods, []);
+    assert.deepEqual(missing, ['models/scenes-turbo', ...LIGHTNING_STEPS.map((s) => `models/scenes-lightning-${s}`)]);
   });
 });

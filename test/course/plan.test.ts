@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { coursePlan, COURSE_PROMPT } from '../../src/course/plan.js';
 import { DPM_SOLVER_PP_TRAILING, methodId } from '../../src/evaluation/method.js';
-import { planMethods } from '../../src/evaluation/sweep.js';
+import { planMethods, sweepOnly } from '../../src/evaluation/sweep.js';
 import { paretoImages, paretoMethods, PARETO_MEASUREMENT, PARETO_SWEEP } from '../../src/course/paretoSweep.js';
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, MissingResourceError } from '../../src/core/errors.js';
@@ -160,15 +160,7 @@ describe('CoursePlan.sweep', () => {
 
   test('methodFor gives the same Method ids as planMethods (notebooks 03, 05 and 07 share cached rows)', () => {
     const plan = coursePlan({ env: {}, root });
-    const planned = planMethods(plan, {
-      ddim: [],
-      dpmSolver: [4, 25],
-      fewStep: [1, 4],
-      lcmLora: [],
-      progressive: [],
-      turbo: [],
-      lightning: [],
-    });
+    const planned = planMethods(plan, sweepOnly({ dpmSolver: [4, 25], fewStep: [1, 4] }));
     assert.deepEqual(
       planned.map(methodId).sort(),
       [plan.sweep([4, 25])[2], plan.methodFor(25), plan.methodFor(1), plan.methodFor(4)].map(methodId).sort(),

@@ -6,7 +6,7 @@ import { coursePlan } from '../../src/course/plan.js';
 import { methodId, validateMethod, type Method } from '../../src/evaluation/method.js';
 import { resultParetoChart, resultPoints } from '../../src/evaluation/pareto.js';
 import type { MethodResult } from '../../src/evaluation/result.js';
-import { planMethods, referenceMethod } from '../../src/evaluation/sweep.js';
+import { DEFAULT_SWEEP, planMethods, referenceMethod, sweepOnly } from '../../src/evaluation/sweep.js';
 import { unetEvaluationsPerStep, orchestrationOverhead } from '../../src/onnx/pipeline.js';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -105,6 +105,19 @@ describe('planMethods', () => {
     assert.equal(ref.steps, 50);
     assert.equal(ref.scheduler?.timestep_spacing, 'trailing');
   });
+  test('sweepOnly: the named families only, every other family of the default sweep empty', () => {
+    const choice = sweepOnly({ ddim: [4], lcmLoraDir: '/tmp/fused' });
+    assert.deepEqual(Object.keys(choice).sort(), [...Object.keys(DEFAULT_SWEEP), 'lcmLoraDir'].sort());
+    for (const k of Object.keys(DEFAULT_SWEEP) as (keyof typeof DEFAULT_SWEEP)[])
+      assert.deepEqual(choice[k], k === 'ddim' ? [4] : [], k);
+    const plan = coursePlan({ env: {}, root });
+    assert.deepEqual(
+      planMethods(plan, sweepOnly({ ddim: [4], progressive: [2] })).map((m) => m.name),
+      ['DDIM 4', 'PD 2'],
+      'Turbo, Lightning and the others stay out on the shipped plan',
+    );
+  });
+
   test('rejects step counts that are not integers from 1 to 1000, naming the family', () => {
     assert.throws(
       () => planMethods(fixturePlan(), { ddim: [0] }),
